@@ -1,0 +1,40 @@
+# The two commands of the README: `make run` and `make test`. Everything else is what they need.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP_PY := $(VENV)/.stamp-install
+STAMP_NPM := node_modules/.stamp-install
+FEEL_BUNDLE := engine/feel/dist/feel.js
+
+.PHONY: run test lint install engine clean
+
+install: $(STAMP_PY) $(FEEL_BUNDLE)
+
+$(STAMP_PY): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(STAMP_NPM): package.json
+	npm install --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(FEEL_BUNDLE): $(STAMP_NPM) engine/feel/js/entry.js
+	node_modules/.bin/esbuild engine/feel/js/entry.js --bundle --format=iife \
+		--global-name=KhcnFeel --target=es2020 --log-level=warning --outfile=$@
+
+run: install
+	mkdir -p var
+	$(VENV)/bin/khcn engine
+
+test: install
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) node_modules engine/feel/dist var

@@ -1,0 +1,271 @@
+"""Zeebe's gateway gRPC service: translates requests into engine commands, nothing more."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import grpc
+from pyzeebe.proto import gateway_pb2 as pb
+from pyzeebe.proto.gateway_pb2_grpc import GatewayServicer
+
+from engine.broker import JobBroker
+from engine.runtime import Engine, EngineError
+
+GATEWAY_VERSION = "8.5.0"
+DEFAULT_RESULT_TIMEOUT_MS = 15_000
+TENANT = "<default>"
+
+
+def parse_variables(text: str, what: str = "variables") -> dict[str, Any]:
+    """A JSON document that must be an object; empty means none."""
+    if not text or not text.strip():
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise EngineError(
+            "INVALID_ARGUMENT", f"Property '{what}' is invalid: not a valid JSON document: {exc}"
+        ) from exc
+    if not isinstance(value, dict):
+        kind = "ARRAY" if isinstance(value, list) else type(value).__name__.upper()
+        raise EngineError(
+            "INVALID_ARGUMENT",
+            f"Property '{what}' is invalid: Expected document to be a root level object, "
+            f"but was '{kind}'",
+        )
+    return value
+
+
+async def _abort(context: grpc.aio.ServicerContext, exc: EngineError) -> None:
+    await context.abort(getattr(grpc.StatusCode, exc.code), exc.message)
+
+
+class Gateway(GatewayServicer):
+    """The gateway_protocol.Gateway service over the embedded engine."""
+
+    def __init__(self, engine: Engine, broker: JobBroker, host: str, port: int) -> None:
+        self.engine = engine
+        self.broker = broker
+        self.host = host
+        self.port = port
+
+    async def _call(self, context: grpc.aio.ServicerContext, command: Any, *args: Any) -> Any:
+        try:
+            return self.engine.run(command, *args)
+        except EngineError as exc:
+            await _abort(context, exc)
+
+    # ---------------------------------------------------------------- cluster
+    async def Topology(self, request: pb.TopologyRequest, context: Any) -> pb.TopologyResponse:
+        partition = pb.Partition(
+            partitionId=1, role=pb.Partition.PartitionBrokerRole.LEADER,
+            health=pb.Partition.PartitionBrokerHealth.HEALTHY,
+        )
+        broker = pb.BrokerInfo(
+            nodeId=0, host=self.host, port=self.port, partitions=[partition],
+            version=GATEWAY_VERSION,
+        )
+        return pb.TopologyResponse(
+            brokers=[broker], clusterSize=1, partitionsCount=1, replicationFactor=1,
+            gatewayVersion=GATEWAY_VERSION,
+        )
+
+    # ---------------------------------------------------------------- deployment
+    async def DeployResource(self, request: pb.DeployResourceRequest, context: Any) -> Any:
+        resources = [(r.name, bytes(r.content)) for r in request.resources]
+        if not resources:
+            await _abort(context, EngineError("INVALID_ARGUMENT", "Expected to deploy at least one resource"))
+        key, deployed = await self._call(context, self.engine.deploy, resources)
+        deployments = []
+        for item in deployed:
+            if item["kind"] == "process":
+                deployments.append(pb.Deployment(process=pb.ProcessMetadata(
+                    bpmnProcessId=item["id"], version=item["version"],
+                    processDefinitionKey=item["key"], resourceName=item["resourceName"],
+                    tenantId=TENANT,
+                )))
+            else:
+                deployments.append(pb.Deployment(form=pb.FormMetadata(
+                    formId=item["id"], version=item["version"], formKey=item["key"],
+                    resourceName=item["resourceName"], tenantId=TENANT,
+                )))
+        return pb.DeployResourceResponse(key=key, deployments=deployments, tenantId=TENANT)
+
+    async def DeployProcess(self, request: pb.DeployProcessRequest, context: Any) -> Any:
+        resources = [(p.name, bytes(p.definition)) for p in request.processes]
+        key, deployed = await self._call(context, self.engine.deploy, resources)
+        return pb.DeployProcessResponse(key=key, processes=[
+            pb.ProcessMetadata(bpmnProcessId=i["id"], version=i["version"],
+                               processDefinitionKey=i["key"], resourceName=i["resourceName"])
+            for i in deployed if i["kind"] == "process"
+        ])
+
+    # ---------------------------------------------------------------- instances
+    def _create(self, request: pb.CreateProcessInstanceRequest) -> tuple[Any, int]:
+        variables = parse_variables(request.variables)
+        deployed = self.engine.find_definition(
+            request.bpmnProcessId, request.version, request.processDefinitionKey
+        )
+        start_at = [s.elementId for s in request.startInstructions]
+        root = self.engine.create_instance(deployed, variables, start_at or None)
+        return deployed, root.key
+
+    async def CreateProcessInstance(self, request: pb.CreateProcessInstanceRequest, context: Any) -> Any:
+        deployed, key = await self._call(context, self._create, request)
+        return pb.CreateProcessInstanceResponse(
+            processDefinitionKey=deployed.key, bpmnProcessId=deployed.bpmn_process_id,
+            version=deployed.version, processInstanceKey=key, tenantId=TENANT,
+        )
+
+    async def CreateProcessInstanceWithResult(
+        self, request: pb.CreateProcessInstanceWithResultRequest, context: Any
+    ) -> Any:
+        future: asyncio.Future = asyncio.get_running_loop().create_future()
+
+        def create() -> tuple[Any, int]:
+            deployed, key = self._create(request.request)
+            if key in self.engine.instances:
+                self.engine.result_waiters.setdefault(key, []).append(
+                    lambda state, variables: future.done() or future.set_result((state, variables))
+                )
+            return deployed, key
+
+        deployed, key = await self._call(context, create)
+        if not future.done() and key not in self.engine.instances:
+            done = self.engine.store.finished_instance(key)
+            if done is not None:
+                future.set_result((done["state"], done["variables"]))
+        timeout_ms = request.requestTimeout or DEFAULT_RESULT_TIMEOUT_MS
+        try:
+            state, variables = await asyncio.wait_for(future, timeout_ms / 1000)
+        except TimeoutError:
+            await context.abort(
+                grpc.StatusCode.DEADLINE_EXCEEDED,
+                f"Expected to complete process instance '{key}' within {timeout_ms} ms, "
+                "but it did not",
+            )
+        if state != "COMPLETED":
+            await context.abort(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                f"Process instance '{key}' was {state.lower()} before it completed",
+            )
+        if request.fetchVariables:
+            variables = {k: v for k, v in variables.items() if k in request.fetchVariables}
+        return pb.CreateProcessInstanceWithResultResponse(
+            processDefinitionKey=deployed.key, bpmnProcessId=deployed.bpmn_process_id,
+            version=deployed.version, processInstanceKey=key, variables=json.dumps(variables),
+            tenantId=TENANT,
+        )
+
+    async def CancelProcessInstance(self, request: pb.CancelProcessInstanceRequest, context: Any) -> Any:
+        await self._call(context, self.engine.cancel_instance, request.processInstanceKey)
+        return pb.CancelProcessInstanceResponse()
+
+    async def SetVariables(self, request: pb.SetVariablesRequest, context: Any) -> Any:
+        def command() -> int:
+            variables = parse_variables(request.variables)
+            return self.engine.set_variables(request.elementInstanceKey, variables, request.local)
+
+        key = await self._call(context, command)
+        return pb.SetVariablesResponse(key=key)
+
+    async def ResolveIncident(self, request: pb.ResolveIncidentRequest, context: Any) -> Any:
+        await self._call(context, self.engine.resolve_incident, request.incidentKey)
+        return pb.ResolveIncidentResponse()
+
+    # ---------------------------------------------------------------- jobs
+    async def ActivateJobs(
+        self, request: pb.ActivateJobsRequest, context: Any
+    ) -> AsyncIterator[pb.ActivateJobsResponse]:
+        if not request.type:
+            await _abort(context, EngineError("INVALID_ARGUMENT", "Expected to activate jobs of a non-empty type"))
+        if request.maxJobsToActivate < 1:
+            await _abort(context, EngineError(
+                "INVALID_ARGUMENT",
+                f"Expected to activate at least one job, but maxJobsToActivate was "
+                f"{request.maxJobsToActivate}",
+            ))
+        jobs = await self.broker.activate(
+            request.type, request.maxJobsToActivate, request.worker, request.timeout,
+            list(request.fetchVariable), request.requestTimeout,
+        )
+        yield pb.ActivateJobsResponse(jobs=jobs)
+
+    async def StreamActivatedJobs(
+        self, request: pb.StreamActivatedJobsRequest, context: Any
+    ) -> AsyncIterator[pb.ActivatedJob]:
+        if not request.type:
+            await _abort(context, EngineError("INVALID_ARGUMENT", "Expected to stream jobs of a non-empty type"))
+        stream = self.broker.open_stream(
+            request.type, request.worker, request.timeout, list(request.fetchVariable)
+        )
+        try:
+            while True:
+                job = await stream.queue.get()
+                yield job
+        finally:
+            self.broker.close_stream(request.type, stream)
+
+    async def CompleteJob(self, request: pb.CompleteJobRequest, context: Any) -> Any:
+        def command() -> None:
+            self.engine.complete_job(request.jobKey, parse_variables(request.variables))
+
+        await self._call(context, command)
+        return pb.CompleteJobResponse()
+
+    async def FailJob(self, request: pb.FailJobRequest, context: Any) -> Any:
+        def command() -> None:
+            self.engine.fail_job(
+                request.jobKey, request.retries, request.errorMessage, request.retryBackOff,
+                parse_variables(request.variables),
+            )
+
+        await self._call(context, command)
+        return pb.FailJobResponse()
+
+    async def ThrowError(self, request: pb.ThrowErrorRequest, context: Any) -> Any:
+        def command() -> None:
+            if not request.errorCode:
+                raise EngineError("INVALID_ARGUMENT", "Expected an error code, but it was empty")
+            self.engine.throw_error(
+                request.jobKey, request.errorCode, request.errorMessage,
+                parse_variables(request.variables),
+            )
+
+        await self._call(context, command)
+        return pb.ThrowErrorResponse()
+
+    async def UpdateJobRetries(self, request: pb.UpdateJobRetriesRequest, context: Any) -> Any:
+        await self._call(context, self.engine.update_job_retries, request.jobKey, request.retries)
+        return pb.UpdateJobRetriesResponse()
+
+    async def UpdateJobTimeout(self, request: pb.UpdateJobTimeoutRequest, context: Any) -> Any:
+        await self._call(context, self.engine.update_job_timeout, request.jobKey, request.timeout)
+        return pb.UpdateJobTimeoutResponse()
+
+    # ---------------------------------------------------------------- not yet
+    async def _unimplemented(self, context: Any, name: str) -> None:
+        await context.abort(
+            grpc.StatusCode.UNIMPLEMENTED, f"{name} is not implemented by the embedded engine"
+        )
+
+    async def EvaluateDecision(self, request: Any, context: Any) -> Any:
+        await self._unimplemented(context, "EvaluateDecision")
+
+    async def PublishMessage(self, request: Any, context: Any) -> Any:
+        await self._unimplemented(context, "PublishMessage")
+
+    async def BroadcastSignal(self, request: Any, context: Any) -> Any:
+        await self._unimplemented(context, "BroadcastSignal")
+
+    async def ModifyProcessInstance(self, request: Any, context: Any) -> Any:
+        await self._unimplemented(context, "ModifyProcessInstance")
+
+    async def MigrateProcessInstance(self, request: Any, context: Any) -> Any:
+        await self._unimplemented(context, "MigrateProcessInstance")
+
+    async def DeleteResource(self, request: Any, context: Any) -> Any:
+        await self._unimplemented(context, "DeleteResource")

@@ -1,0 +1,1042 @@
+"""The engine: Zeebe's element-instance lifecycle over parsed BPMN, one command at a time.
+
+Every public method is one command. It changes the in-memory state, records what it touched
+in `self.changes`, and `_commit()` writes that to the database in one transaction before the
+caller answers the RPC. Commands run on the event loop thread one at a time, so no job is
+ever handed out twice and an instance never sees two commands interleave.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from engine.bpmn.model import JOB_KINDS, USER_TASK_JOB_TYPE, Element, ProcessDefinition
+from engine.bpmn.parser import BpmnError, parse_bpmn
+from engine.clock import Clock
+from engine.expressions import ExpressionFailure, Expressions
+from engine.state import Deployed, ElementInstance, Incident, Job, make_key
+from engine.store import Changes, Store
+
+log = logging.getLogger(__name__)
+
+BODY = "multiInstanceBody"
+PROCESS = "process"
+
+
+class EngineError(Exception):
+    """A rejected command; `code` is the gRPC status name Zeebe uses for it."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _not_found(what: str, key: int) -> EngineError:
+    return EngineError("NOT_FOUND", f"Expected to find {what} with key '{key}', but none was found")
+
+
+class Engine:
+    """The state machine behind the gateway."""
+
+    def __init__(self, store: Store, expressions: Expressions, clock: Clock) -> None:
+        self.store = store
+        self.expr = expressions
+        self.clock = clock
+        self.changes = Changes()
+        self.after_commit: list[Callable[[], None]] = []
+        # set by the job broker: called with a job type when jobs of it became activatable
+        self.on_jobs_available: Callable[[str], None] = lambda _type: None
+        self.on_timer_added: Callable[[], None] = lambda: None
+        self.result_waiters: dict[int, list[Callable[[str, dict[str, Any]], None]]] = {}
+        self._load()
+
+    # ------------------------------------------------------------------ state loading
+    def _load(self) -> None:
+        loaded = self.store.load()
+        self.counter: int = loaded["counter"]
+        self.deployed: dict[int, Deployed] = {}
+        self.versions: dict[tuple[str, str], list[Deployed]] = {}
+        self.definitions: dict[int, ProcessDefinition] = {}
+        for d in loaded["deployed"]:
+            self._register_deployed(d)
+        self.instances: dict[int, ElementInstance] = {}
+        self.children: dict[int, set[int]] = {}
+        for inst in loaded["instances"]:
+            self._index_instance(inst)
+        self.vars: dict[int, dict[str, Any]] = {}
+        for scope, name, value in loaded["variables"]:
+            self.vars.setdefault(scope, {})[name] = value
+        self.jobs: dict[int, Job] = {}
+        self.activatable: dict[str, dict[int, None]] = {}
+        self.timers: list[tuple[int, int, str, int]] = []
+        for job in loaded["jobs"]:
+            self.jobs[job.key] = job
+            self._index_job(job)
+        self.incidents: dict[int, Incident] = {j.key: j for j in loaded["incidents"]}
+
+    def _register_deployed(self, d: Deployed) -> None:
+        self.deployed[d.key] = d
+        self.versions.setdefault((d.kind, d.bpmn_process_id), []).append(d)
+        if d.kind == "process":
+            for pdef in parse_bpmn(d.resource_name, d.xml):
+                if pdef.bpmn_process_id == d.bpmn_process_id:
+                    self.definitions[d.key] = pdef
+
+    def _index_instance(self, inst: ElementInstance) -> None:
+        self.instances[inst.key] = inst
+        if inst.parent_key is not None:
+            self.children.setdefault(inst.parent_key, set()).add(inst.key)
+
+    def _index_job(self, job: Job) -> None:
+        if job.state == "ACTIVATABLE":
+            self.activatable.setdefault(job.type, {})[job.key] = None
+        elif job.state == "ACTIVATED":
+            self._add_timer(job.deadline, "job-timeout", job.key)
+        elif job.state == "BACKOFF":
+            self._add_timer(job.backoff_until, "backoff", job.key)
+
+    # ------------------------------------------------------------------ commit
+    def next_key(self) -> int:
+        """A fresh key, never reused: the counter is written with the command that used it."""
+        self.counter += 1
+        self.changes.counter = self.counter
+        return make_key(self.counter)
+
+    def commit(self) -> None:
+        """Write this command's changes, then run what waits for them to be durable."""
+        changes, self.changes = self.changes, Changes()
+        try:
+            self.store.flush(changes, self.instances, self.vars, self.jobs, self.incidents)
+        except Exception:
+            log.exception("could not write engine state; reloading from the database")
+            self.after_commit.clear()
+            self._load()
+            raise
+        hooks, self.after_commit = self.after_commit, []
+        for hook in hooks:
+            hook()
+
+    def rollback(self) -> None:
+        """Forget a failed command's in-memory changes by reloading from the database."""
+        self.changes = Changes()
+        self.after_commit.clear()
+        self._load()
+
+    def run(self, command: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run one command as one transaction; a bug mid-command rolls the state back."""
+        try:
+            result = command(*args, **kwargs)
+        except EngineError:
+            if not self.changes.empty():
+                self.rollback()
+            raise
+        except Exception:
+            log.exception("command %s failed", getattr(command, "__name__", command))
+            self.rollback()
+            raise
+        self.commit()
+        return result
+
+    # ------------------------------------------------------------------ variables
+    def _root_key(self, scope_key: int) -> int:
+        return self.instances[scope_key].process_instance_key
+
+    def visible(self, scope_key: int) -> dict[str, Any]:
+        """All variables visible from a scope, inner scopes shadowing outer ones."""
+        chain = []
+        key: int | None = scope_key
+        while key is not None:
+            chain.append(key)
+            key = self.instances[key].parent_key if key in self.instances else None
+        result: dict[str, Any] = {}
+        for key in reversed(chain):
+            result.update(self.vars.get(key, {}))
+        return result
+
+    def _set_local(self, scope_key: int, name: str, value: Any) -> None:
+        self.vars.setdefault(scope_key, {})[name] = value
+        self.changes.variables.add((scope_key, name))
+
+    def _merge(self, scope_key: int, document: dict[str, Any]) -> None:
+        """Zeebe's propagation: update the nearest scope that has the variable, else the root."""
+        for name, value in document.items():
+            key: int | None = scope_key
+            target = None
+            while key is not None:
+                if name in self.vars.get(key, {}):
+                    target = key
+                    break
+                key = self.instances[key].parent_key
+            self._set_local(target if target is not None else self._root_key(scope_key), name, value)
+
+    def _drop_scope(self, scope_key: int) -> None:
+        for name in self.vars.pop(scope_key, {}):
+            self.changes.variables.add((scope_key, name))
+
+    # ------------------------------------------------------------------ deployment
+    def deploy(self, resources: list[tuple[str, bytes]]) -> tuple[int, list[dict[str, Any]]]:
+        """Deploy BPMN and form resources atomically; unchanged ones keep their version."""
+        parsed: list[tuple[str, bytes, str, Any]] = []
+        for name, content in resources:
+            lower = name.lower()
+            if lower.endswith(".form"):
+                parsed.append((name, content, "form", _parse_form(name, content)))
+            elif lower.endswith(".dmn"):
+                raise EngineError(
+                    "INVALID_ARGUMENT",
+                    f"resource '{name}': DMN decisions are not supported by this engine version",
+                )
+            elif lower.endswith((".bpmn", ".xml")):
+                try:
+                    parsed.append((name, content, "process", parse_bpmn(name, content)))
+                except BpmnError as exc:
+                    raise EngineError("INVALID_ARGUMENT", str(exc)) from exc
+            else:
+                raise EngineError(
+                    "INVALID_ARGUMENT",
+                    f"resource '{name}': expected a .bpmn, .dmn or .form resource",
+                )
+        deployment_key = self.next_key()
+        result: list[dict[str, Any]] = []
+        for name, content, kind, payload in parsed:
+            ids = [p.bpmn_process_id for p in payload] if kind == "process" else [payload]
+            checksum = hashlib.sha256(content).hexdigest()
+            for item_id in ids:
+                existing = self.versions.get((kind, item_id), [])
+                latest = existing[-1] if existing else None
+                if latest is not None and latest.checksum == checksum:
+                    d = latest
+                else:
+                    d = Deployed(
+                        key=self.next_key(), kind=kind, bpmn_process_id=item_id,
+                        version=(latest.version + 1) if latest else 1, resource_name=name,
+                        checksum=checksum, xml=content, deployment_key=deployment_key,
+                    )
+                    self.changes.definitions.append(d)
+                    self._register_deployed(d)
+                result.append({"kind": kind, "id": item_id, "version": d.version,
+                               "key": d.key, "resourceName": d.resource_name})
+        return deployment_key, result
+
+    def find_definition(self, bpmn_process_id: str, version: int, key: int) -> Deployed:
+        """The deployed process by key, or by id and version (≤ 0 means latest)."""
+        if key:
+            d = self.deployed.get(key)
+            if d is None or d.kind != "process":
+                raise EngineError(
+                    "NOT_FOUND",
+                    f"Expected to find process definition with key '{key}', but none found",
+                )
+            return d
+        versions = self.versions.get(("process", bpmn_process_id), [])
+        if not versions:
+            raise EngineError(
+                "NOT_FOUND",
+                f"Expected to find process definition with process ID '{bpmn_process_id}', "
+                "but none found",
+            )
+        if version <= 0:
+            return versions[-1]
+        for d in versions:
+            if d.version == version:
+                return d
+        raise EngineError(
+            "NOT_FOUND",
+            f"Expected to find process definition with process ID '{bpmn_process_id}' and "
+            f"version '{version}', but none found",
+        )
+
+    def definition_of(self, inst: ElementInstance) -> ProcessDefinition:
+        """The parsed process of an element instance."""
+        root = self.instances[inst.process_instance_key]
+        return self.definitions[root.data["definitionKey"]]
+
+    def element_of(self, inst: ElementInstance) -> Element:
+        """The BPMN element an instance runs."""
+        pdef = self.definition_of(inst)
+        return pdef.elements[inst.element_id]
+
+    # ------------------------------------------------------------------ process instances
+    def create_instance(
+        self, deployed: Deployed, variables: dict[str, Any], start_at: list[str] | None = None,
+        parent: ElementInstance | None = None,
+    ) -> ElementInstance:
+        """Create a process instance and run it until it waits."""
+        pdef = self.definitions[deployed.key]
+        for element_id in start_at or []:
+            if element_id not in pdef.elements or pdef.elements[element_id].scope_id != pdef.bpmn_process_id:
+                raise EngineError(
+                    "INVALID_ARGUMENT",
+                    f"start instruction: element '{element_id}' does not exist at the top level "
+                    f"of process '{pdef.bpmn_process_id}'",
+                )
+        key = self.next_key()
+        root = ElementInstance(
+            key=key, process_instance_key=key, element_id=pdef.bpmn_process_id, kind=PROCESS,
+            parent_key=None,
+            data={"definitionKey": deployed.key, "bpmnProcessId": deployed.bpmn_process_id,
+                  "version": deployed.version, "createdAt": self.clock.now_ms()},
+        )
+        if parent is not None:
+            root.data["parentElementInstanceKey"] = parent.key
+            root.data["parentProcessInstanceKey"] = parent.process_instance_key
+        self._add_instance(root)
+        for name, value in variables.items():
+            self._set_local(key, name, value)
+        targets = start_at or [pdef.start_event]
+        for element_id in targets:
+            self._activate(pdef.elements[element_id], root)
+        return root
+
+    def cancel_instance(self, key: int) -> None:
+        """Terminate a process instance and everything in it."""
+        root = self.instances.get(key)
+        if root is None or root.kind != PROCESS:
+            raise EngineError(
+                "NOT_FOUND",
+                f"Expected to cancel a process instance with key '{key}', but no such process "
+                "was found",
+            )
+        if "parentElementInstanceKey" in root.data:
+            raise EngineError(
+                "FAILED_PRECONDITION",
+                f"Expected to cancel a process instance with key '{key}', but it is created by a "
+                f"parent process instance. Cancel the root process instance "
+                f"'{root.data['parentProcessInstanceKey']}' instead.",
+            )
+        self._terminate(root)
+
+    # ------------------------------------------------------------------ element lifecycle
+    def _add_instance(self, inst: ElementInstance) -> None:
+        self._index_instance(inst)
+        self.changes.instances.add(inst.key)
+
+    def _touch(self, inst: ElementInstance) -> None:
+        self.changes.instances.add(inst.key)
+
+    def _activate(self, el: Element, scope: ElementInstance) -> None:
+        kind = BODY if el.multi_instance is not None else el.kind
+        inst = ElementInstance(
+            key=self.next_key(), process_instance_key=scope.process_instance_key,
+            element_id=el.id, kind=kind, parent_key=scope.key,
+        )
+        self._add_instance(inst)
+        self._enter(inst)
+
+    def _enter(self, inst: ElementInstance) -> None:
+        """Input mappings, then the element's own behaviour."""
+        el = self.element_of(inst)
+        if inst.kind != BODY and el.inputs:
+            try:
+                self._apply_inputs(el, inst)
+            except ExpressionFailure as exc:
+                self._raise_incident(inst, "IO_MAPPING_ERROR", str(exc), resume="activate")
+                return
+        try:
+            self._behave(inst, el)
+        except ExpressionFailure as exc:
+            error_type = "CALLED_ELEMENT_ERROR" if inst.kind == "callActivity" else "EXTRACT_VALUE_ERROR"
+            self._raise_incident(inst, error_type, str(exc), resume="activate")
+
+    def _apply_inputs(self, el: Element, inst: ElementInstance) -> None:
+        context = self.visible(inst.key)
+        local: dict[str, Any] = {}
+        for mapping in el.inputs:
+            value = self.expr.value(mapping.source, {**context, **local})
+            _assign_path(local, mapping.target, value)
+        for name, value in local.items():
+            self._set_local(inst.key, name, value)
+
+    def _behave(self, inst: ElementInstance, el: Element) -> None:
+        kind = inst.kind
+        if kind == BODY:
+            self._start_body(inst, el)
+        elif kind in JOB_KINDS:
+            self._create_job(inst, el)
+        elif kind == "subProcess":
+            pdef = self.definition_of(inst)
+            self._activate(pdef.elements[el.start_event or ""], inst)
+        elif kind == "callActivity":
+            self._call(inst, el)
+        elif kind == "endEvent" and el.terminate:
+            scope = self.instances[inst.parent_key or 0]
+            for child_key in sorted(self.children.get(scope.key, set()) - {inst.key}):
+                self._terminate(self.instances[child_key])
+            scope.data.pop("joins", None)
+            self._touch(scope)
+            self._complete(inst)
+        else:
+            # events, gateways and plain tasks pass straight through
+            self._complete(inst)
+
+    def _complete(self, inst: ElementInstance, result: dict[str, Any] | None = None) -> None:
+        """Leave an element: choose flows, apply outputs, remove it, continue in its scope."""
+        if inst.kind == PROCESS:
+            self._finish_process(inst, "COMPLETED")
+            return
+        el = self.element_of(inst)
+        flows: list[str] = []
+        if inst.kind in ("exclusiveGateway", "inclusiveGateway"):
+            try:
+                flows = self._choose_flows(inst, el)
+            except ExpressionFailure as exc:
+                self._raise_incident(inst, "CONDITION_ERROR", str(exc), resume="complete")
+                return
+        elif inst.kind != "endEvent":
+            flows = list(el.outgoing)
+        parent = self.instances[inst.parent_key] if inst.parent_key is not None else None
+        inner_mi = parent is not None and parent.kind == BODY
+        try:
+            self._apply_outputs(inst, el, result, inner_mi)
+        except ExpressionFailure as exc:
+            self._raise_incident(inst, "IO_MAPPING_ERROR", str(exc), resume="complete")
+            return
+        if inner_mi:
+            assert parent is not None
+            try:
+                self._collect_output_element(parent, inst)
+            except ExpressionFailure as exc:
+                self._raise_incident(inst, "EXTRACT_VALUE_ERROR", str(exc), resume="complete")
+                return
+        self._remove(inst)
+        assert parent is not None
+        if inner_mi:
+            self._inner_done(parent, inst)
+            return
+        for fid in flows:
+            self._take_flow(fid, parent)
+        self._scope_progress(parent)
+
+    def _apply_outputs(
+        self, inst: ElementInstance, el: Element, result: dict[str, Any] | None, inner_mi: bool
+    ) -> None:
+        if inst.kind == BODY:
+            mi = el.multi_instance
+            if mi is not None and mi.output_collection:
+                collected = self.vars.get(inst.key, {}).get(mi.output_collection)
+                self._merge(inst.parent_key or inst.key, {mi.output_collection: collected})
+            return
+        if el.outputs:
+            for name, value in (result or {}).items():
+                self._set_local(inst.key, name, value)
+            context = self.visible(inst.key)
+            document: dict[str, Any] = {}
+            for mapping in el.outputs:
+                value = self.expr.value(mapping.source, {**context, **document})
+                _assign_path(document, mapping.target, value, base=context)
+            target_scope = inst.key if inner_mi else (inst.parent_key or inst.key)
+            self._merge(target_scope, document)
+        elif result:
+            self._merge(inst.key, result)
+
+    def _choose_flows(self, inst: ElementInstance, el: Element) -> list[str]:
+        pdef = self.definition_of(inst)
+        context = self.visible(inst.key)
+        chosen: list[str] = []
+        for fid in el.outgoing:
+            flow = pdef.flows[fid]
+            if fid == el.default_flow or flow.condition is None:
+                continue
+            if self.expr.typed(flow.condition, context, "BOOLEAN"):
+                chosen.append(fid)
+                if el.kind == "exclusiveGateway":
+                    return chosen
+        if chosen:
+            return chosen
+        if el.default_flow:
+            return [el.default_flow]
+        if el.kind == "exclusiveGateway" and len(el.outgoing) == 1 and pdef.flows[el.outgoing[0]].condition is None:
+            return list(el.outgoing)
+        if not el.outgoing:
+            return []
+        raise ExpressionFailure(
+            f"Expected at least one condition to evaluate to true, or to have a default flow "
+            f"(gateway '{el.id}')"
+        )
+
+    def _take_flow(self, flow_id: str, scope: ElementInstance) -> None:
+        pdef = self.definition_of(scope)
+        flow = pdef.flows[flow_id]
+        target = pdef.elements[flow.target]
+        joining = target.kind in ("parallelGateway", "inclusiveGateway") and len(target.incoming) > 1
+        if not joining:
+            self._activate(target, scope)
+            return
+        joins = scope.data.setdefault("joins", {})
+        tokens = joins.setdefault(target.id, {})
+        tokens[flow_id] = tokens.get(flow_id, 0) + 1
+        self._touch(scope)
+        self._try_joins(scope)
+
+    def _try_joins(self, scope: ElementInstance) -> None:
+        """Activate every joining gateway of a scope whose tokens are all in."""
+        pdef = self.definition_of(scope)
+        progressed = True
+        while progressed:
+            progressed = False
+            for gateway_id, tokens in list(scope.data.get("joins", {}).items()):
+                gateway = pdef.elements[gateway_id]
+                if gateway.kind == "parallelGateway":
+                    ready = all(tokens.get(f, 0) > 0 for f in gateway.incoming)
+                else:
+                    reaching = pdef.reaches.get(gateway_id, frozenset())
+                    ready = not any(
+                        self.instances[c].element_id in reaching
+                        for c in self.children.get(scope.key, set())
+                    )
+                if not ready:
+                    continue
+                if gateway.kind == "parallelGateway":
+                    for f in gateway.incoming:
+                        tokens[f] -= 1
+                    remaining = {f: n for f, n in tokens.items() if n > 0}
+                else:
+                    remaining = {}
+                if remaining:
+                    scope.data["joins"][gateway_id] = remaining
+                else:
+                    del scope.data["joins"][gateway_id]
+                self._touch(scope)
+                self._activate(gateway, scope)
+                progressed = True
+                break
+
+    def _scope_progress(self, scope: ElementInstance) -> None:
+        """After a child left: waiting joins may fire, and an empty scope completes."""
+        if scope.key not in self.instances or scope.state != "ACTIVE":
+            return
+        if scope.data.get("joins"):
+            self._try_joins(scope)
+            if scope.key not in self.instances:
+                return
+        if self.children.get(scope.key) or scope.data.get("joins"):
+            return
+        if scope.kind in (PROCESS, "subProcess"):
+            self._complete(scope)
+
+    def _remove(self, inst: ElementInstance) -> None:
+        self.instances.pop(inst.key, None)
+        self.changes.instances.add(inst.key)
+        if inst.parent_key is not None:
+            siblings = self.children.get(inst.parent_key)
+            if siblings is not None:
+                siblings.discard(inst.key)
+                if not siblings:
+                    del self.children[inst.parent_key]
+        self._drop_scope(inst.key)
+        for inc in [i for i in self.incidents.values() if i.element_instance_key == inst.key]:
+            self._delete_incident(inc)
+
+    def _terminate(self, inst: ElementInstance) -> None:
+        """Terminate an instance and everything below it, without continuing the flow."""
+        for child_key in sorted(self.children.get(inst.key, set())):
+            if child_key in self.instances:
+                self._terminate(self.instances[child_key])
+        job_key = inst.data.get("job")
+        if job_key is not None and job_key in self.jobs:
+            self._delete_job(self.jobs[job_key])
+        called = inst.data.get("calledInstance")
+        if called is not None and called in self.instances:
+            self._terminate(self.instances[called])
+        if inst.kind == PROCESS:
+            self._finish_process(inst, "TERMINATED")
+        else:
+            self._remove(inst)
+
+    def _finish_process(self, root: ElementInstance, state: str) -> None:
+        variables = dict(self.vars.get(root.key, {}))
+        self.changes.finished.append({
+            "key": root.key, "bpmn_process_id": root.data["bpmnProcessId"],
+            "version": root.data["version"], "process_definition_key": root.data["definitionKey"],
+            "state": state, "parent_key": root.data.get("parentProcessInstanceKey"),
+            "variables": json.dumps(variables), "ended_at": self.clock.now_ms(),
+        })
+        self._remove(root)
+        waiters = self.result_waiters.pop(root.key, [])
+        for waiter in waiters:
+            self.after_commit.append(lambda w=waiter: w(state, variables))
+        parent_key = root.data.get("parentElementInstanceKey")
+        if state == "COMPLETED" and parent_key is not None and parent_key in self.instances:
+            self._call_done(self.instances[parent_key], variables)
+
+    # ------------------------------------------------------------------ call activities
+    def _call(self, inst: ElementInstance, el: Element) -> None:
+        context = self.visible(inst.key)
+        process_id = self.expr.typed(el.called_process_id or "", context, "STRING")
+        versions = self.versions.get(("process", process_id), [])
+        if not versions:
+            raise ExpressionFailure(
+                f"Expected process with BPMN process id '{process_id}' to be deployed, but not found."
+            )
+        variables = context if el.propagate_all_parent else dict(self.vars.get(inst.key, {}))
+        child = self.create_instance(versions[-1], variables, parent=inst)
+        if child.key in self.instances:
+            inst.data["calledInstance"] = child.key
+            self._touch(inst)
+
+    def _call_done(self, inst: ElementInstance, child_variables: dict[str, Any]) -> None:
+        el = self.element_of(inst)
+        inst.data.pop("calledInstance", None)
+        result = child_variables if (el.outputs or el.propagate_all_child) else None
+        self._complete(inst, result)
+
+    # ------------------------------------------------------------------ multi-instance
+    def _start_body(self, body: ElementInstance, el: Element) -> None:
+        mi = el.multi_instance
+        assert mi is not None
+        items = self.expr.typed(mi.input_collection, self.visible(body.key), "ARRAY")
+        body.data.update({"items": items, "next": 0, "completed": 0, "terminated": 0})
+        self._touch(body)
+        if mi.output_collection:
+            self._set_local(body.key, mi.output_collection, [None] * len(items))
+        if not items:
+            self._complete(body)
+            return
+        if mi.sequential:
+            self._spawn_inner(body, el)
+            return
+        body.data["spawning"] = True
+        for _ in items:
+            self._spawn_inner(body, el)
+            if body.key not in self.instances:
+                return
+        body.data.pop("spawning", None)
+        self._body_progress(body, el)
+
+    def _spawn_inner(self, body: ElementInstance, el: Element) -> None:
+        index = body.data["next"]
+        body.data["next"] = index + 1
+        self._touch(body)
+        inner = ElementInstance(
+            key=self.next_key(), process_instance_key=body.process_instance_key,
+            element_id=el.id, kind=el.kind, parent_key=body.key,
+        )
+        self._add_instance(inner)
+        self._set_local(inner.key, "loopCounter", index + 1)
+        mi = el.multi_instance
+        assert mi is not None
+        if mi.input_element:
+            self._set_local(inner.key, mi.input_element, body.data["items"][index])
+        self._enter(inner)
+
+    def _collect_output_element(self, body: ElementInstance, inner: ElementInstance) -> None:
+        mi = self.element_of(body).multi_instance
+        if mi is None or not mi.output_collection or not mi.output_element:
+            return
+        value = self.expr.value(mi.output_element, self.visible(inner.key))
+        index = self.vars[inner.key]["loopCounter"] - 1
+        collected = list(self.vars.get(body.key, {}).get(mi.output_collection) or [])
+        while len(collected) <= index:
+            collected.append(None)
+        collected[index] = value
+        self._set_local(body.key, mi.output_collection, collected)
+
+    def _inner_done(self, body: ElementInstance, inner: ElementInstance) -> None:
+        body.data["completed"] = body.data.get("completed", 0) + 1
+        self._touch(body)
+        self._mi_check(body)
+
+    def _mi_check(self, body: ElementInstance) -> None:
+        """After an inner instance completed: stop early, start the next, or complete."""
+        el = self.element_of(body)
+        mi = el.multi_instance
+        assert mi is not None
+        if mi.completion_condition:
+            context = {**self.visible(body.key), **self._mi_counters(body)}
+            try:
+                done = self.expr.typed(mi.completion_condition, context, "BOOLEAN")
+            except ExpressionFailure as exc:
+                self._raise_incident(body, "EXTRACT_VALUE_ERROR", str(exc), resume="mi-check")
+                return
+            if done:
+                for child_key in sorted(self.children.get(body.key, set())):
+                    body.data["terminated"] = body.data.get("terminated", 0) + 1
+                    self._terminate(self.instances[child_key])
+                self._complete(body)
+                return
+        if body.data.get("spawning"):
+            return
+        if mi.sequential and body.data["next"] < len(body.data["items"]):
+            self._spawn_inner(body, el)
+            return
+        self._body_progress(body, el)
+
+    def _body_progress(self, body: ElementInstance, el: Element) -> None:
+        if body.key in self.instances and not self.children.get(body.key):
+            if body.data["next"] >= len(body.data["items"]):
+                self._complete(body)
+
+    def _mi_counters(self, body: ElementInstance) -> dict[str, int]:
+        active = len(self.children.get(body.key, set()))
+        return {
+            "numberOfInstances": len(body.data.get("items", [])),
+            "numberOfActiveInstances": active,
+            "numberOfCompletedInstances": body.data.get("completed", 0),
+            "numberOfTerminatedInstances": body.data.get("terminated", 0),
+        }
+
+    # ------------------------------------------------------------------ jobs
+    def _create_job(self, inst: ElementInstance, el: Element) -> None:
+        context = self.visible(inst.key)
+        job_type = self.expr.typed(el.job_type or "", context, "STRING")
+        retries = self.expr.typed(el.job_retries, context, "NUMBER")
+        headers = dict(el.headers)
+        if el.kind == "userTask":
+            headers.update(self._user_task_headers(el, context))
+        root = self.instances[inst.process_instance_key]
+        job = Job(
+            key=self.next_key(), type=job_type, process_instance_key=inst.process_instance_key,
+            element_instance_key=inst.key, element_id=el.id,
+            bpmn_process_id=root.data["bpmnProcessId"], version=root.data["version"],
+            process_definition_key=root.data["definitionKey"], retries=int(retries),
+            headers=headers,
+        )
+        inst.data["job"] = job.key
+        self._touch(inst)
+        self._put_job(job)
+
+    def _user_task_headers(self, el: Element, context: dict[str, Any]) -> dict[str, str]:
+        headers: dict[str, str] = {}
+        if el.assignee:
+            headers["io.camunda.zeebe:assignee"] = str(self.expr.typed(el.assignee, context, "STRING"))
+        for attr, header in (("candidate_groups", "candidateGroups"), ("candidate_users", "candidateUsers")):
+            text = getattr(el, attr)
+            if not text:
+                continue
+            if text.strip().startswith("="):
+                value = self.expr.value(text, context)
+                items = value if isinstance(value, list) else [value] if isinstance(value, str) else None
+                if items is None:
+                    raise ExpressionFailure(
+                        f"Expected result of the expression '{text.strip()[1:]}' to be 'ARRAY' or "
+                        f"'STRING', but was '{type(value).__name__}'."
+                    )
+            else:
+                items = [part.strip() for part in text.split(",") if part.strip()]
+            headers[f"io.camunda.zeebe:{header}"] = json.dumps(items)
+        if el.form_key:
+            headers["io.camunda.zeebe:formKey"] = el.form_key
+        for attr, header in (("due_date", "dueDate"), ("follow_up_date", "followUpDate")):
+            text = getattr(el, attr)
+            if text:
+                headers[f"io.camunda.zeebe:{header}"] = str(self.expr.typed(text, context, "STRING"))
+        return headers
+
+    def _put_job(self, job: Job) -> None:
+        self.jobs[job.key] = job
+        self.changes.jobs.add(job.key)
+        self._index_job(job)
+        if job.state == "ACTIVATABLE":
+            self.after_commit.append(lambda t=job.type: self.on_jobs_available(t))
+
+    def _set_job_state(self, job: Job, state: str) -> None:
+        if job.state == "ACTIVATABLE":
+            self.activatable.get(job.type, {}).pop(job.key, None)
+        job.state = state
+        self.changes.jobs.add(job.key)
+        self._index_job(job)
+        if state == "ACTIVATABLE":
+            self.after_commit.append(lambda t=job.type: self.on_jobs_available(t))
+
+    def _delete_job(self, job: Job) -> None:
+        self.activatable.get(job.type, {}).pop(job.key, None)
+        self.jobs.pop(job.key, None)
+        self.changes.jobs.add(job.key)
+
+    def job(self, key: int) -> Job:
+        """A live job or NOT_FOUND."""
+        job = self.jobs.get(key)
+        if job is None:
+            raise _not_found("job", key)
+        return job
+
+    def activate_jobs(self, job_type: str, max_jobs: int, worker: str, timeout_ms: int) -> list[Job]:
+        """Hand out up to max_jobs activatable jobs of a type, marking them ACTIVATED."""
+        queue = self.activatable.get(job_type)
+        if not queue:
+            return []
+        taken: list[Job] = []
+        now = self.clock.now_ms()
+        for key in list(queue)[:max_jobs]:
+            job = self.jobs[key]
+            if job.timed_out:
+                # a job handed out again after its deadline gets a fresh key, so the worker
+                # that lost it gets NOT_FOUND instead of completing someone else's activation
+                self._rekey_job(job)
+            job.worker = worker
+            job.deadline = now + max(timeout_ms, 1)
+            job.timed_out = False
+            self._set_job_state(job, "ACTIVATED")
+            taken.append(job)
+        return taken
+
+    def yield_jobs(self, keys: list[int]) -> None:
+        """Give back jobs that were activated for a stream but never delivered."""
+        for key in keys:
+            job = self.jobs.get(key)
+            if job is not None and job.state == "ACTIVATED":
+                job.worker = ""
+                job.deadline = 0
+                self._set_job_state(job, "ACTIVATABLE")
+
+    def _rekey_job(self, job: Job) -> None:
+        old = job.key
+        self.activatable.get(job.type, {}).pop(old, None)
+        self.jobs.pop(old)
+        self.changes.jobs.add(old)
+        job.key = self.next_key()
+        self.jobs[job.key] = job
+        self.activatable.setdefault(job.type, {})[job.key] = None
+        self.changes.jobs.add(job.key)
+        inst = self.instances.get(job.element_instance_key)
+        if inst is not None:
+            inst.data["job"] = job.key
+            self._touch(inst)
+        for inc in self.incidents.values():
+            if inc.job_key == old:
+                inc.job_key = job.key
+                self.changes.incidents.add(inc.key)
+
+    def complete_job(self, key: int, variables: dict[str, Any]) -> None:
+        """CompleteJob: the element completes with the job's variables."""
+        job = self.job(key)
+        if job.state not in ("ACTIVATED", "ACTIVATABLE"):
+            raise EngineError(
+                "FAILED_PRECONDITION",
+                f"Expected to complete job with key '{key}', but it is in state '{job.state}'",
+            )
+        self._delete_job(job)
+        inst = self.instances[job.element_instance_key]
+        inst.data.pop("job", None)
+        self._complete(inst, variables)
+
+    def fail_job(self, key: int, retries: int, message: str, backoff_ms: int, variables: dict) -> None:
+        """FailJob: retry later, or raise an incident when no retries are left."""
+        job = self.job(key)
+        if job.state != "ACTIVATED":
+            raise EngineError(
+                "FAILED_PRECONDITION",
+                f"Expected to fail activated job with key '{key}', but it is in state '{job.state}'",
+            )
+        for name, value in variables.items():
+            self._set_local(job.element_instance_key, name, value)
+        job.retries = retries
+        job.error_message = message
+        job.worker = ""
+        job.deadline = 0
+        if retries > 0 and backoff_ms > 0:
+            job.backoff_until = self.clock.now_ms() + backoff_ms
+            self._set_job_state(job, "BACKOFF")
+        elif retries > 0:
+            self._set_job_state(job, "ACTIVATABLE")
+        else:
+            self._set_job_state(job, "FAILED")
+            inst = self.instances[job.element_instance_key]
+            self._raise_incident(
+                inst, "JOB_NO_RETRIES", message or "No more retries left.", resume="job", job=job
+            )
+
+    def throw_error(self, key: int, code: str, message: str, variables: dict) -> None:
+        """ThrowError: no catch events exist yet, so the error becomes an incident."""
+        job = self.job(key)
+        if job.state not in ("ACTIVATED", "ACTIVATABLE"):
+            raise EngineError(
+                "FAILED_PRECONDITION",
+                f"Expected to throw an error for job with key '{key}', but it is in state "
+                f"'{job.state}'",
+            )
+        for name, value in variables.items():
+            self._set_local(job.element_instance_key, name, value)
+        job.error_message = message
+        self._set_job_state(job, "ERROR")
+        inst = self.instances[job.element_instance_key]
+        self._raise_incident(
+            inst, "UNHANDLED_ERROR_EVENT",
+            f"Expected to throw an error event with the code '{code}' with message '{message}', "
+            "but it was not caught. No error events are available in the scope.",
+            resume="job", job=job,
+        )
+
+    def update_job_retries(self, key: int, retries: int) -> None:
+        """UpdateJobRetries: set the retries a failed job will have when resolved."""
+        if retries < 1:
+            raise EngineError(
+                "INVALID_ARGUMENT",
+                f"Expected retries to be greater than zero, but it was '{retries}'",
+            )
+        job = self.job(key)
+        job.retries = retries
+        self.changes.jobs.add(job.key)
+
+    def update_job_timeout(self, key: int, timeout_ms: int) -> None:
+        """UpdateJobTimeout: move an activated job's deadline to now + timeout."""
+        job = self.job(key)
+        if job.state != "ACTIVATED":
+            raise EngineError(
+                "FAILED_PRECONDITION",
+                f"Expected to update the timeout of job with key '{key}', but it is not active",
+            )
+        job.deadline = self.clock.now_ms() + max(timeout_ms, 1)
+        self.changes.jobs.add(job.key)
+        self._add_timer(job.deadline, "job-timeout", job.key)
+
+    # ------------------------------------------------------------------ timers
+    def _add_timer(self, due: int, kind: str, key: int) -> None:
+        heapq.heappush(self.timers, (due, key, kind, key))
+        self.on_timer_added()
+
+    def next_due(self) -> int | None:
+        """When the earliest timer is due (ms), if any."""
+        return self.timers[0][0] if self.timers else None
+
+    def fire_due_timers(self) -> None:
+        """Apply every timer that is due now (job deadlines and retry back-offs)."""
+        now = self.clock.now_ms()
+        while self.timers and self.timers[0][0] <= now:
+            due, _, kind, key = heapq.heappop(self.timers)
+            job = self.jobs.get(key)
+            if job is None:
+                continue
+            if kind == "job-timeout" and job.state == "ACTIVATED" and job.deadline == due:
+                job.timed_out = True
+                job.worker = ""
+                job.deadline = 0
+                self._set_job_state(job, "ACTIVATABLE")
+            elif kind == "backoff" and job.state == "BACKOFF" and job.backoff_until == due:
+                job.backoff_until = 0
+                self._set_job_state(job, "ACTIVATABLE")
+
+    # ------------------------------------------------------------------ incidents
+    def _raise_incident(
+        self, inst: ElementInstance, error_type: str, message: str, *, resume: str,
+        job: Job | None = None,
+    ) -> None:
+        inc = Incident(
+            key=self.next_key(), process_instance_key=inst.process_instance_key,
+            element_instance_key=inst.key, element_id=inst.element_id, error_type=error_type,
+            message=message, job_key=job.key if job else None, resume=resume,
+        )
+        self.incidents[inc.key] = inc
+        self.changes.incidents.add(inc.key)
+        log.info("incident %s on %s: %s", error_type, inst.element_id, message)
+
+    def _delete_incident(self, inc: Incident) -> None:
+        self.incidents.pop(inc.key, None)
+        self.changes.incidents.add(inc.key)
+
+    def resolve_incident(self, key: int) -> None:
+        """ResolveIncident: retry what failed."""
+        inc = self.incidents.get(key)
+        if inc is None:
+            raise _not_found("incident", key)
+        if inc.job_key is not None:
+            job = self.jobs.get(inc.job_key)
+            if job is not None and job.retries <= 0:
+                raise EngineError(
+                    "FAILED_PRECONDITION",
+                    f"Expected to resolve incident with key '{key}', but job with key "
+                    f"'{job.key}' has no retries left; update its retries first",
+                )
+            self._delete_incident(inc)
+            if job is not None:
+                job.deadline = 0
+                self._set_job_state(job, "ACTIVATABLE")
+            return
+        self._delete_incident(inc)
+        inst = self.instances.get(inc.element_instance_key)
+        if inst is None:
+            return
+        if inc.resume == "complete":
+            self._complete(inst)
+        elif inc.resume == "mi-check":
+            self._mi_check(inst)
+        else:
+            self._enter(inst)
+
+    # ------------------------------------------------------------------ variables command
+    def set_variables(self, scope_key: int, variables: dict[str, Any], local: bool) -> int:
+        """SetVariables on a live element instance or process instance."""
+        if scope_key not in self.instances:
+            raise EngineError(
+                "NOT_FOUND",
+                f"Expected to update variables for element with key '{scope_key}', but no such "
+                "element was found",
+            )
+        if local:
+            for name, value in variables.items():
+                self._set_local(scope_key, name, value)
+        else:
+            self._merge(scope_key, variables)
+        return self.next_key()
+
+    # ------------------------------------------------------------------ queries
+    def instance_view(self, key: int) -> dict[str, Any]:
+        """The admin view of a process instance, live or finished."""
+        root = self.instances.get(key)
+        if root is None or root.kind != PROCESS:
+            done = self.store.finished_instance(key)
+            if done is None:
+                raise EngineError("NOT_FOUND", f"Expected to find process instance with key '{key}'")
+            return {
+                "key": key, "bpmnProcessId": done["bpmn_process_id"], "version": done["version"],
+                "processDefinitionKey": done["process_definition_key"], "state": done["state"],
+                "variables": done["variables"], "scopes": {}, "elementInstances": [],
+                "parentProcessInstanceKey": done["parent_key"],
+            }
+        members = [i for i in self.instances.values() if i.process_instance_key == key]
+        return {
+            "key": key, "bpmnProcessId": root.data["bpmnProcessId"],
+            "version": root.data["version"], "processDefinitionKey": root.data["definitionKey"],
+            "state": "ACTIVE", "variables": dict(self.vars.get(key, {})),
+            "scopes": {str(i.key): dict(self.vars.get(i.key, {})) for i in members if self.vars.get(i.key)},
+            "elementInstances": [
+                {"key": i.key, "elementId": i.element_id,
+                 "elementType": _element_type(i.kind), "parentKey": i.parent_key, "state": i.state}
+                for i in members if i.kind != PROCESS
+            ],
+            "parentProcessInstanceKey": root.data.get("parentProcessInstanceKey"),
+        }
+
+
+def _element_type(kind: str) -> str:
+    names = {BODY: "MULTI_INSTANCE_BODY", PROCESS: "PROCESS"}
+    if kind in names:
+        return names[kind]
+    return "".join("_" + c if c.isupper() else c for c in kind).upper()
+
+
+def _assign_path(document: dict[str, Any], target: str, value: Any, base: dict | None = None) -> None:
+    """Set `a.b.c` in a document, creating (or copying from `base`) the contexts on the way."""
+    parts = target.split(".")
+    if len(parts) == 1:
+        document[target] = value
+        return
+    head = parts[0]
+    if head not in document:
+        existing = (base or {}).get(head)
+        document[head] = json.loads(json.dumps(existing)) if isinstance(existing, dict) else {}
+    node = document[head]
+    for part in parts[1:-1]:
+        if not isinstance(node.get(part), dict):
+            node[part] = {}
+        node = node[part]
+    node[parts[-1]] = value
+
+
+def _parse_form(name: str, content: bytes) -> str:
+    try:
+        form = json.loads(content)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise EngineError("INVALID_ARGUMENT", f"resource '{name}': form is not valid JSON: {exc}") from exc
+    if not isinstance(form, dict) or not isinstance(form.get("id"), str) or not form["id"]:
+        raise EngineError("INVALID_ARGUMENT", f"resource '{name}': form has no 'id'")
+    return form["id"]
+
+
+__all__ = ["Engine", "EngineError", "USER_TASK_JOB_TYPE"]

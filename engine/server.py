@@ -1,0 +1,64 @@
+"""Wires the embedded engine together and serves it on grpc.aio until stopped."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from pyzeebe.proto.gateway_pb2_grpc import add_GatewayServicer_to_server
+
+from engine.admin import Admin
+from engine.broker import JobBroker
+from engine.clock import Clock
+from engine.expressions import Expressions
+from engine.feel import FeelEngine
+from engine.gateway import Gateway
+from engine.runtime import Engine
+from engine.store import Store
+
+log = logging.getLogger("engine")
+GATEWAY_SERVICE = "gateway_protocol.Gateway"
+
+
+async def serve(address: str, database_url: str, clock: Clock | None = None) -> None:
+    """Serve the gateway, health and admin services until SIGTERM/SIGINT."""
+    if database_url.startswith("sqlite:///"):
+        Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    store = Store(database_url)
+    engine = Engine(store, Expressions(FeelEngine()), clock or Clock())
+    broker = JobBroker(engine)
+    host, _, port = address.rpartition(":")
+    server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
+    add_GatewayServicer_to_server(Gateway(engine, broker, host, int(port)), server)
+    server.add_generic_rpc_handlers((Admin(engine).handler(),))
+    health_servicer = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    server.add_insecure_port(address)
+    await server.start()
+    for service in (GATEWAY_SERVICE, ""):
+        result = health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
+        if asyncio.iscoroutine(result):
+            await result
+    timers = asyncio.create_task(broker.timer_loop())
+    # timers that fell due while the engine was down fire now
+    for job_type in list(engine.activatable):
+        broker.notify(job_type)
+    log.info("khcn engine serving Zeebe's gateway on %s (state: %s)", address, database_url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    timers.cancel()
+    await server.stop(grace=1)
+    store.close()
+
+
+def run_server(address: str, database_url: str) -> None:
+    """Blocking entry point of `khcn engine`."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    asyncio.run(serve(address, database_url))

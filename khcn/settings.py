@@ -1,0 +1,24 @@
+"""The one settings object of khcn, read once at start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Settings from the environment (prefix ``KHCN_``) with development defaults."""
+
+    model_config = SettingsConfigDict(env_prefix="KHCN_", extra="ignore")
+
+    env: str = "development"
+    engine_address: str = "127.0.0.1:26500"
+    engine_database: str = f"sqlite:///{ROOT / 'var' / 'engine.sqlite3'}"
+
+
+def load_settings() -> Settings:
+    """Read the settings from the environment."""
+    return Settings()
