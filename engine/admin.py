@@ -37,9 +37,15 @@ class Admin:
     async def ListIncidents(self, request: dict, context: grpc.aio.ServicerContext) -> Any:
         pi = request.get("processInstanceKey")
         return [
-            {"key": i.key, "processInstanceKey": i.process_instance_key,
-             "elementInstanceKey": i.element_instance_key, "elementId": i.element_id,
-             "jobKey": i.job_key, "errorType": i.error_type, "errorMessage": i.message}
+            {
+                "key": i.key,
+                "processInstanceKey": i.process_instance_key,
+                "elementInstanceKey": i.element_instance_key,
+                "elementId": i.element_id,
+                "jobKey": i.job_key,
+                "errorType": i.error_type,
+                "errorMessage": i.message,
+            }
             for i in self.engine.incidents.values()
             if pi is None or i.process_instance_key == pi
         ]
@@ -47,11 +53,19 @@ class Admin:
     async def ListJobs(self, request: dict, context: grpc.aio.ServicerContext) -> Any:
         job_type, pi = request.get("type"), request.get("processInstanceKey")
         return [
-            {"key": j.key, "type": j.type, "state": j.state, "retries": j.retries,
-             "worker": j.worker, "elementId": j.element_id,
-             "elementInstanceKey": j.element_instance_key,
-             "processInstanceKey": j.process_instance_key, "customHeaders": j.headers,
-             "deadline": j.deadline, "errorMessage": j.error_message}
+            {
+                "key": j.key,
+                "type": j.type,
+                "state": j.state,
+                "retries": j.retries,
+                "worker": j.worker,
+                "elementId": j.element_id,
+                "elementInstanceKey": j.element_instance_key,
+                "processInstanceKey": j.process_instance_key,
+                "customHeaders": j.headers,
+                "deadline": j.deadline,
+                "errorMessage": j.error_message,
+            }
             for j in self.engine.jobs.values()
             if (job_type is None or j.type == job_type)
             and (pi is None or j.process_instance_key == pi)

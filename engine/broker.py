@@ -67,12 +67,20 @@ class JobBroker:
         if fetch:
             visible = {name: visible[name] for name in fetch if name in visible}
         return pb.ActivatedJob(
-            key=job.key, type=job.type, processInstanceKey=job.process_instance_key,
-            bpmnProcessId=job.bpmn_process_id, processDefinitionVersion=job.version,
-            processDefinitionKey=job.process_definition_key, elementId=job.element_id,
-            elementInstanceKey=job.element_instance_key, customHeaders=json.dumps(job.headers),
-            worker=job.worker, retries=job.retries, deadline=job.deadline,
-            variables=json.dumps(visible), tenantId="<default>",
+            key=job.key,
+            type=job.type,
+            processInstanceKey=job.process_instance_key,
+            bpmnProcessId=job.bpmn_process_id,
+            processDefinitionVersion=job.version,
+            processDefinitionKey=job.process_definition_key,
+            elementId=job.element_id,
+            elementInstanceKey=job.element_instance_key,
+            customHeaders=json.dumps(job.headers),
+            worker=job.worker,
+            retries=job.retries,
+            deadline=job.deadline,
+            variables=json.dumps(visible),
+            tenantId="<default>",
         )
 
     # ------------------------------------------------------------------ dispatch
@@ -90,7 +98,9 @@ class JobBroker:
             streams = [s for s in self.streams.get(job_type, []) if not s.closed]
             if streams:
                 stream = streams[next(self._rr) % len(streams)]
-                jobs = engine.run(engine.activate_jobs, job_type, 1, stream.worker, stream.timeout_ms)
+                jobs = engine.run(
+                    engine.activate_jobs, job_type, 1, stream.worker, stream.timeout_ms
+                )
                 for job in jobs:
                     stream.queue.put_nowait(self.to_activated(job, stream.fetch))
                 continue
@@ -100,11 +110,18 @@ class JobBroker:
             if not waiters:
                 return
             waiter = waiters.pop(0)
-            jobs = engine.run(engine.activate_jobs, job_type, waiter.max_jobs, waiter.worker, waiter.timeout_ms)
+            jobs = engine.run(
+                engine.activate_jobs, job_type, waiter.max_jobs, waiter.worker, waiter.timeout_ms
+            )
             waiter.future.set_result([self.to_activated(j, waiter.fetch) for j in jobs])
 
     async def activate(
-        self, job_type: str, max_jobs: int, worker: str, timeout_ms: int, fetch: list[str],
+        self,
+        job_type: str,
+        max_jobs: int,
+        worker: str,
+        timeout_ms: int,
+        fetch: list[str],
         request_timeout_ms: int,
     ) -> list[pb.ActivatedJob]:
         """ActivateJobs with long polling: answer at once if jobs exist, else wait for some."""

@@ -11,6 +11,10 @@ from engine.feel import FeelEngine, FeelError
 class ExpressionFailure(Exception):
     """An expression could not give what its place needs; becomes an incident."""
 
+    def __init__(self, message: str, error_type: str = "EXTRACT_VALUE_ERROR") -> None:
+        super().__init__(message)
+        self.error_type = error_type
+
 
 class Expressions:
     """Evaluates Zeebe expressions against a variable context."""
@@ -45,7 +49,11 @@ class Expressions:
                 pass
         if _feel_type(value) == expected:
             return value
-        detail = f" The evaluation reported the following warnings: {'; '.join(warnings)}" if warnings else ""
+        detail = (
+            f" The evaluation reported the following warnings: {'; '.join(warnings)}"
+            if warnings
+            else ""
+        )
         raise ExpressionFailure(
             f"Expected result of the expression '{text.strip().lstrip('=')}' to be '{expected}', "
             f"but was '{_feel_type(value)}'.{detail}"

@@ -61,15 +61,22 @@ class Gateway(GatewayServicer):
     # ---------------------------------------------------------------- cluster
     async def Topology(self, request: pb.TopologyRequest, context: Any) -> pb.TopologyResponse:
         partition = pb.Partition(
-            partitionId=1, role=pb.Partition.PartitionBrokerRole.LEADER,
+            partitionId=1,
+            role=pb.Partition.PartitionBrokerRole.LEADER,
             health=pb.Partition.PartitionBrokerHealth.HEALTHY,
         )
         broker = pb.BrokerInfo(
-            nodeId=0, host=self.host, port=self.port, partitions=[partition],
+            nodeId=0,
+            host=self.host,
+            port=self.port,
+            partitions=[partition],
             version=GATEWAY_VERSION,
         )
         return pb.TopologyResponse(
-            brokers=[broker], clusterSize=1, partitionsCount=1, replicationFactor=1,
+            brokers=[broker],
+            clusterSize=1,
+            partitionsCount=1,
+            replicationFactor=1,
             gatewayVersion=GATEWAY_VERSION,
         )
 
@@ -77,31 +84,54 @@ class Gateway(GatewayServicer):
     async def DeployResource(self, request: pb.DeployResourceRequest, context: Any) -> Any:
         resources = [(r.name, bytes(r.content)) for r in request.resources]
         if not resources:
-            await _abort(context, EngineError("INVALID_ARGUMENT", "Expected to deploy at least one resource"))
+            await _abort(
+                context, EngineError("INVALID_ARGUMENT", "Expected to deploy at least one resource")
+            )
         key, deployed = await self._call(context, self.engine.deploy, resources)
         deployments = []
         for item in deployed:
             if item["kind"] == "process":
-                deployments.append(pb.Deployment(process=pb.ProcessMetadata(
-                    bpmnProcessId=item["id"], version=item["version"],
-                    processDefinitionKey=item["key"], resourceName=item["resourceName"],
-                    tenantId=TENANT,
-                )))
+                deployments.append(
+                    pb.Deployment(
+                        process=pb.ProcessMetadata(
+                            bpmnProcessId=item["id"],
+                            version=item["version"],
+                            processDefinitionKey=item["key"],
+                            resourceName=item["resourceName"],
+                            tenantId=TENANT,
+                        )
+                    )
+                )
             else:
-                deployments.append(pb.Deployment(form=pb.FormMetadata(
-                    formId=item["id"], version=item["version"], formKey=item["key"],
-                    resourceName=item["resourceName"], tenantId=TENANT,
-                )))
+                deployments.append(
+                    pb.Deployment(
+                        form=pb.FormMetadata(
+                            formId=item["id"],
+                            version=item["version"],
+                            formKey=item["key"],
+                            resourceName=item["resourceName"],
+                            tenantId=TENANT,
+                        )
+                    )
+                )
         return pb.DeployResourceResponse(key=key, deployments=deployments, tenantId=TENANT)
 
     async def DeployProcess(self, request: pb.DeployProcessRequest, context: Any) -> Any:
         resources = [(p.name, bytes(p.definition)) for p in request.processes]
         key, deployed = await self._call(context, self.engine.deploy, resources)
-        return pb.DeployProcessResponse(key=key, processes=[
-            pb.ProcessMetadata(bpmnProcessId=i["id"], version=i["version"],
-                               processDefinitionKey=i["key"], resourceName=i["resourceName"])
-            for i in deployed if i["kind"] == "process"
-        ])
+        return pb.DeployProcessResponse(
+            key=key,
+            processes=[
+                pb.ProcessMetadata(
+                    bpmnProcessId=i["id"],
+                    version=i["version"],
+                    processDefinitionKey=i["key"],
+                    resourceName=i["resourceName"],
+                )
+                for i in deployed
+                if i["kind"] == "process"
+            ],
+        )
 
     # ---------------------------------------------------------------- instances
     def _create(self, request: pb.CreateProcessInstanceRequest) -> tuple[Any, int]:
@@ -113,11 +143,16 @@ class Gateway(GatewayServicer):
         root = self.engine.create_instance(deployed, variables, start_at or None)
         return deployed, root.key
 
-    async def CreateProcessInstance(self, request: pb.CreateProcessInstanceRequest, context: Any) -> Any:
+    async def CreateProcessInstance(
+        self, request: pb.CreateProcessInstanceRequest, context: Any
+    ) -> Any:
         deployed, key = await self._call(context, self._create, request)
         return pb.CreateProcessInstanceResponse(
-            processDefinitionKey=deployed.key, bpmnProcessId=deployed.bpmn_process_id,
-            version=deployed.version, processInstanceKey=key, tenantId=TENANT,
+            processDefinitionKey=deployed.key,
+            bpmnProcessId=deployed.bpmn_process_id,
+            version=deployed.version,
+            processInstanceKey=key,
+            tenantId=TENANT,
         )
 
     async def CreateProcessInstanceWithResult(
@@ -155,12 +190,17 @@ class Gateway(GatewayServicer):
         if request.fetchVariables:
             variables = {k: v for k, v in variables.items() if k in request.fetchVariables}
         return pb.CreateProcessInstanceWithResultResponse(
-            processDefinitionKey=deployed.key, bpmnProcessId=deployed.bpmn_process_id,
-            version=deployed.version, processInstanceKey=key, variables=json.dumps(variables),
+            processDefinitionKey=deployed.key,
+            bpmnProcessId=deployed.bpmn_process_id,
+            version=deployed.version,
+            processInstanceKey=key,
+            variables=json.dumps(variables),
             tenantId=TENANT,
         )
 
-    async def CancelProcessInstance(self, request: pb.CancelProcessInstanceRequest, context: Any) -> Any:
+    async def CancelProcessInstance(
+        self, request: pb.CancelProcessInstanceRequest, context: Any
+    ) -> Any:
         await self._call(context, self.engine.cancel_instance, request.processInstanceKey)
         return pb.CancelProcessInstanceResponse()
 
@@ -181,16 +221,26 @@ class Gateway(GatewayServicer):
         self, request: pb.ActivateJobsRequest, context: Any
     ) -> AsyncIterator[pb.ActivateJobsResponse]:
         if not request.type:
-            await _abort(context, EngineError("INVALID_ARGUMENT", "Expected to activate jobs of a non-empty type"))
+            await _abort(
+                context,
+                EngineError("INVALID_ARGUMENT", "Expected to activate jobs of a non-empty type"),
+            )
         if request.maxJobsToActivate < 1:
-            await _abort(context, EngineError(
-                "INVALID_ARGUMENT",
-                f"Expected to activate at least one job, but maxJobsToActivate was "
-                f"{request.maxJobsToActivate}",
-            ))
+            await _abort(
+                context,
+                EngineError(
+                    "INVALID_ARGUMENT",
+                    f"Expected to activate at least one job, but maxJobsToActivate was "
+                    f"{request.maxJobsToActivate}",
+                ),
+            )
         jobs = await self.broker.activate(
-            request.type, request.maxJobsToActivate, request.worker, request.timeout,
-            list(request.fetchVariable), request.requestTimeout,
+            request.type,
+            request.maxJobsToActivate,
+            request.worker,
+            request.timeout,
+            list(request.fetchVariable),
+            request.requestTimeout,
         )
         yield pb.ActivateJobsResponse(jobs=jobs)
 
@@ -198,7 +248,10 @@ class Gateway(GatewayServicer):
         self, request: pb.StreamActivatedJobsRequest, context: Any
     ) -> AsyncIterator[pb.ActivatedJob]:
         if not request.type:
-            await _abort(context, EngineError("INVALID_ARGUMENT", "Expected to stream jobs of a non-empty type"))
+            await _abort(
+                context,
+                EngineError("INVALID_ARGUMENT", "Expected to stream jobs of a non-empty type"),
+            )
         stream = self.broker.open_stream(
             request.type, request.worker, request.timeout, list(request.fetchVariable)
         )
@@ -219,7 +272,10 @@ class Gateway(GatewayServicer):
     async def FailJob(self, request: pb.FailJobRequest, context: Any) -> Any:
         def command() -> None:
             self.engine.fail_job(
-                request.jobKey, request.retries, request.errorMessage, request.retryBackOff,
+                request.jobKey,
+                request.retries,
+                request.errorMessage,
+                request.retryBackOff,
                 parse_variables(request.variables),
             )
 
@@ -231,7 +287,9 @@ class Gateway(GatewayServicer):
             if not request.errorCode:
                 raise EngineError("INVALID_ARGUMENT", "Expected an error code, but it was empty")
             self.engine.throw_error(
-                request.jobKey, request.errorCode, request.errorMessage,
+                request.jobKey,
+                request.errorCode,
+                request.errorMessage,
                 parse_variables(request.variables),
             )
 
@@ -246,6 +304,29 @@ class Gateway(GatewayServicer):
         await self._call(context, self.engine.update_job_timeout, request.jobKey, request.timeout)
         return pb.UpdateJobTimeoutResponse()
 
+    # ---------------------------------------------------------------- messages and signals
+    async def PublishMessage(self, request: pb.PublishMessageRequest, context: Any) -> Any:
+        def command() -> int:
+            return self.engine.publish_message(
+                request.name,
+                request.correlationKey,
+                request.timeToLive,
+                request.messageId,
+                parse_variables(request.variables),
+            )
+
+        key = await self._call(context, command)
+        return pb.PublishMessageResponse(key=key, tenantId=TENANT)
+
+    async def BroadcastSignal(self, request: pb.BroadcastSignalRequest, context: Any) -> Any:
+        def command() -> int:
+            return self.engine.broadcast_signal(
+                request.signalName, parse_variables(request.variables)
+            )
+
+        key = await self._call(context, command)
+        return pb.BroadcastSignalResponse(key=key, tenantId=TENANT)
+
     # ---------------------------------------------------------------- not yet
     async def _unimplemented(self, context: Any, name: str) -> None:
         await context.abort(
@@ -254,12 +335,6 @@ class Gateway(GatewayServicer):
 
     async def EvaluateDecision(self, request: Any, context: Any) -> Any:
         await self._unimplemented(context, "EvaluateDecision")
-
-    async def PublishMessage(self, request: Any, context: Any) -> Any:
-        await self._unimplemented(context, "PublishMessage")
-
-    async def BroadcastSignal(self, request: Any, context: Any) -> Any:
-        await self._unimplemented(context, "BroadcastSignal")
 
     async def ModifyProcessInstance(self, request: Any, context: Any) -> Any:
         await self._unimplemented(context, "ModifyProcessInstance")

@@ -18,6 +18,7 @@ from typing import Any
 from engine.bpmn.model import JOB_KINDS, USER_TASK_JOB_TYPE, Element, ProcessDefinition
 from engine.bpmn.parser import BpmnError, parse_bpmn
 from engine.clock import Clock
+from engine.events import EventBehaviour
 from engine.expressions import ExpressionFailure, Expressions
 from engine.state import Deployed, ElementInstance, Incident, Job, make_key
 from engine.store import Changes, Store
@@ -41,7 +42,7 @@ def _not_found(what: str, key: int) -> EngineError:
     return EngineError("NOT_FOUND", f"Expected to find {what} with key '{key}', but none was found")
 
 
-class Engine:
+class Engine(EventBehaviour):
     """The state machine behind the gateway."""
 
     def __init__(self, store: Store, expressions: Expressions, clock: Clock) -> None:
@@ -50,6 +51,8 @@ class Engine:
         self.clock = clock
         self.changes = Changes()
         self.after_commit: list[Callable[[], None]] = []
+        # work a command schedules for after its main step (e.g. correlating buffered messages)
+        self.deferred: list[Callable[[], None]] = []
         # set by the job broker: called with a job type when jobs of it became activatable
         self.on_jobs_available: Callable[[str], None] = lambda _type: None
         self.on_timer_added: Callable[[], None] = lambda: None
@@ -79,6 +82,7 @@ class Engine:
             self.jobs[job.key] = job
             self._index_job(job)
         self.incidents: dict[int, Incident] = {j.key: j for j in loaded["incidents"]}
+        self._load_events(loaded)
 
     def _register_deployed(self, d: Deployed) -> None:
         self.deployed[d.key] = d
@@ -112,7 +116,7 @@ class Engine:
         """Write this command's changes, then run what waits for them to be durable."""
         changes, self.changes = self.changes, Changes()
         try:
-            self.store.flush(changes, self.instances, self.vars, self.jobs, self.incidents)
+            self.store.flush(changes, self)
         except Exception:
             log.exception("could not write engine state; reloading from the database")
             self.after_commit.clear()
@@ -126,12 +130,15 @@ class Engine:
         """Forget a failed command's in-memory changes by reloading from the database."""
         self.changes = Changes()
         self.after_commit.clear()
+        self.deferred.clear()
         self._load()
 
     def run(self, command: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run one command as one transaction; a bug mid-command rolls the state back."""
         try:
             result = command(*args, **kwargs)
+            while self.deferred:
+                self.deferred.pop(0)()
         except EngineError:
             if not self.changes.empty():
                 self.rollback()
@@ -173,7 +180,9 @@ class Engine:
                     target = key
                     break
                 key = self.instances[key].parent_key
-            self._set_local(target if target is not None else self._root_key(scope_key), name, value)
+            self._set_local(
+                target if target is not None else self._root_key(scope_key), name, value
+            )
 
     def _drop_scope(self, scope_key: int) -> None:
         for name in self.vars.pop(scope_key, {}):
@@ -214,14 +223,28 @@ class Engine:
                     d = latest
                 else:
                     d = Deployed(
-                        key=self.next_key(), kind=kind, bpmn_process_id=item_id,
-                        version=(latest.version + 1) if latest else 1, resource_name=name,
-                        checksum=checksum, xml=content, deployment_key=deployment_key,
+                        key=self.next_key(),
+                        kind=kind,
+                        bpmn_process_id=item_id,
+                        version=(latest.version + 1) if latest else 1,
+                        resource_name=name,
+                        checksum=checksum,
+                        xml=content,
+                        deployment_key=deployment_key,
                     )
                     self.changes.definitions.append(d)
                     self._register_deployed(d)
-                result.append({"kind": kind, "id": item_id, "version": d.version,
-                               "key": d.key, "resourceName": d.resource_name})
+                    if kind == "process":
+                        self._open_start_subscriptions(d, self.definitions[d.key])
+                result.append(
+                    {
+                        "kind": kind,
+                        "id": item_id,
+                        "version": d.version,
+                        "key": d.key,
+                        "resourceName": d.resource_name,
+                    }
+                )
         return deployment_key, result
 
     def find_definition(self, bpmn_process_id: str, version: int, key: int) -> Deployed:
@@ -264,13 +287,19 @@ class Engine:
 
     # ------------------------------------------------------------------ process instances
     def create_instance(
-        self, deployed: Deployed, variables: dict[str, Any], start_at: list[str] | None = None,
+        self,
+        deployed: Deployed,
+        variables: dict[str, Any],
+        start_at: list[str] | None = None,
         parent: ElementInstance | None = None,
     ) -> ElementInstance:
         """Create a process instance and run it until it waits."""
         pdef = self.definitions[deployed.key]
         for element_id in start_at or []:
-            if element_id not in pdef.elements or pdef.elements[element_id].scope_id != pdef.bpmn_process_id:
+            if (
+                element_id not in pdef.elements
+                or pdef.elements[element_id].scope_id != pdef.bpmn_process_id
+            ):
                 raise EngineError(
                     "INVALID_ARGUMENT",
                     f"start instruction: element '{element_id}' does not exist at the top level "
@@ -278,10 +307,17 @@ class Engine:
                 )
         key = self.next_key()
         root = ElementInstance(
-            key=key, process_instance_key=key, element_id=pdef.bpmn_process_id, kind=PROCESS,
+            key=key,
+            process_instance_key=key,
+            element_id=pdef.bpmn_process_id,
+            kind=PROCESS,
             parent_key=None,
-            data={"definitionKey": deployed.key, "bpmnProcessId": deployed.bpmn_process_id,
-                  "version": deployed.version, "createdAt": self.clock.now_ms()},
+            data={
+                "definitionKey": deployed.key,
+                "bpmnProcessId": deployed.bpmn_process_id,
+                "version": deployed.version,
+                "createdAt": self.clock.now_ms(),
+            },
         )
         if parent is not None:
             root.data["parentElementInstanceKey"] = parent.key
@@ -289,6 +325,16 @@ class Engine:
         self._add_instance(root)
         for name, value in variables.items():
             self._set_local(key, name, value)
+        if not start_at and not pdef.start_event:
+            raise EngineError(
+                "FAILED_PRECONDITION",
+                f"Expected to create instance of process with none start event, but there is no "
+                f"such event in process '{pdef.bpmn_process_id}'",
+            )
+        try:
+            self._open_event_subprocesses(root)
+        except ExpressionFailure as exc:
+            raise EngineError("INVALID_ARGUMENT", str(exc)) from exc
         targets = start_at or [pdef.start_event]
         for element_id in targets:
             self._activate(pdef.elements[element_id], root)
@@ -320,12 +366,25 @@ class Engine:
     def _touch(self, inst: ElementInstance) -> None:
         self.changes.instances.add(inst.key)
 
-    def _activate(self, el: Element, scope: ElementInstance) -> None:
+    def _activate(
+        self,
+        el: Element,
+        scope: ElementInstance,
+        trigger: dict[str, Any] | None = None,
+        start_at: str | None = None,
+    ) -> None:
         kind = BODY if el.multi_instance is not None else el.kind
         inst = ElementInstance(
-            key=self.next_key(), process_instance_key=scope.process_instance_key,
-            element_id=el.id, kind=kind, parent_key=scope.key,
+            key=self.next_key(),
+            process_instance_key=scope.process_instance_key,
+            element_id=el.id,
+            kind=kind,
+            parent_key=scope.key,
         )
+        if trigger is not None:
+            inst.data["trigger"] = trigger
+        if start_at is not None:
+            inst.data["startAt"] = start_at
         self._add_instance(inst)
         self._enter(inst)
 
@@ -339,10 +398,15 @@ class Engine:
                 self._raise_incident(inst, "IO_MAPPING_ERROR", str(exc), resume="activate")
                 return
         try:
+            self._close_subscriptions(inst.key)
+            parent = self.instances.get(inst.parent_key) if inst.parent_key else None
+            if el.boundaries and not (parent is not None and parent.kind == BODY):
+                self._open_boundaries(inst, el)
+            if inst.kind == "subProcess":
+                self._open_event_subprocesses(inst)
             self._behave(inst, el)
         except ExpressionFailure as exc:
-            error_type = "CALLED_ELEMENT_ERROR" if inst.kind == "callActivity" else "EXTRACT_VALUE_ERROR"
-            self._raise_incident(inst, error_type, str(exc), resume="activate")
+            self._raise_incident(inst, exc.error_type, str(exc), resume="activate")
 
     def _apply_inputs(self, el: Element, inst: ElementInstance) -> None:
         context = self.visible(inst.key)
@@ -361,7 +425,9 @@ class Engine:
             self._create_job(inst, el)
         elif kind == "subProcess":
             pdef = self.definition_of(inst)
-            self._activate(pdef.elements[el.start_event or ""], inst)
+            start = inst.data.pop("startAt", None) or el.start_event or ""
+            self._touch(inst)
+            self._activate(pdef.elements[start], inst, trigger=inst.data.pop("trigger", None))
         elif kind == "callActivity":
             self._call(inst, el)
         elif kind == "endEvent" and el.terminate:
@@ -371,9 +437,50 @@ class Engine:
             scope.data.pop("joins", None)
             self._touch(scope)
             self._complete(inst)
+        elif kind in ("intermediateCatchEvent", "receiveTask"):
+            if "trigger" in inst.data:
+                self._complete(inst, inst.data.pop("trigger"))
+            else:
+                root = self.instances[inst.process_instance_key]
+                pdef = self.definition_of(inst)
+                self._open_subscription(
+                    inst, el, root.data["definitionKey"], pdef.bpmn_process_id, inst.key
+                )
+        elif kind == "eventBasedGateway":
+            root = self.instances[inst.process_instance_key]
+            pdef = self.definition_of(inst)
+            for fid in el.outgoing:
+                target = pdef.elements[pdef.flows[fid].target]
+                self._open_subscription(
+                    inst, target, root.data["definitionKey"], pdef.bpmn_process_id, inst.key
+                )
+        elif el.event is not None and kind in ("endEvent", "intermediateThrowEvent"):
+            self._throw_event(inst, el)
         else:
             # events, gateways and plain tasks pass straight through
-            self._complete(inst)
+            self._complete(inst, inst.data.pop("trigger", None))
+
+    def _throw_event(self, inst: ElementInstance, el: Element) -> None:
+        ev = el.event
+        assert ev is not None
+        if ev.kind == "error":
+            if not self._throw_error(inst, ev.code or "", "", {}):
+                self._raise_incident(
+                    inst,
+                    "UNHANDLED_ERROR_EVENT",
+                    f"Expected to throw an error event with the code '{ev.code}', but it was not "
+                    "caught. No error events are available in the scope.",
+                    resume="activate",
+                )
+            return
+        if ev.kind == "escalation":
+            if self._throw_escalation(inst, ev.code or "") or inst.key not in self.instances:
+                return
+        elif ev.kind == "signal":
+            name = str(self.expr.typed(ev.name or "", self.visible(inst.key), "STRING"))
+            variables = dict(self.vars.get(inst.key, {}))
+            self.deferred.append(lambda: self._signal(name, variables))
+        self._complete(inst)
 
     def _complete(self, inst: ElementInstance, result: dict[str, Any] | None = None) -> None:
         """Leave an element: choose flows, apply outputs, remove it, continue in its scope."""
@@ -451,7 +558,7 @@ class Engine:
             return chosen
         if el.default_flow:
             return [el.default_flow]
-        if el.kind == "exclusiveGateway" and len(el.outgoing) == 1 and pdef.flows[el.outgoing[0]].condition is None:
+        if len(el.outgoing) == 1 and pdef.flows[el.outgoing[0]].condition is None:
             return list(el.outgoing)
         if not el.outgoing:
             return []
@@ -464,7 +571,9 @@ class Engine:
         pdef = self.definition_of(scope)
         flow = pdef.flows[flow_id]
         target = pdef.elements[flow.target]
-        joining = target.kind in ("parallelGateway", "inclusiveGateway") and len(target.incoming) > 1
+        joining = (
+            target.kind in ("parallelGateway", "inclusiveGateway") and len(target.incoming) > 1
+        )
         if not joining:
             self._activate(target, scope)
             return
@@ -530,6 +639,7 @@ class Engine:
                 if not siblings:
                     del self.children[inst.parent_key]
         self._drop_scope(inst.key)
+        self._close_subscriptions(inst.key)
         for inc in [i for i in self.incidents.values() if i.element_instance_key == inst.key]:
             self._delete_incident(inc)
 
@@ -551,12 +661,18 @@ class Engine:
 
     def _finish_process(self, root: ElementInstance, state: str) -> None:
         variables = dict(self.vars.get(root.key, {}))
-        self.changes.finished.append({
-            "key": root.key, "bpmn_process_id": root.data["bpmnProcessId"],
-            "version": root.data["version"], "process_definition_key": root.data["definitionKey"],
-            "state": state, "parent_key": root.data.get("parentProcessInstanceKey"),
-            "variables": json.dumps(variables), "ended_at": self.clock.now_ms(),
-        })
+        self.changes.finished.append(
+            {
+                "key": root.key,
+                "bpmn_process_id": root.data["bpmnProcessId"],
+                "version": root.data["version"],
+                "process_definition_key": root.data["definitionKey"],
+                "state": state,
+                "parent_key": root.data.get("parentProcessInstanceKey"),
+                "variables": json.dumps(variables),
+                "ended_at": self.clock.now_ms(),
+            }
+        )
         self._remove(root)
         waiters = self.result_waiters.pop(root.key, [])
         for waiter in waiters:
@@ -572,7 +688,8 @@ class Engine:
         versions = self.versions.get(("process", process_id), [])
         if not versions:
             raise ExpressionFailure(
-                f"Expected process with BPMN process id '{process_id}' to be deployed, but not found."
+                f"Expected process with BPMN process id '{process_id}' to be deployed, but not found.",
+                error_type="CALLED_ELEMENT_ERROR",
             )
         variables = context if el.propagate_all_parent else dict(self.vars.get(inst.key, {}))
         child = self.create_instance(versions[-1], variables, parent=inst)
@@ -614,8 +731,11 @@ class Engine:
         body.data["next"] = index + 1
         self._touch(body)
         inner = ElementInstance(
-            key=self.next_key(), process_instance_key=body.process_instance_key,
-            element_id=el.id, kind=el.kind, parent_key=body.key,
+            key=self.next_key(),
+            process_instance_key=body.process_instance_key,
+            element_id=el.id,
+            kind=el.kind,
+            parent_key=body.key,
         )
         self._add_instance(inner)
         self._set_local(inner.key, "loopCounter", index + 1)
@@ -623,6 +743,11 @@ class Engine:
         assert mi is not None
         if mi.input_element:
             self._set_local(inner.key, mi.input_element, body.data["items"][index])
+        target = _plain_variable(mi.output_element)
+        if target and target != mi.input_element:
+            # as Zeebe does: a job result for the output element stays in its inner instance
+            # instead of propagating to the process, where parallel instances would race
+            self._set_local(inner.key, target, None)
         self._enter(inner)
 
     def _collect_output_element(self, body: ElementInstance, inner: ElementInstance) -> None:
@@ -691,10 +816,15 @@ class Engine:
             headers.update(self._user_task_headers(el, context))
         root = self.instances[inst.process_instance_key]
         job = Job(
-            key=self.next_key(), type=job_type, process_instance_key=inst.process_instance_key,
-            element_instance_key=inst.key, element_id=el.id,
-            bpmn_process_id=root.data["bpmnProcessId"], version=root.data["version"],
-            process_definition_key=root.data["definitionKey"], retries=int(retries),
+            key=self.next_key(),
+            type=job_type,
+            process_instance_key=inst.process_instance_key,
+            element_instance_key=inst.key,
+            element_id=el.id,
+            bpmn_process_id=root.data["bpmnProcessId"],
+            version=root.data["version"],
+            process_definition_key=root.data["definitionKey"],
+            retries=int(retries),
             headers=headers,
         )
         inst.data["job"] = job.key
@@ -704,14 +834,25 @@ class Engine:
     def _user_task_headers(self, el: Element, context: dict[str, Any]) -> dict[str, str]:
         headers: dict[str, str] = {}
         if el.assignee:
-            headers["io.camunda.zeebe:assignee"] = str(self.expr.typed(el.assignee, context, "STRING"))
-        for attr, header in (("candidate_groups", "candidateGroups"), ("candidate_users", "candidateUsers")):
+            headers["io.camunda.zeebe:assignee"] = str(
+                self.expr.typed(el.assignee, context, "STRING")
+            )
+        for attr, header in (
+            ("candidate_groups", "candidateGroups"),
+            ("candidate_users", "candidateUsers"),
+        ):
             text = getattr(el, attr)
             if not text:
                 continue
             if text.strip().startswith("="):
                 value = self.expr.value(text, context)
-                items = value if isinstance(value, list) else [value] if isinstance(value, str) else None
+                items = (
+                    value
+                    if isinstance(value, list)
+                    else [value]
+                    if isinstance(value, str)
+                    else None
+                )
                 if items is None:
                     raise ExpressionFailure(
                         f"Expected result of the expression '{text.strip()[1:]}' to be 'ARRAY' or "
@@ -725,7 +866,9 @@ class Engine:
         for attr, header in (("due_date", "dueDate"), ("follow_up_date", "followUpDate")):
             text = getattr(el, attr)
             if text:
-                headers[f"io.camunda.zeebe:{header}"] = str(self.expr.typed(text, context, "STRING"))
+                headers[f"io.camunda.zeebe:{header}"] = str(
+                    self.expr.typed(text, context, "STRING")
+                )
         return headers
 
     def _put_job(self, job: Job) -> None:
@@ -756,7 +899,9 @@ class Engine:
             raise _not_found("job", key)
         return job
 
-    def activate_jobs(self, job_type: str, max_jobs: int, worker: str, timeout_ms: int) -> list[Job]:
+    def activate_jobs(
+        self, job_type: str, max_jobs: int, worker: str, timeout_ms: int
+    ) -> list[Job]:
         """Hand out up to max_jobs activatable jobs of a type, marking them ACTIVATED."""
         queue = self.activatable.get(job_type)
         if not queue:
@@ -765,13 +910,8 @@ class Engine:
         now = self.clock.now_ms()
         for key in list(queue)[:max_jobs]:
             job = self.jobs[key]
-            if job.timed_out:
-                # a job handed out again after its deadline gets a fresh key, so the worker
-                # that lost it gets NOT_FOUND instead of completing someone else's activation
-                self._rekey_job(job)
             job.worker = worker
             job.deadline = now + max(timeout_ms, 1)
-            job.timed_out = False
             self._set_job_state(job, "ACTIVATED")
             taken.append(job)
         return taken
@@ -784,24 +924,6 @@ class Engine:
                 job.worker = ""
                 job.deadline = 0
                 self._set_job_state(job, "ACTIVATABLE")
-
-    def _rekey_job(self, job: Job) -> None:
-        old = job.key
-        self.activatable.get(job.type, {}).pop(old, None)
-        self.jobs.pop(old)
-        self.changes.jobs.add(old)
-        job.key = self.next_key()
-        self.jobs[job.key] = job
-        self.activatable.setdefault(job.type, {})[job.key] = None
-        self.changes.jobs.add(job.key)
-        inst = self.instances.get(job.element_instance_key)
-        if inst is not None:
-            inst.data["job"] = job.key
-            self._touch(inst)
-        for inc in self.incidents.values():
-            if inc.job_key == old:
-                inc.job_key = job.key
-                self.changes.incidents.add(inc.key)
 
     def complete_job(self, key: int, variables: dict[str, Any]) -> None:
         """CompleteJob: the element completes with the job's variables."""
@@ -816,7 +938,9 @@ class Engine:
         inst.data.pop("job", None)
         self._complete(inst, variables)
 
-    def fail_job(self, key: int, retries: int, message: str, backoff_ms: int, variables: dict) -> None:
+    def fail_job(
+        self, key: int, retries: int, message: str, backoff_ms: int, variables: dict
+    ) -> None:
         """FailJob: retry later, or raise an incident when no retries are left."""
         job = self.job(key)
         if job.state != "ACTIVATED":
@@ -851,16 +975,23 @@ class Engine:
                 f"Expected to throw an error for job with key '{key}', but it is in state "
                 f"'{job.state}'",
             )
+        source = self.instances[job.element_instance_key]
+        if self._throw_error(source, code, message, variables):
+            if job.key in self.jobs:
+                self._delete_job(job)
+            return
         for name, value in variables.items():
             self._set_local(job.element_instance_key, name, value)
         job.error_message = message
         self._set_job_state(job, "ERROR")
         inst = self.instances[job.element_instance_key]
         self._raise_incident(
-            inst, "UNHANDLED_ERROR_EVENT",
+            inst,
+            "UNHANDLED_ERROR_EVENT",
             f"Expected to throw an error event with the code '{code}' with message '{message}', "
             "but it was not caught. No error events are available in the scope.",
-            resume="job", job=job,
+            resume="job",
+            job=job,
         )
 
     def update_job_retries(self, key: int, retries: int) -> None:
@@ -900,11 +1031,12 @@ class Engine:
         now = self.clock.now_ms()
         while self.timers and self.timers[0][0] <= now:
             due, _, kind, key = heapq.heappop(self.timers)
+            if self._fire_event_timer(kind, key, due):
+                continue
             job = self.jobs.get(key)
             if job is None:
                 continue
             if kind == "job-timeout" and job.state == "ACTIVATED" and job.deadline == due:
-                job.timed_out = True
                 job.worker = ""
                 job.deadline = 0
                 self._set_job_state(job, "ACTIVATABLE")
@@ -914,13 +1046,23 @@ class Engine:
 
     # ------------------------------------------------------------------ incidents
     def _raise_incident(
-        self, inst: ElementInstance, error_type: str, message: str, *, resume: str,
+        self,
+        inst: ElementInstance,
+        error_type: str,
+        message: str,
+        *,
+        resume: str,
         job: Job | None = None,
     ) -> None:
         inc = Incident(
-            key=self.next_key(), process_instance_key=inst.process_instance_key,
-            element_instance_key=inst.key, element_id=inst.element_id, error_type=error_type,
-            message=message, job_key=job.key if job else None, resume=resume,
+            key=self.next_key(),
+            process_instance_key=inst.process_instance_key,
+            element_instance_key=inst.key,
+            element_id=inst.element_id,
+            error_type=error_type,
+            message=message,
+            job_key=job.key if job else None,
+            resume=resume,
         )
         self.incidents[inc.key] = inc
         self.changes.incidents.add(inc.key)
@@ -982,26 +1124,52 @@ class Engine:
         if root is None or root.kind != PROCESS:
             done = self.store.finished_instance(key)
             if done is None:
-                raise EngineError("NOT_FOUND", f"Expected to find process instance with key '{key}'")
+                raise EngineError(
+                    "NOT_FOUND", f"Expected to find process instance with key '{key}'"
+                )
             return {
-                "key": key, "bpmnProcessId": done["bpmn_process_id"], "version": done["version"],
-                "processDefinitionKey": done["process_definition_key"], "state": done["state"],
-                "variables": done["variables"], "scopes": {}, "elementInstances": [],
+                "key": key,
+                "bpmnProcessId": done["bpmn_process_id"],
+                "version": done["version"],
+                "processDefinitionKey": done["process_definition_key"],
+                "state": done["state"],
+                "variables": done["variables"],
+                "scopes": {},
+                "elementInstances": [],
                 "parentProcessInstanceKey": done["parent_key"],
             }
         members = [i for i in self.instances.values() if i.process_instance_key == key]
         return {
-            "key": key, "bpmnProcessId": root.data["bpmnProcessId"],
-            "version": root.data["version"], "processDefinitionKey": root.data["definitionKey"],
-            "state": "ACTIVE", "variables": dict(self.vars.get(key, {})),
-            "scopes": {str(i.key): dict(self.vars.get(i.key, {})) for i in members if self.vars.get(i.key)},
+            "key": key,
+            "bpmnProcessId": root.data["bpmnProcessId"],
+            "version": root.data["version"],
+            "processDefinitionKey": root.data["definitionKey"],
+            "state": "ACTIVE",
+            "variables": dict(self.vars.get(key, {})),
+            "scopes": {
+                str(i.key): dict(self.vars.get(i.key, {})) for i in members if self.vars.get(i.key)
+            },
             "elementInstances": [
-                {"key": i.key, "elementId": i.element_id,
-                 "elementType": _element_type(i.kind), "parentKey": i.parent_key, "state": i.state}
-                for i in members if i.kind != PROCESS
+                {
+                    "key": i.key,
+                    "elementId": i.element_id,
+                    "elementType": _element_type(i.kind),
+                    "parentKey": i.parent_key,
+                    "state": i.state,
+                }
+                for i in members
+                if i.kind != PROCESS
             ],
             "parentProcessInstanceKey": root.data.get("parentProcessInstanceKey"),
         }
+
+
+def _plain_variable(expression: str | None) -> str | None:
+    """The variable name when an expression is just `=name`, else None."""
+    if not expression:
+        return None
+    body = expression.strip().removeprefix("=").strip()
+    return body if body.isidentifier() else None
 
 
 def _element_type(kind: str) -> str:
@@ -1011,7 +1179,9 @@ def _element_type(kind: str) -> str:
     return "".join("_" + c if c.isupper() else c for c in kind).upper()
 
 
-def _assign_path(document: dict[str, Any], target: str, value: Any, base: dict | None = None) -> None:
+def _assign_path(
+    document: dict[str, Any], target: str, value: Any, base: dict | None = None
+) -> None:
     """Set `a.b.c` in a document, creating (or copying from `base`) the contexts on the way."""
     parts = target.split(".")
     if len(parts) == 1:
@@ -1033,7 +1203,9 @@ def _parse_form(name: str, content: bytes) -> str:
     try:
         form = json.loads(content)
     except (ValueError, UnicodeDecodeError) as exc:
-        raise EngineError("INVALID_ARGUMENT", f"resource '{name}': form is not valid JSON: {exc}") from exc
+        raise EngineError(
+            "INVALID_ARGUMENT", f"resource '{name}': form is not valid JSON: {exc}"
+        ) from exc
     if not isinstance(form, dict) or not isinstance(form.get("id"), str) or not form["id"]:
         raise EngineError("INVALID_ARGUMENT", f"resource '{name}': form has no 'id'")
     return form["id"]

@@ -24,18 +24,22 @@ log = logging.getLogger("engine")
 GATEWAY_SERVICE = "gateway_protocol.Gateway"
 
 
-async def serve(address: str, database_url: str, clock: Clock | None = None) -> None:
+async def serve(
+    address: str, database_url: str, feel: FeelEngine, clock: Clock | None = None
+) -> None:
     """Serve the gateway, health and admin services until SIGTERM/SIGINT."""
     if database_url.startswith("sqlite:///"):
         Path(database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     store = Store(database_url)
-    engine = Engine(store, Expressions(FeelEngine()), clock or Clock())
+    engine = Engine(store, Expressions(feel), clock or Clock())
     broker = JobBroker(engine)
     host, _, port = address.rpartition(":")
     server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
     add_GatewayServicer_to_server(Gateway(engine, broker, host, int(port)), server)
     server.add_generic_rpc_handlers((Admin(engine).handler(),))
-    health_servicer = health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()
+    health_servicer = (
+        health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()
+    )
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     server.add_insecure_port(address)
     await server.start()
@@ -60,5 +64,10 @@ async def serve(address: str, database_url: str, clock: Clock | None = None) -> 
 
 def run_server(address: str, database_url: str) -> None:
     """Blocking entry point of `khcn engine`."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    asyncio.run(serve(address, database_url))
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # V8 must get its own event loop thread: created inside ours, mini-racer would refuse
+    # per-evaluation timeouts, which keep a runaway expression from stalling the engine.
+    feel = FeelEngine()
+    asyncio.run(serve(address, database_url, feel))

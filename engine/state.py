@@ -66,7 +66,6 @@ class Job:
     deadline: int = 0  # ms since epoch while ACTIVATED
     backoff_until: int = 0  # ms since epoch while BACKOFF
     error_message: str = ""
-    timed_out: bool = False  # handed out again after its deadline: gets a new key
 
 
 @dataclass
@@ -82,3 +81,39 @@ class Incident:
     job_key: int | None = None
     # what to retry on resolution: "job", "activate" or "complete"
     resume: str = "activate"
+
+
+@dataclass
+class Subscription:
+    """An open wait for a message, timer or signal, owned by an element instance.
+
+    Process-level start events (message, timer, signal) have no owner (key 0) and belong to
+    the process definition instead.
+    """
+
+    key: int
+    kind: str  # message | timer | signal
+    element_id: str  # the catching element: catch event, boundary or start event
+    owner_key: int  # the element instance that waits; 0 for process start events
+    process_instance_key: int
+    definition_key: int
+    bpmn_process_id: str
+    name: str = ""  # message or signal name
+    correlation_key: str = ""
+    interrupting: bool = True
+    due: int = 0  # timers: next firing, ms since epoch
+    cycle: str = ""  # timers: the remaining cycle, empty for one-shot timers
+    repetitions: int = 0  # timers: remaining firings of a cycle; -1 forever
+
+
+@dataclass
+class Message:
+    """A published message, buffered until its time to live ends."""
+
+    key: int
+    name: str
+    correlation_key: str
+    message_id: str
+    variables: dict[str, Any]
+    expires: int  # ms since epoch
+    correlated: list[str] = field(default_factory=list)  # bpmn process ids it reached

@@ -27,19 +27,21 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
-from engine.state import Deployed, ElementInstance, Incident, Job
+from engine.state import Deployed, ElementInstance, Incident, Job, Message, Subscription
 
 SCHEMA_VERSION = 1
 
 metadata = MetaData()
 
 meta = Table(
-    "engine_meta", metadata,
+    "engine_meta",
+    metadata,
     Column("name", String(64), primary_key=True),
     Column("value", Text, nullable=False),
 )
 definitions = Table(
-    "engine_definitions", metadata,
+    "engine_definitions",
+    metadata,
     Column("key", BigInteger, primary_key=True),
     Column("kind", String(16), nullable=False),
     Column("bpmn_process_id", String(255), nullable=False, index=True),
@@ -50,7 +52,8 @@ definitions = Table(
     Column("deployment_key", BigInteger, nullable=False),
 )
 element_instances = Table(
-    "engine_element_instances", metadata,
+    "engine_element_instances",
+    metadata,
     Column("key", BigInteger, primary_key=True),
     Column("process_instance_key", BigInteger, nullable=False, index=True),
     Column("element_id", String(255), nullable=False),
@@ -60,13 +63,15 @@ element_instances = Table(
     Column("data", Text, nullable=False),
 )
 variables = Table(
-    "engine_variables", metadata,
+    "engine_variables",
+    metadata,
     Column("scope_key", BigInteger, primary_key=True),
     Column("name", String(255), primary_key=True),
     Column("value", Text, nullable=False),
 )
 jobs = Table(
-    "engine_jobs", metadata,
+    "engine_jobs",
+    metadata,
     Column("key", BigInteger, primary_key=True),
     Column("process_instance_key", BigInteger, nullable=False, index=True),
     Column("type", String(255), nullable=False),
@@ -74,13 +79,28 @@ jobs = Table(
     Column("data", Text, nullable=False),
 )
 incidents = Table(
-    "engine_incidents", metadata,
+    "engine_incidents",
+    metadata,
     Column("key", BigInteger, primary_key=True),
     Column("process_instance_key", BigInteger, nullable=False, index=True),
     Column("data", Text, nullable=False),
 )
+subscriptions = Table(
+    "engine_subscriptions",
+    metadata,
+    Column("key", BigInteger, primary_key=True),
+    Column("process_instance_key", BigInteger, nullable=False, index=True),
+    Column("data", Text, nullable=False),
+)
+messages = Table(
+    "engine_messages",
+    metadata,
+    Column("key", BigInteger, primary_key=True),
+    Column("data", Text, nullable=False),
+)
 finished = Table(
-    "engine_finished_instances", metadata,
+    "engine_finished_instances",
+    metadata,
     Column("key", BigInteger, primary_key=True),
     Column("bpmn_process_id", String(255), nullable=False),
     Column("version", Integer, nullable=False),
@@ -100,6 +120,8 @@ class Changes:
     variables: set[tuple[int, str]] = field(default_factory=set)
     jobs: set[int] = field(default_factory=set)
     incidents: set[int] = field(default_factory=set)
+    subscriptions: set[int] = field(default_factory=set)
+    messages: set[int] = field(default_factory=set)
     definitions: list[Deployed] = field(default_factory=list)
     finished: list[dict[str, Any]] = field(default_factory=list)
     counter: int | None = None
@@ -107,22 +129,44 @@ class Changes:
     def empty(self) -> bool:
         """True when nothing needs writing."""
         return not (
-            self.instances or self.variables or self.jobs or self.incidents
-            or self.definitions or self.finished or self.counter is not None
+            self.instances
+            or self.variables
+            or self.jobs
+            or self.incidents
+            or self.subscriptions
+            or self.messages
+            or self.definitions
+            or self.finished
+            or self.counter is not None
         )
 
 
 def _job_row(job: Job) -> dict[str, Any]:
     data = {k: v for k, v in job.__dict__.items() if k not in ("key", "type", "state")}
     return {
-        "key": job.key, "process_instance_key": job.process_instance_key, "type": job.type,
-        "state": job.state, "data": json.dumps(data),
+        "key": job.key,
+        "process_instance_key": job.process_instance_key,
+        "type": job.type,
+        "state": job.state,
+        "data": json.dumps(data),
     }
 
 
 def _incident_row(inc: Incident) -> dict[str, Any]:
     data = {k: v for k, v in inc.__dict__.items() if k != "key"}
-    return {"key": inc.key, "process_instance_key": inc.process_instance_key, "data": json.dumps(data)}
+    return {
+        "key": inc.key,
+        "process_instance_key": inc.process_instance_key,
+        "data": json.dumps(data),
+    }
+
+
+def _keyed_row(obj: Any) -> dict[str, Any]:
+    data = {k: v for k, v in obj.__dict__.items() if k != "key"}
+    row = {"key": obj.key, "data": json.dumps(data)}
+    if isinstance(obj, Subscription):
+        row["process_instance_key"] = obj.process_instance_key
+    return row
 
 
 class Store:
@@ -157,16 +201,33 @@ class Store:
                 conn.execute(select(meta.c.value).where(meta.c.name == "key_counter")).scalar_one()
             )
             deployed = [
-                Deployed(r.key, r.kind, r.bpmn_process_id, r.version, r.resource_name, r.checksum,
-                         bytes(r.xml), r.deployment_key)
+                Deployed(
+                    r.key,
+                    r.kind,
+                    r.bpmn_process_id,
+                    r.version,
+                    r.resource_name,
+                    r.checksum,
+                    bytes(r.xml),
+                    r.deployment_key,
+                )
                 for r in conn.execute(select(definitions).order_by(definitions.c.key))
             ]
             instances = [
-                ElementInstance(r.key, r.process_instance_key, r.element_id, r.kind, r.parent_key,
-                                r.state, json.loads(r.data))
+                ElementInstance(
+                    r.key,
+                    r.process_instance_key,
+                    r.element_id,
+                    r.kind,
+                    r.parent_key,
+                    r.state,
+                    json.loads(r.data),
+                )
                 for r in conn.execute(select(element_instances).order_by(element_instances.c.key))
             ]
-            values = [(r.scope_key, r.name, json.loads(r.value)) for r in conn.execute(select(variables))]
+            values = [
+                (r.scope_key, r.name, json.loads(r.value)) for r in conn.execute(select(variables))
+            ]
             job_list = [
                 Job(key=r.key, type=r.type, state=r.state, **json.loads(r.data))
                 for r in conn.execute(select(jobs).order_by(jobs.c.key))
@@ -175,41 +236,83 @@ class Store:
                 Incident(key=r.key, **json.loads(r.data))
                 for r in conn.execute(select(incidents).order_by(incidents.c.key))
             ]
+            subscription_list = [
+                Subscription(key=r.key, **json.loads(r.data))
+                for r in conn.execute(select(subscriptions).order_by(subscriptions.c.key))
+            ]
+            message_list = [
+                Message(key=r.key, **json.loads(r.data))
+                for r in conn.execute(select(messages).order_by(messages.c.key))
+            ]
         return {
-            "counter": counter, "deployed": deployed, "instances": instances,
-            "variables": values, "jobs": job_list, "incidents": incident_list,
+            "subscriptions": subscription_list,
+            "messages": message_list,
+            "counter": counter,
+            "deployed": deployed,
+            "instances": instances,
+            "variables": values,
+            "jobs": job_list,
+            "incidents": incident_list,
         }
 
-    def flush(
-        self,
-        changes: Changes,
-        instance_map: dict[int, ElementInstance],
-        variable_map: dict[int, dict[str, Any]],
-        job_map: dict[int, Job],
-        incident_map: dict[int, Incident],
-    ) -> None:
-        """Write one command's changes in one transaction."""
+    def flush(self, changes: Changes, state: Any) -> None:
+        """Write one command's changes in one transaction (state: the engine's live maps)."""
         if changes.empty():
             return
+        instance_map = state.instances
+        variable_map = state.vars
+        job_map = state.jobs
+        incident_map = state.incidents
         with self.engine.begin() as conn:
+            for table, keys, live in (
+                (subscriptions, changes.subscriptions, state.subscriptions),
+                (messages, changes.messages, state.messages),
+            ):
+                if not keys:
+                    continue
+                conn.execute(
+                    table.delete().where(table.c.key == bindparam("k")), [{"k": k} for k in keys]
+                )
+                rows = [_keyed_row(obj) for k in keys if (obj := live.get(k)) is not None]
+                if rows:
+                    conn.execute(table.insert(), rows)
             if changes.counter is not None:
                 conn.execute(
-                    meta.update().where(meta.c.name == "key_counter").values(value=str(changes.counter))
+                    meta.update()
+                    .where(meta.c.name == "key_counter")
+                    .values(value=str(changes.counter))
                 )
             for d in changes.definitions:
-                conn.execute(definitions.insert().values(
-                    key=d.key, kind=d.kind, bpmn_process_id=d.bpmn_process_id, version=d.version,
-                    resource_name=d.resource_name, checksum=d.checksum, xml=d.xml,
-                    deployment_key=d.deployment_key,
-                ))
+                conn.execute(
+                    definitions.insert().values(
+                        key=d.key,
+                        kind=d.kind,
+                        bpmn_process_id=d.bpmn_process_id,
+                        version=d.version,
+                        resource_name=d.resource_name,
+                        checksum=d.checksum,
+                        xml=d.xml,
+                        deployment_key=d.deployment_key,
+                    )
+                )
             if changes.instances:
                 keys = [{"k": k} for k in changes.instances]
-                conn.execute(element_instances.delete().where(element_instances.c.key == bindparam("k")), keys)
+                conn.execute(
+                    element_instances.delete().where(element_instances.c.key == bindparam("k")),
+                    keys,
+                )
                 rows = [
-                    {"key": i.key, "process_instance_key": i.process_instance_key,
-                     "element_id": i.element_id, "kind": i.kind, "parent_key": i.parent_key,
-                     "state": i.state, "data": json.dumps(i.data)}
-                    for k in changes.instances if (i := instance_map.get(k)) is not None
+                    {
+                        "key": i.key,
+                        "process_instance_key": i.process_instance_key,
+                        "element_id": i.element_id,
+                        "kind": i.kind,
+                        "parent_key": i.parent_key,
+                        "state": i.state,
+                        "data": json.dumps(i.data),
+                    }
+                    for k in changes.instances
+                    if (i := instance_map.get(k)) is not None
                 ]
                 if rows:
                     conn.execute(element_instances.insert(), rows)
@@ -217,7 +320,8 @@ class Store:
                 keys = [{"s": s, "n": n} for s, n in changes.variables]
                 conn.execute(
                     variables.delete().where(
-                        (variables.c.scope_key == bindparam("s")) & (variables.c.name == bindparam("n"))
+                        (variables.c.scope_key == bindparam("s"))
+                        & (variables.c.name == bindparam("n"))
                     ),
                     keys,
                 )
@@ -229,15 +333,23 @@ class Store:
                 if rows:
                     conn.execute(variables.insert(), rows)
             if changes.jobs:
-                conn.execute(jobs.delete().where(jobs.c.key == bindparam("k")),
-                             [{"k": k} for k in changes.jobs])
+                conn.execute(
+                    jobs.delete().where(jobs.c.key == bindparam("k")),
+                    [{"k": k} for k in changes.jobs],
+                )
                 rows = [_job_row(j) for k in changes.jobs if (j := job_map.get(k)) is not None]
                 if rows:
                     conn.execute(jobs.insert(), rows)
             if changes.incidents:
-                conn.execute(incidents.delete().where(incidents.c.key == bindparam("k")),
-                             [{"k": k} for k in changes.incidents])
-                rows = [_incident_row(i) for k in changes.incidents if (i := incident_map.get(k)) is not None]
+                conn.execute(
+                    incidents.delete().where(incidents.c.key == bindparam("k")),
+                    [{"k": k} for k in changes.incidents],
+                )
+                rows = [
+                    _incident_row(i)
+                    for k in changes.incidents
+                    if (i := incident_map.get(k)) is not None
+                ]
                 if rows:
                     conn.execute(incidents.insert(), rows)
             if changes.finished:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 # Element kinds whose activation creates a job for a worker.
-JOB_KINDS = frozenset({"serviceTask", "sendTask", "scriptTask", "businessRuleTask", "userTask"})
+JOB_KINDS = frozenset(
+    {"serviceTask", "sendTask", "scriptTask", "businessRuleTask", "userTask", "messageThrow"}
+)
 # Kinds that own a flow scope of their own (children activated inside them).
 CONTAINER_KINDS = frozenset({"subProcess"})
 USER_TASK_JOB_TYPE = "io.camunda.zeebe:userTask"
@@ -29,6 +31,20 @@ class MultiInstance:
     output_collection: str | None = None
     output_element: str | None = None
     completion_condition: str | None = None
+
+
+@dataclass(frozen=True)
+class EventDefinition:
+    """What an event waits for or throws: message, timer, signal, error or escalation."""
+
+    kind: str
+    name: str | None = None  # message or signal name (may be FEEL)
+    correlation_key: str | None = None  # FEEL, for messages of non-start events
+    timer_type: str | None = None  # timeDate | timeDuration | timeCycle
+    timer: str | None = None  # the timer expression (may be FEEL)
+    code: str | None = None  # error / escalation code; None catches all
+    code_variable: str | None = None  # zeebe errorCodeVariable / escalationCodeVariable
+    message_variable: str | None = None  # zeebe errorMessageVariable
 
 
 @dataclass
@@ -75,6 +91,13 @@ class Element:
     propagate_all_child: bool = True
     propagate_all_parent: bool = True
     multi_instance: MultiInstance | None = None
+    # events
+    event: EventDefinition | None = None
+    attached_to: str | None = None  # boundary events: the activity they sit on
+    interrupting: bool = True  # boundary cancelActivity / event sub-process start isInterrupting
+    boundaries: list[str] = field(default_factory=list)  # on activities: their boundary events
+    event_subprocess: bool = False  # a sub-process triggeredByEvent
+    event_subprocesses: list[str] = field(default_factory=list)  # on sub-processes
 
 
 @dataclass
@@ -88,6 +111,10 @@ class ProcessDefinition:
     start_event: str
     # for each inclusive gateway that joins: the set of element ids that can reach it
     reaches: dict[str, frozenset[str]] = field(default_factory=dict)
+    # event sub-processes directly inside the process
+    event_subprocesses: list[str] = field(default_factory=list)
+    # start events with a message, timer or signal definition at the process level
+    event_starts: list[str] = field(default_factory=list)
 
     def element(self, element_id: str) -> Element:
         """The element with this id."""

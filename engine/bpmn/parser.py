@@ -14,6 +14,7 @@ from lxml import etree
 from engine.bpmn.model import (
     USER_TASK_JOB_TYPE,
     Element,
+    EventDefinition,
     Mapping,
     MultiInstance,
     ProcessDefinition,
@@ -54,7 +55,25 @@ class _Problems:
             raise BpmnError(f"resource '{self.resource}' is not executable:\n- {listing}")
 
 
-ElementParser = Callable[[etree._Element, Element, _Problems], None]
+class _Context:
+    """Root-level definitions that events refer to: errors, escalations, messages, signals."""
+
+    def __init__(self, root: etree._Element) -> None:
+        self.errors = {e.get("id"): e.get("errorCode") for e in root.findall(_b("error"))}
+        self.escalations = {
+            e.get("id"): e.get("escalationCode") for e in root.findall(_b("escalation"))
+        }
+        self.signals = {e.get("id"): e.get("name") for e in root.findall(_b("signal"))}
+        self.messages: dict[str | None, tuple[str | None, str | None]] = {}
+        for m in root.findall(_b("message")):
+            sub = _one_ext(m, "subscription")
+            self.messages[m.get("id")] = (
+                m.get("name"),
+                sub.get("correlationKey") if sub is not None else None,
+            )
+
+
+ElementParser = Callable[[etree._Element, Element, _Problems, _Context], None]
 
 
 def _ext(node: etree._Element, tag: str) -> list[etree._Element]:
@@ -81,7 +100,7 @@ def _mappings(node: etree._Element, tag: str, element_id: str, problems: _Proble
     return tuple(result)
 
 
-def _parse_job(node: etree._Element, el: Element, problems: _Problems) -> None:
+def _parse_job(node: etree._Element, el: Element, problems: _Problems, ctx: _Context) -> None:
     definition = _one_ext(node, "taskDefinition")
     if definition is None or not definition.get("type"):
         problems.add(
@@ -101,7 +120,7 @@ def _parse_headers(node: etree._Element, el: Element) -> None:
             el.headers[header.get("key")] = header.get("value") or ""
 
 
-def _parse_user_task(node: etree._Element, el: Element, problems: _Problems) -> None:
+def _parse_user_task(node: etree._Element, el: Element, problems: _Problems, ctx: _Context) -> None:
     if _one_ext(node, "userTask") is not None:
         problems.add(
             el.id,
@@ -128,27 +147,147 @@ def _parse_user_task(node: etree._Element, el: Element, problems: _Problems) -> 
     _parse_headers(node, el)
 
 
-def _parse_end_event(node: etree._Element, el: Element, problems: _Problems) -> None:
-    definitions = [c for c in node if isinstance(c.tag, str) and c.tag.endswith("EventDefinition")]
-    for d in definitions:
-        if d.tag == _b("terminateEventDefinition"):
-            el.terminate = True
-        else:
-            problems.add(el.id, f"end events with {etree.QName(d).localname} are not supported yet")
+def _event_definition(
+    node: etree._Element, el: Element, problems: _Problems, ctx: _Context, allowed: set[str]
+) -> EventDefinition | None:
+    """Read the one event definition of an event (None for a none event)."""
+    found = [c for c in node if isinstance(c.tag, str) and c.tag.endswith("EventDefinition")]
+    if not found:
+        return None
+    if len(found) > 1:
+        problems.add(el.id, "multiple event definitions on one event are not supported")
+        return None
+    d = found[0]
+    kind = etree.QName(d).localname.removesuffix("EventDefinition")
+    if kind not in allowed:
+        where = el.kind if not el.attached_to else "boundaryEvent"
+        problems.add(el.id, f"a {where} with a {kind} event definition is not supported")
+        return None
+    if kind == "message":
+        ref = d.get("messageRef")
+        if ref not in ctx.messages or not ctx.messages[ref][0]:
+            problems.add(el.id, f"message event refers to unknown or unnamed message '{ref}'")
+            return None
+        name, key = ctx.messages[ref]
+        return EventDefinition("message", name=name, correlation_key=key)
+    if kind == "signal":
+        ref = d.get("signalRef")
+        if not ctx.signals.get(ref):
+            problems.add(el.id, f"signal event refers to unknown or unnamed signal '{ref}'")
+            return None
+        return EventDefinition("signal", name=ctx.signals[ref])
+    if kind == "timer":
+        for timer_type in ("timeDate", "timeDuration", "timeCycle"):
+            t = d.find(_b(timer_type))
+            if t is not None and (t.text or "").strip():
+                return EventDefinition("timer", timer_type=timer_type, timer=t.text.strip())
+        problems.add(el.id, "timer event needs a timeDate, timeDuration or timeCycle")
+        return None
+    if kind == "error":
+        ref = d.get("errorRef")
+        if ref and ref not in ctx.errors:
+            problems.add(el.id, f"error event refers to unknown error '{ref}'")
+            return None
+        code = ctx.errors.get(ref) if ref else None
+        return EventDefinition(
+            "error",
+            code=code or None,
+            code_variable=d.get(f"{{{ZEEBE}}}errorCodeVariable")
+            or _attr(node, "errorCodeVariable"),
+            message_variable=d.get(f"{{{ZEEBE}}}errorMessageVariable")
+            or _attr(node, "errorMessageVariable"),
+        )
+    if kind == "escalation":
+        ref = d.get("escalationRef")
+        if ref and ref not in ctx.escalations:
+            problems.add(el.id, f"escalation event refers to unknown escalation '{ref}'")
+            return None
+        code = ctx.escalations.get(ref) if ref else None
+        return EventDefinition(
+            "escalation",
+            code=code or None,
+            code_variable=d.get(f"{{{ZEEBE}}}escalationCodeVariable"),
+        )
+    return EventDefinition(kind)
 
 
-def _parse_start_event(node: etree._Element, el: Element, problems: _Problems) -> None:
-    definitions = [c for c in node if isinstance(c.tag, str) and c.tag.endswith("EventDefinition")]
-    if definitions:
-        kind = etree.QName(definitions[0]).localname
-        problems.add(el.id, f"start events with {kind} are not supported yet")
+def _attr(node: etree._Element, name: str) -> str | None:
+    return node.get(f"{{{ZEEBE}}}{name}")
 
 
-def _parse_gateway(node: etree._Element, el: Element, problems: _Problems) -> None:
+def _parse_end_event(node: etree._Element, el: Element, problems: _Problems, ctx: _Context) -> None:
+    ev = _event_definition(
+        node, el, problems, ctx, {"terminate", "error", "escalation", "signal", "message"}
+    )
+    if ev is None:
+        return
+    if ev.kind == "terminate":
+        el.terminate = True
+        return
+    if ev.kind == "error" and ev.code is None:
+        problems.add(el.id, "an error end event must refer to an error with an errorCode")
+    el.event = ev
+    if ev.kind == "message":
+        el.kind = "messageThrow"
+        _parse_job(node, el, problems, ctx)
+
+
+def _parse_start_event(
+    node: etree._Element, el: Element, problems: _Problems, ctx: _Context
+) -> None:
+    el.event = _event_definition(
+        node, el, problems, ctx, {"message", "timer", "signal", "error", "escalation"}
+    )
+    el.interrupting = node.get("isInterrupting", "true") != "false"
+
+
+def _parse_intermediate_catch(
+    node: etree._Element, el: Element, problems: _Problems, ctx: _Context
+) -> None:
+    el.event = _event_definition(node, el, problems, ctx, {"message", "timer", "signal"})
+    if el.event is None and not problems.items:
+        problems.add(el.id, "an intermediate catch event needs a message, timer or signal")
+
+
+def _parse_intermediate_throw(
+    node: etree._Element, el: Element, problems: _Problems, ctx: _Context
+) -> None:
+    el.event = _event_definition(node, el, problems, ctx, {"escalation", "signal", "message"})
+    if el.event is not None and el.event.kind == "message":
+        el.kind = "messageThrow"
+        _parse_job(node, el, problems, ctx)
+
+
+def _parse_boundary(node: etree._Element, el: Element, problems: _Problems, ctx: _Context) -> None:
+    el.attached_to = node.get("attachedToRef")
+    el.interrupting = node.get("cancelActivity", "true") != "false"
+    el.event = _event_definition(
+        node, el, problems, ctx, {"message", "timer", "signal", "error", "escalation"}
+    )
+    if el.event is None:
+        problems.add(el.id, "a boundary event needs an event definition")
+    elif el.event.kind == "error" and not el.interrupting:
+        problems.add(el.id, "an error boundary event must be interrupting")
+
+
+def _parse_receive_task(
+    node: etree._Element, el: Element, problems: _Problems, ctx: _Context
+) -> None:
+    ref = node.get("messageRef")
+    if ref not in ctx.messages or not ctx.messages[ref][0]:
+        problems.add(el.id, f"a receive task needs a named message (messageRef '{ref}')")
+        return
+    name, key = ctx.messages[ref]
+    el.event = EventDefinition("message", name=name, correlation_key=key)
+
+
+def _parse_gateway(node: etree._Element, el: Element, problems: _Problems, ctx: _Context) -> None:
     el.default_flow = node.get("default")
 
 
-def _parse_call_activity(node: etree._Element, el: Element, problems: _Problems) -> None:
+def _parse_call_activity(
+    node: etree._Element, el: Element, problems: _Problems, ctx: _Context
+) -> None:
     called = _one_ext(node, "calledElement")
     if called is None or not called.get("processId"):
         problems.add(el.id, "a call activity needs 'zeebe:calledElement' with a 'processId'")
@@ -158,7 +297,7 @@ def _parse_call_activity(node: etree._Element, el: Element, problems: _Problems)
     el.propagate_all_parent = called.get("propagateAllParentVariables", "true") != "false"
 
 
-def _nothing(node: etree._Element, el: Element, problems: _Problems) -> None:
+def _nothing(node: etree._Element, el: Element, problems: _Problems, ctx: _Context) -> None:
     return None
 
 
@@ -173,6 +312,11 @@ TAG_TABLE: dict[str, tuple[str, ElementParser]] = {
     _b("userTask"): ("userTask", _parse_user_task),
     _b("task"): ("task", _nothing),
     _b("manualTask"): ("manualTask", _nothing),
+    _b("intermediateCatchEvent"): ("intermediateCatchEvent", _parse_intermediate_catch),
+    _b("intermediateThrowEvent"): ("intermediateThrowEvent", _parse_intermediate_throw),
+    _b("boundaryEvent"): ("boundaryEvent", _parse_boundary),
+    _b("receiveTask"): ("receiveTask", _parse_receive_task),
+    _b("eventBasedGateway"): ("eventBasedGateway", _nothing),
     _b("exclusiveGateway"): ("exclusiveGateway", _parse_gateway),
     _b("parallelGateway"): ("parallelGateway", _parse_gateway),
     _b("inclusiveGateway"): ("inclusiveGateway", _parse_gateway),
@@ -183,9 +327,22 @@ TAG_TABLE: dict[str, tuple[str, ElementParser]] = {
 IGNORED = {
     _b(t)
     for t in (
-        "sequenceFlow", "extensionElements", "documentation", "laneSet", "textAnnotation",
-        "association", "dataObject", "dataObjectReference", "dataStoreReference", "group",
-        "incoming", "outgoing", "ioSpecification", "property",
+        "sequenceFlow",
+        "extensionElements",
+        "documentation",
+        "laneSet",
+        "textAnnotation",
+        "association",
+        "dataObject",
+        "dataObjectReference",
+        "dataStoreReference",
+        "group",
+        "incoming",
+        "outgoing",
+        "ioSpecification",
+        "property",
+        "multiInstanceLoopCharacteristics",
+        "standardLoopCharacteristics",
     )
 }
 
@@ -198,7 +355,9 @@ def _parse_multi_instance(node: etree._Element, el: Element, problems: _Problems
         return
     chars = _one_ext(loop, "loopCharacteristics")
     if chars is None or not chars.get("inputCollection"):
-        problems.add(el.id, "a multi-instance activity needs zeebe:loopCharacteristics inputCollection")
+        problems.add(
+            el.id, "a multi-instance activity needs zeebe:loopCharacteristics inputCollection"
+        )
         return
     cond = loop.find(_b("completionCondition"))
     output_collection = chars.get("outputCollection")
@@ -221,6 +380,7 @@ def _walk_scope(
     elements: dict[str, Element],
     flows: dict[str, SequenceFlow],
     problems: _Problems,
+    ctx: _Context,
 ) -> None:
     for child in scope:
         if not isinstance(child.tag, str):
@@ -245,17 +405,18 @@ def _walk_scope(
             problems.add(None, f"a {etree.QName(child).localname} has no id")
             continue
         kind, parse = entry
-        if kind == "subProcess" and child.get("triggeredByEvent") == "true":
-            problems.add(element_id, "event sub-processes are not supported yet")
+        if element_id in elements:
+            problems.add(element_id, "the id is used by more than one element")
             continue
         el = Element(id=element_id, kind=kind, name=child.get("name"), scope_id=scope_id)
         el.inputs = _mappings(child, "input", element_id, problems)
         el.outputs = _mappings(child, "output", element_id, problems)
-        parse(child, el, problems)
+        parse(child, el, problems, ctx)
         _parse_multi_instance(child, el, problems)
         elements[element_id] = el
         if kind == "subProcess":
-            _walk_scope(child, element_id, elements, flows, problems)
+            el.event_subprocess = child.get("triggeredByEvent") == "true"
+            _walk_scope(child, element_id, elements, flows, problems, ctx)
 
 
 def _check(definition: ProcessDefinition, problems: _Problems) -> None:
@@ -282,26 +443,105 @@ def _check(definition: ProcessDefinition, problems: _Problems) -> None:
             if flows[fid].condition and el.kind not in ("exclusiveGateway", "inclusiveGateway"):
                 problems.add(fid, "conditional sequence flows are only supported after gateways")
     root = definition.bpmn_process_id
+    _check_events(definition, starts, problems)
     for scope_id in {root} | {e.id for e in elements.values() if e.kind == "subProcess"}:
         found = starts.get(scope_id, [])
-        if len(found) != 1:
-            problems.add(
-                scope_id if scope_id != root else None,
-                f"must have exactly one none start event, found {len(found)}",
-            )
-        elif scope_id == root:
-            definition.start_event = found[0]
+        none_starts = [i for i in found if elements[i].event is None]
+        event_starts = [i for i in found if elements[i].event is not None]
+        if scope_id == root:
+            if len(none_starts) > 1:
+                problems.add(
+                    None, f"must have at most one none start event, found {len(none_starts)}"
+                )
+            if not found:
+                problems.add(None, "must have at least one start event")
+            definition.start_event = none_starts[0] if none_starts else ""
+            definition.event_starts = event_starts
+            for i in event_starts:
+                if elements[i].event.kind not in ("message", "timer", "signal"):  # type: ignore[union-attr]
+                    problems.add(
+                        i, "a process start event may be a none, message, timer or signal event"
+                    )
+        elif elements[scope_id].event_subprocess:
+            if len(found) != 1 or none_starts:
+                problems.add(
+                    scope_id,
+                    "an event sub-process must have exactly one start event with "
+                    "an event definition",
+                )
+            else:
+                elements[scope_id].start_event = found[0]
         else:
-            elements[scope_id].start_event = found[0]
+            if len(none_starts) != 1 or event_starts:
+                problems.add(
+                    scope_id, f"must have exactly one none start event, found {len(found)}"
+                )
+            else:
+                elements[scope_id].start_event = none_starts[0]
     for el in elements.values():
         if el.kind == "inclusiveGateway" and len(el.incoming) > 1:
             definition.reaches[el.id] = _reaching(el.id, elements, flows)
 
 
+def _check_events(
+    definition: ProcessDefinition, starts: dict[str, list[str]], problems: _Problems
+) -> None:
+    elements, flows = definition.elements, definition.flows
+    for el in elements.values():
+        if el.kind == "boundaryEvent":
+            host = elements.get(el.attached_to or "")
+            if host is None or host.scope_id != el.scope_id:
+                problems.add(
+                    el.id, f"boundary event is attached to unknown activity '{el.attached_to}'"
+                )
+            else:
+                host.boundaries.append(el.id)
+            if el.incoming:
+                problems.add(el.id, "a boundary event must not have incoming sequence flows")
+        if el.kind == "subProcess" and el.event_subprocess:
+            if el.incoming or el.outgoing:
+                problems.add(el.id, "an event sub-process must not have sequence flows")
+            if el.scope_id == definition.bpmn_process_id:
+                definition.event_subprocesses.append(el.id)
+            else:
+                elements[el.scope_id].event_subprocesses.append(el.id)
+        if el.kind == "eventBasedGateway":
+            if len(el.outgoing) < 2:
+                problems.add(el.id, "an event-based gateway needs at least two outgoing flows")
+            for fid in el.outgoing:
+                target = elements[flows[fid].target]
+                ok = target.kind == "receiveTask" or (
+                    target.kind == "intermediateCatchEvent" and target.event is not None
+                )
+                if not ok:
+                    problems.add(
+                        el.id,
+                        f"an event-based gateway may only lead to catch events; "
+                        f"'{target.id}' is a {target.kind}",
+                    )
+        if el.kind == "startEvent" and el.event is not None:
+            scope = elements.get(el.scope_id)
+            in_event_sub = scope is not None and scope.event_subprocess
+            if el.event.kind in ("error", "escalation") and not in_event_sub:
+                problems.add(
+                    el.id, f"{el.event.kind} start events are only allowed in event sub-processes"
+                )
+            if (
+                el.event.kind == "timer"
+                and el.event.timer_type == "timeDuration"
+                and not in_event_sub
+            ):
+                problems.add(el.id, "a timer start event needs a timeDate or timeCycle")
+            if scope is not None and not in_event_sub:
+                problems.add(el.id, "a start event inside a sub-process must be a none start event")
+    for scope_starts in starts.values():
+        del scope_starts  # the scopes are checked by the caller
+
+
 def _check_gateway(el: Element, flows: dict[str, SequenceFlow], problems: _Problems) -> None:
     if el.default_flow and el.default_flow not in el.outgoing:
         problems.add(el.id, f"default flow '{el.default_flow}' is not an outgoing flow")
-    if len(el.outgoing) > 1 or el.kind == "inclusiveGateway":
+    if len(el.outgoing) > 1:
         for fid in el.outgoing:
             if fid != el.default_flow and not flows[fid].condition:
                 problems.add(
@@ -309,7 +549,9 @@ def _check_gateway(el: Element, flows: dict[str, SequenceFlow], problems: _Probl
                 )
 
 
-def _reaching(target: str, elements: dict[str, Element], flows: dict[str, SequenceFlow]) -> frozenset:
+def _reaching(
+    target: str, elements: dict[str, Element], flows: dict[str, SequenceFlow]
+) -> frozenset:
     """Element ids from which `target` can be reached along sequence flows."""
     seen: set[str] = set()
     stack = [flows[f].source for f in elements[target].incoming]
@@ -340,7 +582,7 @@ def parse_bpmn(resource_name: str, content: bytes) -> list[ProcessDefinition]:
             problems.add(None, "the process has no id")
         elements: dict[str, Element] = {}
         flows: dict[str, SequenceFlow] = {}
-        _walk_scope(process, pid, elements, flows, problems)
+        _walk_scope(process, pid, elements, flows, problems, _Context(root))
         definition = ProcessDefinition(pid, process.get("name"), elements, flows, start_event="")
         problems.raise_if_any()
         _check(definition, problems)

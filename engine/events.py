@@ -1,0 +1,471 @@
+"""Events of the engine: messages, timers, signals, errors and escalations.
+
+A mixin of Engine (engine/runtime.py), kept apart because it is one feature: subscriptions
+are opened when an element instance is entered, closed when it leaves, and triggered by
+PublishMessage, BroadcastSignal, due timers, ThrowError and throw events.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from engine.bpmn.model import Element, EventDefinition, ProcessDefinition
+from engine.expressions import ExpressionFailure
+from engine.state import Deployed, ElementInstance, Message, Subscription
+from engine.timers import TimerError, parse_cycle, parse_date, parse_duration
+
+if TYPE_CHECKING:
+    from engine.runtime import Engine
+
+PROCESS = "process"
+BODY = "multiInstanceBody"
+
+
+class EventBehaviour:
+    """Subscriptions, correlation and error/escalation propagation (mixed into Engine)."""
+
+    subscriptions: dict[int, Subscription]
+    messages: dict[int, Message]
+
+    # ------------------------------------------------------------------ loading
+    def _load_events(self: Engine, loaded: dict[str, Any]) -> None:
+        self.subscriptions = {}
+        self.messages = {}
+        for sub in loaded["subscriptions"]:
+            self.subscriptions[sub.key] = sub
+            if sub.kind == "timer":
+                self._add_timer(sub.due, "timer", sub.key)
+        for msg in loaded["messages"]:
+            self.messages[msg.key] = msg
+            self._add_timer(msg.expires, "message-ttl", msg.key)
+
+    # ------------------------------------------------------------------ opening / closing
+    def _open_subscription(
+        self: Engine,
+        owner: ElementInstance | None,
+        el: Element,
+        pdef_key: int,
+        bpmn_process_id: str,
+        scope_key: int | None,
+    ) -> None:
+        """Open the wait of one catching element; FEEL in it is evaluated in `scope_key`."""
+        ev = el.event
+        assert ev is not None
+        context = self.visible(scope_key) if scope_key is not None else {}
+        sub = Subscription(
+            key=self.next_key(),
+            kind=ev.kind,
+            element_id=el.id,
+            owner_key=owner.key if owner else 0,
+            process_instance_key=owner.process_instance_key if owner else 0,
+            definition_key=pdef_key,
+            bpmn_process_id=bpmn_process_id,
+            interrupting=el.interrupting,
+        )
+        if ev.kind == "message":
+            sub.name = str(self.expr.typed(ev.name or "", context, "STRING"))
+            if owner is not None:
+                sub.correlation_key = self._correlation_key(ev, context)
+        elif ev.kind == "signal":
+            sub.name = str(self.expr.typed(ev.name or "", context, "STRING"))
+        elif ev.kind == "timer":
+            self._schedule(sub, ev, context)
+        else:
+            return
+        self.subscriptions[sub.key] = sub
+        self.changes.subscriptions.add(sub.key)
+        if sub.kind == "timer":
+            self._add_timer(sub.due, "timer", sub.key)
+        if sub.kind == "message" and owner is not None:
+            self.deferred.append(lambda k=sub.key: self._correlate_buffered(k))
+
+    def _correlation_key(self: Engine, ev: EventDefinition, context: dict[str, Any]) -> str:
+        if not ev.correlation_key:
+            raise ExpressionFailure(
+                "a message catch event needs a zeebe:subscription correlationKey"
+            )
+        value = self.expr.value(ev.correlation_key, context)
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise ExpressionFailure(
+                f"Failed to extract the correlation key for '{ev.correlation_key.lstrip('=')}': "
+                f"The value must be either a string or a number, but was "
+                f"'{'NULL' if value is None else type(value).__name__.upper()}'."
+            )
+        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+    def _schedule(self: Engine, sub: Subscription, ev: EventDefinition, context: dict) -> None:
+        value = self.expr.value(ev.timer or "", context)
+        if not isinstance(value, str):
+            raise ExpressionFailure(
+                f"Expected result of the expression '{(ev.timer or '').lstrip('=')}' to be a "
+                f"{ev.timer_type} string, but was '{value!r}'"
+            )
+        now = self.clock.now_ms()
+        try:
+            if ev.timer_type == "timeDuration":
+                sub.due = now + parse_duration(value)
+            elif ev.timer_type == "timeDate":
+                sub.due = parse_date(value)
+            else:
+                cycle = parse_cycle(value)
+                sub.due = cycle.first_due(now)
+                sub.cycle = value
+                sub.repetitions = cycle.repetitions
+        except TimerError as exc:
+            raise ExpressionFailure(f"timer of '{sub.element_id}': {exc}") from exc
+
+    def _open_boundaries(self: Engine, inst: ElementInstance, el: Element) -> None:
+        pdef = self.definition_of(inst)
+        for bid in el.boundaries:
+            boundary = pdef.elements[bid]
+            if boundary.event and boundary.event.kind in ("message", "timer", "signal"):
+                root = self.instances[inst.process_instance_key]
+                self._open_subscription(
+                    inst, boundary, root.data["definitionKey"], pdef.bpmn_process_id, inst.key
+                )
+
+    def _open_event_subprocesses(self: Engine, scope: ElementInstance) -> None:
+        pdef = self.definition_of(scope)
+        ids = (
+            pdef.event_subprocesses
+            if scope.kind == PROCESS
+            else pdef.elements[scope.element_id].event_subprocesses
+        )
+        root = self.instances[scope.process_instance_key]
+        for sid in ids:
+            start = pdef.elements[pdef.elements[sid].start_event or ""]
+            if start.event and start.event.kind in ("message", "timer", "signal"):
+                self._open_subscription(
+                    scope, start, root.data["definitionKey"], pdef.bpmn_process_id, scope.key
+                )
+
+    def _close_subscriptions(self: Engine, owner_key: int, only: set[str] | None = None) -> None:
+        for sub in [s for s in self.subscriptions.values() if s.owner_key == owner_key]:
+            if only is None or sub.element_id in only:
+                self._close(sub)
+
+    def _close(self: Engine, sub: Subscription) -> None:
+        self.subscriptions.pop(sub.key, None)
+        self.changes.subscriptions.add(sub.key)
+
+    # ------------------------------------------------------------------ process start events
+    def _open_start_subscriptions(
+        self: Engine, deployed: Deployed, pdef: ProcessDefinition
+    ) -> None:
+        """A new version replaces the timer start events of the older ones."""
+        for sub in list(self.subscriptions.values()):
+            if sub.owner_key == 0 and sub.bpmn_process_id == deployed.bpmn_process_id:
+                self._close(sub)
+        for sid in pdef.event_starts:
+            start = pdef.elements[sid]
+            if start.event and start.event.kind == "timer":
+                try:
+                    self._open_subscription(
+                        None, start, deployed.key, deployed.bpmn_process_id, None
+                    )
+                except ExpressionFailure as exc:
+                    from engine.runtime import EngineError
+
+                    raise EngineError("INVALID_ARGUMENT", f"element '{sid}': {exc}") from exc
+
+    def _latest_with_start(self: Engine, kind: str, name: str) -> list[tuple[Deployed, str]]:
+        found = []
+        for (dkind, _pid), versions in self.versions.items():
+            if dkind != "process":
+                continue
+            latest = versions[-1]
+            pdef = self.definitions[latest.key]
+            for sid in pdef.event_starts:
+                ev = pdef.elements[sid].event
+                if ev is not None and ev.kind == kind and ev.name == name:
+                    found.append((latest, sid))
+        return found
+
+    # ------------------------------------------------------------------ messages
+    def publish_message(
+        self: Engine, name: str, correlation_key: str, ttl_ms: int, message_id: str, variables: dict
+    ) -> int:
+        """PublishMessage: correlate now, and buffer for the time to live."""
+        from engine.runtime import EngineError
+
+        if not name:
+            raise EngineError("INVALID_ARGUMENT", "Expected a message name, but it was empty")
+        now = self.clock.now_ms()
+        if message_id:
+            for m in self.messages.values():
+                if (
+                    m.message_id == message_id
+                    and m.name == name
+                    and m.correlation_key == correlation_key
+                    and m.expires > now
+                ):
+                    raise EngineError(
+                        "ALREADY_EXISTS",
+                        f"Expected to publish a new message with id '{message_id}', but a message "
+                        "with that id was already published",
+                    )
+        msg = Message(
+            key=self.next_key(),
+            name=name,
+            correlation_key=correlation_key,
+            message_id=message_id,
+            variables=variables,
+            expires=now + max(ttl_ms, 0),
+        )
+        self._correlate_to_starts(msg)
+        self._correlate_to_subscriptions(msg)
+        if ttl_ms > 0:
+            self.messages[msg.key] = msg
+            self.changes.messages.add(msg.key)
+            self._add_timer(msg.expires, "message-ttl", msg.key)
+        return msg.key
+
+    def _correlate_to_starts(self: Engine, msg: Message) -> None:
+        for deployed, sid in self._latest_with_start("message", msg.name):
+            pid = deployed.bpmn_process_id
+            if pid in msg.correlated:
+                continue
+            if msg.correlation_key and any(
+                i.kind == PROCESS
+                and i.data.get("bpmnProcessId") == pid
+                and i.data.get("startCorrelationKey") == msg.correlation_key
+                for i in self.instances.values()
+            ):
+                continue
+            root = self.create_instance(deployed, msg.variables, [sid])
+            if root.key in self.instances and msg.correlation_key:
+                root.data["startCorrelationKey"] = msg.correlation_key
+                self._touch(root)
+            msg.correlated.append(pid)
+
+    def _correlate_to_subscriptions(self: Engine, msg: Message) -> None:
+        matching = sorted(
+            (
+                s
+                for s in self.subscriptions.values()
+                if s.kind == "message"
+                and s.owner_key
+                and s.name == msg.name
+                and s.correlation_key == msg.correlation_key
+            ),
+            key=lambda s: s.key,
+        )
+        for sub in matching:
+            if sub.bpmn_process_id in msg.correlated or sub.key not in self.subscriptions:
+                continue
+            msg.correlated.append(sub.bpmn_process_id)
+            self._trigger(sub, msg.variables)
+
+    def _correlate_buffered(self: Engine, sub_key: int) -> None:
+        sub = self.subscriptions.get(sub_key)
+        if sub is None:
+            return
+        now = self.clock.now_ms()
+        for msg in sorted(self.messages.values(), key=lambda m: m.key):
+            if (
+                msg.name == sub.name
+                and msg.correlation_key == sub.correlation_key
+                and msg.expires > now
+                and sub.bpmn_process_id not in msg.correlated
+            ):
+                msg.correlated.append(sub.bpmn_process_id)
+                self.changes.messages.add(msg.key)
+                self._trigger(sub, msg.variables)
+                return
+
+    # ------------------------------------------------------------------ signals
+    def broadcast_signal(self: Engine, name: str, variables: dict) -> int:
+        """BroadcastSignal: every open signal subscription of that name, and signal starts."""
+        from engine.runtime import EngineError
+
+        if not name:
+            raise EngineError("INVALID_ARGUMENT", "Expected a signal name, but it was empty")
+        key = self.next_key()
+        self._signal(name, variables)
+        return key
+
+    def _signal(self: Engine, name: str, variables: dict) -> None:
+        for sub in sorted(self.subscriptions.values(), key=lambda s: s.key):
+            if sub.kind == "signal" and sub.name == name and sub.key in self.subscriptions:
+                self._trigger(sub, variables)
+        for deployed, sid in self._latest_with_start("signal", name):
+            self.create_instance(deployed, variables, [sid])
+
+    # ------------------------------------------------------------------ timers
+    def _fire_timer(self: Engine, sub: Subscription, due: int) -> None:
+        if sub.due != due:
+            return
+        if sub.cycle and sub.repetitions != 1 and self._repeats(sub):
+            cycle = parse_cycle(sub.cycle)
+            sub.repetitions = sub.repetitions - 1 if sub.repetitions > 0 else -1
+            sub.due = cycle.next_due(due)
+            self.changes.subscriptions.add(sub.key)
+            self._add_timer(sub.due, "timer", sub.key)
+        else:
+            self._close(sub)
+        self._trigger(sub, {})
+
+    def _repeats(self: Engine, sub: Subscription) -> bool:
+        """Cycles repeat on start events and on non-interrupting boundaries and sub-processes."""
+        if sub.owner_key == 0:
+            return True
+        owner = self.instances.get(sub.owner_key)
+        if owner is None:
+            return False
+        el = self.definition_of(owner).elements[sub.element_id]
+        return el.kind in ("boundaryEvent", "startEvent") and not el.interrupting
+
+    def _expire_message(self: Engine, key: int, due: int) -> None:
+        msg = self.messages.get(key)
+        if msg is not None and msg.expires <= due:
+            self.messages.pop(key)
+            self.changes.messages.add(key)
+
+    # ------------------------------------------------------------------ triggering
+    def _trigger(self: Engine, sub: Subscription, variables: dict) -> None:
+        """A message, timer or signal arrived for a subscription."""
+        if sub.owner_key == 0:
+            self.create_instance(self.deployed[sub.definition_key], variables, [sub.element_id])
+            return
+        owner = self.instances.get(sub.owner_key)
+        if owner is None:
+            self._close(sub)
+            return
+        pdef = self.definition_of(owner)
+        el = pdef.elements[sub.element_id]
+        if el.kind == "boundaryEvent":
+            self._catch_at_boundary(owner, el, variables)
+        elif el.kind == "startEvent":
+            self._start_event_subprocess(owner, el, variables)
+        elif owner.kind == "eventBasedGateway":
+            self._close_subscriptions(owner.key)
+            parent = self.instances[owner.parent_key or 0]
+            self._remove(owner)
+            self._activate(el, parent, trigger=variables)
+        else:
+            self._close_subscriptions(owner.key)
+            self._complete(owner, variables)
+
+    def _catch_at_boundary(
+        self: Engine, owner: ElementInstance, el: Element, variables: dict
+    ) -> None:
+        parent = self.instances[owner.parent_key or 0]
+        if el.interrupting:
+            self._terminate(owner)
+        self._activate(el, parent, trigger=variables)
+
+    def _start_event_subprocess(
+        self: Engine, scope: ElementInstance, start: Element, variables: dict
+    ) -> None:
+        pdef = self.definition_of(scope)
+        sub_el = pdef.elements[start.scope_id]
+        if start.interrupting:
+            ids = (
+                pdef.event_subprocesses
+                if scope.kind == PROCESS
+                else pdef.elements[scope.element_id].event_subprocesses
+            )
+            starts = {pdef.elements[i].start_event or "" for i in ids}
+            self._close_subscriptions(scope.key, only=starts)
+            for child_key in sorted(self.children.get(scope.key, set())):
+                if child_key in self.instances:
+                    self._terminate(self.instances[child_key])
+            scope.data.pop("joins", None)
+            scope.data["interrupted"] = True
+            self._touch(scope)
+        self._activate(sub_el, scope, trigger=variables, start_at=start.id)
+
+    # ------------------------------------------------------------------ errors and escalations
+    def _find_catcher(
+        self: Engine, source: ElementInstance, kind: str, code: str
+    ) -> tuple[str, ElementInstance, Element] | None:
+        """Walk up from `source` to the nearest boundary or event sub-process catching it."""
+        node: ElementInstance | None = source
+        while node is not None:
+            pdef = self.definition_of(node)
+            if node.kind in (PROCESS, "subProcess") and node is not source:
+                ids = (
+                    pdef.event_subprocesses
+                    if node.kind == PROCESS
+                    else pdef.elements[node.element_id].event_subprocesses
+                )
+                starts = [pdef.elements[pdef.elements[i].start_event or ""] for i in ids]
+                match = _best_match(starts, kind, code)
+                if match is not None and not node.data.get("interrupted"):
+                    return "eventSubprocess", node, match
+            parent = self.instances.get(node.parent_key) if node.parent_key else None
+            inner_mi = parent is not None and parent.kind == BODY
+            if node.kind != PROCESS and not inner_mi:
+                el = pdef.elements[node.element_id]
+                boundaries = [pdef.elements[b] for b in el.boundaries]
+                match = _best_match(boundaries, kind, code)
+                if match is not None:
+                    return "boundary", node, match
+            if node.kind == PROCESS:
+                parent_key = node.data.get("parentElementInstanceKey")
+                node = self.instances.get(parent_key) if parent_key else None
+            else:
+                node = parent
+        return None
+
+    def _throw_error(
+        self: Engine, source: ElementInstance, code: str, message: str, variables: dict
+    ) -> bool:
+        """Throw a BPMN error from `source`; False when nothing catches it."""
+        found = self._find_catcher(source, "error", code)
+        if found is None:
+            return False
+        where, owner, catcher = found
+        ev = catcher.event
+        trigger = dict(variables)
+        if ev is not None and ev.code_variable:
+            trigger[ev.code_variable] = code
+        if ev is not None and ev.message_variable:
+            trigger[ev.message_variable] = message
+        if where == "boundary":
+            self._catch_at_boundary(owner, catcher, trigger)
+        else:
+            self._start_event_subprocess(owner, catcher, trigger)
+        return True
+
+    def _throw_escalation(self: Engine, source: ElementInstance, code: str) -> bool:
+        """Throw an escalation; True when a catcher interrupted the thrower."""
+        found = self._find_catcher(source, "escalation", code)
+        if found is None:
+            return False
+        where, owner, catcher = found
+        trigger: dict[str, Any] = {}
+        if catcher.event is not None and catcher.event.code_variable:
+            trigger[catcher.event.code_variable] = code
+        if where == "boundary":
+            self._catch_at_boundary(owner, catcher, trigger)
+        else:
+            self._start_event_subprocess(owner, catcher, trigger)
+        return catcher.interrupting
+
+    # ------------------------------------------------------------------ timer heap entries
+    def _fire_event_timer(self: Engine, kind: str, key: int, due: int) -> bool:
+        """Apply a due timer of the events feature; False when it is not one of ours."""
+        if kind == "timer":
+            sub = self.subscriptions.get(key)
+            if sub is not None:
+                self._fire_timer(sub, due)
+            return True
+        if kind == "message-ttl":
+            self._expire_message(key, due)
+            return True
+        return False
+
+
+def _best_match(candidates: list[Element], kind: str, code: str) -> Element | None:
+    """An exact code match wins over a catch-all at the same level."""
+    catch_all = None
+    for el in candidates:
+        ev = el.event
+        if ev is None or ev.kind != kind:
+            continue
+        if ev.code == code:
+            return el
+        if ev.code is None and catch_all is None:
+            catch_all = el
+    return catch_all

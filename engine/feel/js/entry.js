@@ -1,0 +1,609 @@
+// khcn FEEL bridge: feelin + the Camunda (Zeebe) built-ins feelin lacks, exposed on the
+// global `KhcnFeel` for engine/feel/bridge.py, which runs this bundle in V8 via mini-racer.
+//
+// Protocol: every entry point takes and returns JSON *strings* (one JSON.parse in, one
+// JSON.stringify out) because that is the cheapest way across the Python <-> V8 boundary.
+// Replies are `{"v": value, "w": [warnings], "n": [names]?}` or `{"e": message, ...}`.
+
+import {
+  evaluate,
+  unaryTest,
+  parseExpression,
+  parseUnaryTests,
+  FeelDate,
+  FeelTime,
+  FeelDateTime,
+  FeelDuration,
+  isFunction,
+  isRange,
+  FeelRange,
+  dateAndTime as parseFeelDateTime,
+} from 'feelin';
+import feelinPackage from 'feelin/package.json';
+
+const DIALECT = 'camunda';
+const VERSION = `khcn-feel 1 (feelin ${feelinPackage.version})`;
+
+// ---------------------------------------------------------------------------------------
+// helpers
+
+/** Thrown by `assert()`: Zeebe turns a failed assertion into an evaluation failure. */
+class AssertionFailure extends Error {}
+
+/** Thrown when a result cannot be represented as JSON (functions, ranges). */
+class UnsupportedValue extends Error {}
+
+const isString = (v) => typeof v === 'string';
+const isNil = (v) => v === null || v === undefined;
+const isContext = (v) => !isNil(v) && Object.getPrototypeOf(v) === Object.prototype;
+
+// feelin resolves builtins as a fallback of variable lookup, so a backticked name yields
+// the original implementation even where we shadow it with our own version below.
+function feelinBuiltin(name) {
+  const fn = evaluate('`' + name + '`', {}, DIALECT).value;
+  if (typeof fn !== 'function') {
+    throw new Error(`feelin builtin '${name}' not found`);
+  }
+  return fn;
+}
+
+// feelin reports a rejected builtin call through an (unexported) failure signal, which it
+// turns into a warning and null. Borrow its class from a failing call so our built-ins
+// report bad arguments the same way; if feelin ever changes, we degrade to a silent null.
+const InvocationFailure = (() => {
+  const probe = feelinBuiltin('number')('not a number');
+  return probe && typeof probe === 'object' && 'warning' in probe ? probe.constructor : null;
+})();
+
+function invalid(template, values = {}) {
+  return InvocationFailure ? new InvocationFailure('INVALID_ARGUMENTS', template, values) : null;
+}
+
+/** Attach FEEL parameter names (needed for named arguments and for JS reserved words). */
+function builtin(params, impl) {
+  impl.$args = params;
+  return impl;
+}
+
+const ZONED_BRACKET = /^(.*?)(?:Z|[+-]\d{2}:\d{2}(?::\d{2})?)\[([^\]]+)\]$/;
+const OFFSET_ZONE = /^[+-]\d{2}:\d{2}(:\d{2})?$/;
+
+/** Zeebe writes zoned date-times as `...+02:00[Europe/Berlin]`; FEEL spells that `...@Europe/Berlin`. */
+function normaliseDateTimeString(text) {
+  const match = ZONED_BRACKET.exec(text);
+  return match ? `${match[1]}@${match[2]}` : text;
+}
+
+/** The ISO string Zeebe stores for a date-time (Java's ISO_ZONED_DATE_TIME / ISO_LOCAL_DATE_TIME). */
+function dateTimeToIso(value) {
+  const zone = value.zone;
+  if (zone === null || zone === 'UTC' || OFFSET_ZONE.test(zone)) {
+    return value.iso;
+  }
+  try {
+    return value.unwrap().toZonedDateTime(zone).toString();
+  } catch (_error) {
+    return value.iso;
+  }
+}
+
+/** Convert a FEEL value into plain JSON data; throws UnsupportedValue for functions/ranges. */
+function toPlain(value) {
+  if (value === null || value === undefined) {
+    return null;
+  }
+  switch (typeof value) {
+    case 'boolean':
+    case 'string':
+      return value;
+    case 'number':
+      return Number.isFinite(value) ? value : null;
+    case 'function':
+      throw new UnsupportedValue('a function');
+  }
+  if (Array.isArray(value)) {
+    return value.map(toPlain);
+  }
+  if (value instanceof FeelDateTime) {
+    return dateTimeToIso(value);
+  }
+  if (value instanceof FeelDate || value instanceof FeelTime || value instanceof FeelDuration) {
+    return value.iso;
+  }
+  if (isContext(value)) {
+    const plain = {};
+    for (const key of Object.keys(value)) {
+      plain[key] = toPlain(value[key]);
+    }
+    return plain;
+  }
+  if (isFunction(value)) {
+    throw new UnsupportedValue('a function');
+  }
+  if (isRange(value)) {
+    throw new UnsupportedValue('a range');
+  }
+  throw new UnsupportedValue(`a value of unknown type (${Object.prototype.toString.call(value)})`);
+}
+
+/** A structural key, so `duplicate values` compares lists and contexts by content. */
+function valueKey(value) {
+  if (Array.isArray(value)) {
+    return '[' + value.map(valueKey).join(',') + ']';
+  }
+  if (isContext(value)) {
+    return '{' + Object.keys(value).sort().map((k) => JSON.stringify(k) + ':' + valueKey(value[k])).join(',') + '}';
+  }
+  if (value instanceof FeelDate || value instanceof FeelTime
+      || value instanceof FeelDateTime || value instanceof FeelDuration) {
+    return value.constructor.name + ':' + value.iso;
+  }
+  return typeof value + ':' + String(value);
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** UTF-8 then Base64; bare V8 has neither TextEncoder nor btoa. */
+function base64Utf8(text) {
+  const bytes = [];
+  for (const char of text) {
+    let cp = char.codePointAt(0);
+    if (cp < 0x80) {
+      bytes.push(cp);
+    } else if (cp < 0x800) {
+      bytes.push(0xc0 | (cp >> 6), 0x80 | (cp & 63));
+    } else if (cp < 0x10000) {
+      bytes.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
+    } else {
+      bytes.push(0xf0 | (cp >> 18), 0x80 | ((cp >> 12) & 63), 0x80 | ((cp >> 6) & 63), 0x80 | (cp & 63));
+    }
+  }
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const [a, b, c] = [bytes[i], bytes[i + 1], bytes[i + 2]];
+    const n = (a << 16) | ((b ?? 0) << 8) | (c ?? 0);
+    out += BASE64[(n >> 18) & 63] + BASE64[(n >> 12) & 63]
+      + (b === undefined ? '=' : BASE64[(n >> 6) & 63])
+      + (c === undefined ? '=' : BASE64[n & 63]);
+  }
+  return out;
+}
+
+/** A random (version 4) UUID; V8 without a host has no crypto, ids need no secrecy here. */
+function uuid4() {
+  const hex = [];
+  for (let i = 0; i < 32; i++) {
+    hex.push(Math.floor(Math.random() * 16));
+  }
+  hex[12] = 4;
+  hex[16] = (hex[16] & 0x3) | 0x8;
+  const s = hex.map((d) => d.toString(16)).join('');
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20)}`;
+}
+
+/** The FEEL type name of a value that can be a range bound (feelin's spelling). */
+function boundType(value) {
+  switch (typeof value) {
+    case 'number': return 'number';
+    case 'string': return 'string';
+    case 'boolean': return 'boolean';
+  }
+  if (value instanceof FeelDate) return 'date';
+  if (value instanceof FeelTime) return 'time';
+  if (value instanceof FeelDateTime) return 'date time';
+  if (value instanceof FeelDuration) return 'duration';
+  return 'other';
+}
+
+// feelin 8.2 compares across types with JS operators, so `"abc" >= 70` and `"abc" in [1..5]`
+// come out true. Every ordering comparison (`<`, `>=`, `between`, intervals, DMN input
+// entries) goes through FeelRange#includes, so refuse mixed types there: the comparison is
+// then null, as in Zeebe, and a condition or input entry does not match.
+const feelinRangeIncludes = FeelRange.prototype.includes;
+FeelRange.prototype.includes = function includes(value) {
+  if (this.valueType && !isNil(value) && !(value instanceof FeelRange)
+      && boundType(value) !== this.valueType) {
+    return null;
+  }
+  return feelinRangeIncludes.call(this, value);
+};
+
+// ---------------------------------------------------------------------------------------
+// Camunda built-ins missing from (or narrower in) feelin 8.2
+
+const feelinDateAndTime = feelinBuiltin('date and time');
+const feelinGetValue = feelinBuiltin('get value');
+
+const EXTRAS = {
+  // boolean / misc (Camunda extensions)
+  'get or else': builtin(['value', 'default'], (value, fallback) => (isNil(value) ? (fallback ?? null) : value)),
+  'is defined': builtin(['value'], (value) => !isNil(value)),
+  'assert': builtin(['value', 'condition', 'cause'], (value, condition, cause) => {
+    if (condition !== true) {
+      throw new AssertionFailure(isString(cause) ? cause : 'The condition is not fulfilled');
+    }
+    return value;
+  }),
+  'random number': builtin([], () => Math.random()),
+  'uuid': builtin([], () => uuid4()),
+  'to json': builtin(['value'], (value) => {
+    try {
+      return JSON.stringify(toPlain(value));
+    } catch (error) {
+      if (error instanceof UnsupportedValue) {
+        return invalid('to json(value) cannot serialise {value}', { value });
+      }
+      throw error;
+    }
+  }),
+  'from json': builtin(['value'], (value) => {
+    if (!isString(value)) {
+      return invalid('from json(value) expects a string, got {value}', { value });
+    }
+    try {
+      return JSON.parse(value);
+    } catch (_error) {
+      return invalid('from json(value) got invalid JSON {value}', { value });
+    }
+  }),
+
+  // strings
+  'trim': builtin(['string'], (string) => (isString(string) ? string.trim() : null)),
+  'is blank': builtin(['string'], (string) => (isString(string) ? string.trim() === '' : null)),
+  'to base64': builtin(['value'], (value) => (isString(value) ? base64Utf8(value) : null)),
+  'extract': builtin(['string', 'pattern'], (string, pattern) => {
+    if (!isString(string) || !isString(pattern)) {
+      return null;
+    }
+    let regexp;
+    try {
+      regexp = new RegExp(pattern, 'g');
+    } catch (_error) {
+      return invalid('extract(string, pattern) got an invalid pattern {pattern}', { pattern });
+    }
+    return Array.from(string.matchAll(regexp), (m) => m[0]);
+  }),
+
+  // lists
+  'is empty': builtin(['list'], (list) => (Array.isArray(list) ? list.length === 0 : null)),
+  'partition': builtin(['list', 'size'], (list, size) => {
+    if (!Array.isArray(list) || !Number.isInteger(size)) {
+      return null;
+    }
+    if (size <= 0) {
+      return invalid('partition(list, size) expects a positive size, got {size}', { size });
+    }
+    const parts = [];
+    for (let i = 0; i < list.length; i += size) {
+      parts.push(list.slice(i, i + size));
+    }
+    return parts;
+  }),
+  'duplicate values': builtin(['list'], (list) => {
+    if (!Array.isArray(list)) {
+      return null;
+    }
+    const seen = new Map();
+    for (const item of list) {
+      const key = valueKey(item);
+      const entry = seen.get(key);
+      if (entry) {
+        entry.count++;
+      } else {
+        seen.set(key, { item, count: 1 });
+      }
+    }
+    return [...seen.values()].filter((e) => e.count > 1).map((e) => e.item);
+  }),
+  // Camunda's 3- and 4-argument forms (delimiter, prefix, suffix); feelin has only 2.
+  'string join': builtin(['list', 'delimiter', 'prefix', 'suffix'], (list, delimiter, prefix, suffix) => {
+    if (!Array.isArray(list)) {
+      return null;
+    }
+    const bad = list.find((item) => !isString(item) && item !== null);
+    if (bad !== undefined) {
+      return invalid('string join(list) expects a list of strings, got {item}', { item: bad });
+    }
+    const joined = list.filter((item) => item !== null).join(isString(delimiter) ? delimiter : '');
+    return (isString(prefix) ? prefix : '') + joined + (isString(suffix) ? suffix : '');
+  }),
+
+  // contexts: Camunda's `get value(context, keys)` follows a path of keys.
+  'get value': builtin(['context', 'key', 'keys', 'm'], (context, key, keys, m) => {
+    const target = context === undefined ? m : context;
+    const path = Array.isArray(key) ? key : keys;
+    if (!Array.isArray(path)) {
+      return feelinGetValue(target, key);
+    }
+    let value = target;
+    for (const name of path) {
+      if (!isContext(value) || !isString(name) || !Object.prototype.hasOwnProperty.call(value, name)) {
+        return null;
+      }
+      value = value[name];
+    }
+    return value ?? null;
+  }),
+
+  // temporal
+  'last day of month': builtin(['date'], (date) => {
+    if (!(date instanceof FeelDate || date instanceof FeelDateTime)) {
+      return null;
+    }
+    const plain = date.unwrap();
+    const day = plain.with({ day: plain.daysInMonth });
+    return new FeelDate(date instanceof FeelDateTime ? day.toPlainDate() : day);
+  }),
+  // Adds Camunda's `date and time(from, timezone)` and accepts the `...+02:00[Zone]` strings
+  // Zeebe writes for zoned date-times (feelin would silently drop the zone).
+  'date and time': builtin(['date', 'time', 'from', 'timezone'], (date, time, from, timezone) => {
+    if (isString(time) && timezone === undefined && from === undefined) {
+      [from, timezone, date, time] = [date, time, undefined, undefined];
+    }
+    if (timezone !== undefined && timezone !== null) {
+      let value = from === undefined ? date : from;
+      if (isString(value)) {
+        value = parseFeelDateTime(normaliseDateTimeString(value));
+      }
+      if (!(value instanceof FeelDateTime) || !isString(timezone)) {
+        return null;
+      }
+      const zone = timezone === 'Z' ? 'UTC' : timezone;
+      try {
+        if (value.zone === null) {
+          // a local date-time gets the zone attached, its wall clock unchanged
+          value.unwrap().toZonedDateTime(zone);
+          return new FeelDateTime(value.unwrap(), zone);
+        }
+        const instant = value.unwrap().toZonedDateTime(value.zone).withTimeZone(zone);
+        return new FeelDateTime(instant.toPlainDateTime(), zone);
+      } catch (_error) {
+        return invalid('date and time(from, timezone) got an unknown timezone {timezone}', { timezone });
+      }
+    }
+    if (isString(date)) {
+      date = normaliseDateTimeString(date);
+    }
+    if (isString(from)) {
+      from = normaliseDateTimeString(from);
+    }
+    return feelinDateAndTime(date, time, from);
+  }),
+};
+
+// ---------------------------------------------------------------------------------------
+// compilation and caching
+
+// The parser is context sensitive (it learns multi-word names from the context). Parsing
+// with our built-in names only, never the variables, matches Zeebe, where names with
+// spaces need backticks, and makes a parse valid for every variable set, so it can be cached.
+const PARSE_CONTEXT = EXTRAS;
+const PREFIX = 'function() ';
+const MAX_CACHE = 4096;
+
+// feelin exposes only evaluate(text, context); there is no "compile once" API. We evaluate
+// `function() <expr>` once: the result is a FEEL function whose body is the built
+// execution tree, and calling it re-runs only the tree. Its body sees the *definition*
+// context copied at call time, so that context is a proxy over the current call's scope.
+let currentScope = {};
+class Scope {}
+const scopeProxy = new Proxy(new Scope(), {
+  ownKeys: () => Reflect.ownKeys(currentScope),
+  getOwnPropertyDescriptor: (_target, key) => Reflect.getOwnPropertyDescriptor(currentScope, key),
+  get: (_target, key) => currentScope[key],
+  has: (_target, key) => key in currentScope,
+});
+
+/** Root variable names an expression reads (callees excluded, so `count(x)` beats a variable `count`). */
+function collectNames(tree, text) {
+  const names = new Set();
+  let error = null;
+  tree.iterate({
+    enter(node) {
+      if (node.type.isError) {
+        if (error === null) {
+          error = node.from;
+        }
+        return false;
+      }
+      if (node.name !== 'VariableName') {
+        return undefined;
+      }
+      const parent = node.node.parent;
+      const isCallee = parent && parent.name === 'FunctionInvocation' && parent.from === node.from;
+      if (!isCallee) {
+        names.add(text.slice(node.from, node.to).replace(/`/g, '').replace(/\s+/g, ' '));
+      }
+      // descend anyway: an error node can sit inside a name
+      return undefined;
+    },
+  });
+  return { names: [...names], error };
+}
+
+/** feelin's own syntax error (it throws while building the tree, before evaluating anything). */
+function syntaxError(text, evaluateFn, fallbackPosition) {
+  try {
+    evaluateFn(text, PARSE_CONTEXT, DIALECT);
+  } catch (error) {
+    if (error && error.position) {
+      return { message: error.message, position: error.position.from };
+    }
+    return { message: String(error && error.message), position: fallbackPosition };
+  }
+  return { message: 'syntax error', position: fallbackPosition };
+}
+
+class FeelSyntaxError extends Error {
+  constructor(message, position) {
+    super(message);
+    this.position = position;
+  }
+}
+
+function remember(cache, key, entry) {
+  if (cache.size >= MAX_CACHE) {
+    // insertion order: drop the oldest entry
+    cache.delete(cache.keys().next().value);
+  }
+  cache.set(key, entry);
+}
+
+const expressions = new Map();
+
+function compileExpression(text) {
+  let entry = expressions.get(text);
+  if (entry) {
+    return entry;
+  }
+  const { names, error } = collectNames(parseExpression(text, PARSE_CONTEXT, DIALECT), text);
+  if (error !== null) {
+    const { message, position } = syntaxError(text, evaluate, error);
+    throw new FeelSyntaxError(message, position);
+  }
+  currentScope = EXTRAS;
+  let compiled;
+  try {
+    compiled = evaluate(PREFIX + text, scopeProxy, DIALECT);
+  } catch (error) {
+    if (error && error.position) {
+      throw new FeelSyntaxError(error.message, Math.max(0, error.position.from - PREFIX.length));
+    }
+    throw error;
+  }
+  if (!isFunction(compiled.value)) {
+    throw new FeelSyntaxError('expression could not be compiled', 0);
+  }
+  entry = { fn: compiled.value, warnings: compiled.warnings, names };
+  remember(expressions, text, entry);
+  return entry;
+}
+
+/** Warnings as "TYPE: message", worded like Zeebe's where feelin's wording differs. */
+function formatWarnings(warnings) {
+  return warnings.map((w) => {
+    let message = w.message;
+    if (w.type === 'NO_VARIABLE_FOUND') {
+      const match = /^Variable '(.*)' not found$/.exec(message);
+      if (match) {
+        message = `No variable found with name '${match[1]}'`;
+      }
+    }
+    return `${w.type}: ${message}`;
+  });
+}
+
+/** The built-ins plus the given variables, restricted to the names an expression reads. */
+function scopeFor(names, variables) {
+  const scope = Object.assign({}, EXTRAS);
+  for (const name of names) {
+    // a variable named like a built-in would otherwise shadow it; callees are not in
+    // `names`, so `count(items)` still calls the built-in next to a variable `count`
+    if (name !== '__proto__' && Object.prototype.hasOwnProperty.call(variables, name)) {
+      scope[name] = variables[name];
+    }
+  }
+  return scope;
+}
+
+function runCompiled(entry, variables) {
+  currentScope = scopeFor(entry.names, variables);
+  entry.warnings.length = 0;
+  try {
+    return entry.fn.invoke([]);
+  } finally {
+    currentScope = EXTRAS;
+  }
+}
+
+const unaryTestsCache = new Map();
+
+function compileUnaryTest(text) {
+  let entry = unaryTestsCache.get(text);
+  if (entry) {
+    return entry;
+  }
+  const { names, error } = collectNames(parseUnaryTests(text, PARSE_CONTEXT, DIALECT), text);
+  if (error !== null) {
+    const { message, position } = syntaxError(text, unaryTest, error);
+    throw new FeelSyntaxError(message, position);
+  }
+  entry = { names };
+  remember(unaryTestsCache, text, entry);
+  return entry;
+}
+
+function failure(error, extra = {}) {
+  if (error instanceof FeelSyntaxError) {
+    return { e: `syntax error: ${error.message}`, p: error.position, ...extra };
+  }
+  if (error instanceof AssertionFailure) {
+    return { e: `assertion failed: ${error.message}`, ...extra };
+  }
+  if (error instanceof UnsupportedValue) {
+    return { e: `the result is ${error.message}, which has no JSON form`, ...extra };
+  }
+  return { e: `evaluation failed: ${error && error.message ? error.message : String(error)}`, ...extra };
+}
+
+// ---------------------------------------------------------------------------------------
+// entry points (called from Python)
+
+/** Evaluate one expression; `variablesJson` is a JSON object of (at least) the names it reads. */
+function evaluateJson(text, variablesJson, wantNames) {
+  let reply;
+  try {
+    const entry = compileExpression(text);
+    const value = runCompiled(entry, JSON.parse(variablesJson));
+    reply = { v: toPlain(value), w: formatWarnings(entry.warnings) };
+    if (wantNames) {
+      reply.n = entry.names;
+    }
+  } catch (error) {
+    const entry = expressions.get(text);
+    reply = failure(error, entry ? { w: formatWarnings(entry.warnings) } : {});
+  }
+  return JSON.stringify(reply);
+}
+
+/**
+ * Run DMN input entries against one input. The input is either a JSON value or, when
+ * `inputExpression` is given, that expression's raw FEEL value (so a date stays a date).
+ */
+function unaryTestsJson(testsJson, inputJson, inputExpression, variablesJson, wantNames) {
+  const tests = JSON.parse(testsJson);
+  const variables = JSON.parse(variablesJson);
+  const warnings = [];
+  let index = -1;
+  try {
+    let input = JSON.parse(inputJson);
+    let inputNames = null;
+    if (inputExpression !== null) {
+      const entry = compileExpression(inputExpression);
+      inputNames = entry.names;
+      input = runCompiled(entry, variables);
+      warnings.push(...formatWarnings(entry.warnings));
+    }
+    const testNames = [];
+    for (index = 0; index < tests.length; index++) {
+      testNames.push(compileUnaryTest(tests[index]).names);
+    }
+    const context = scopeFor(new Set(testNames.flat()), variables);
+    context['?'] = input;
+    const results = [];
+    for (index = 0; index < tests.length; index++) {
+      const result = unaryTest(tests[index], context, DIALECT);
+      results.push(result.value === true);
+      warnings.push(...formatWarnings(result.warnings));
+    }
+    const reply = { v: results, w: warnings };
+    if (wantNames) {
+      reply.n = { tests: testNames, input: inputNames };
+    }
+    return JSON.stringify(reply);
+  } catch (error) {
+    return JSON.stringify(failure(error, { i: index, w: warnings }));
+  }
+}
+
+export { VERSION as version, evaluateJson as evaluate, unaryTestsJson as unaryTests };
