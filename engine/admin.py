@@ -5,12 +5,14 @@ It answers what Operate would: instances, incidents, jobs. The client is engine/
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import grpc
 
 from engine.admin_client import SERVICE
+from engine.clock import ControlledClock
 from engine.runtime import Engine, EngineError
 
 
@@ -22,11 +24,46 @@ def _dumps(obj: Any) -> bytes:
     return json.dumps(obj).encode()
 
 
-class Admin:
-    """Read-only views of the engine state for operators and tests."""
+async def _idle() -> None:
+    # job hand-outs are scheduled with call_soon after each command; a few loop turns let
+    # every one of them (and what they schedule in turn) run
+    for _ in range(5):
+        await asyncio.sleep(0)
 
-    def __init__(self, engine: Engine) -> None:
+
+class Admin:
+    """Views of the engine state for operators and tests, and the test clock's controls."""
+
+    def __init__(self, engine: Engine, wake_timers: Any = None) -> None:
         self.engine = engine
+        self.wake_timers = wake_timers
+
+    async def GetClock(self, request: dict, context: grpc.aio.ServicerContext) -> Any:
+        clock = self.engine.clock
+        return {"now": clock.now_ms(), "controlled": isinstance(clock, ControlledClock)}
+
+    async def IncreaseTime(self, request: dict, context: grpc.aio.ServicerContext) -> Any:
+        """Move a controlled clock forward, fire what fell due, and return once idle."""
+        clock = self.engine.clock
+        if not isinstance(clock, ControlledClock):
+            await context.abort(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                "the engine runs on the wall clock; start it with --clock controlled",
+            )
+        ms = int(request.get("ms") or 0)
+        if ms < 0:
+            await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "time only moves forward")
+        clock.advance(ms)
+        self.engine.run(self.engine.fire_due_timers)
+        await _idle()
+        if self.wake_timers is not None:
+            self.wake_timers()
+        return {"now": clock.now_ms()}
+
+    async def WaitIdle(self, request: dict, context: grpc.aio.ServicerContext) -> Any:
+        """Return once every command and job hand-out already scheduled has run."""
+        await _idle()
+        return {"now": self.engine.clock.now_ms()}
 
     async def GetProcessInstance(self, request: dict, context: grpc.aio.ServicerContext) -> Any:
         try:
@@ -77,6 +114,13 @@ class Admin:
             name: grpc.unary_unary_rpc_method_handler(
                 getattr(self, name), request_deserializer=_loads, response_serializer=_dumps
             )
-            for name in ("GetProcessInstance", "ListIncidents", "ListJobs")
+            for name in (
+                "GetProcessInstance",
+                "ListIncidents",
+                "ListJobs",
+                "GetClock",
+                "IncreaseTime",
+                "WaitIdle",
+            )
         }
         return grpc.method_handlers_generic_handler(SERVICE, methods)

@@ -51,3 +51,15 @@ class AdminClient:
         return await self.call(
             "ListJobs", {"type": job_type, "processInstanceKey": process_instance_key}
         )
+
+    async def increase_time(self, ms: int) -> int:
+        """Move a controlled engine clock forward; returns the new now (ms since epoch)."""
+        return (await self.call("IncreaseTime", {"ms": ms}))["now"]
+
+    async def get_clock(self) -> dict:
+        """The engine's now and whether its clock is controlled."""
+        return await self.call("GetClock")
+
+    async def wait_idle(self) -> None:
+        """Wait until the engine has run everything already scheduled."""
+        await self.call("WaitIdle")

@@ -168,6 +168,10 @@ class JobBroker:
             self.engine.run(self.engine.yield_jobs, undelivered)
 
     # ------------------------------------------------------------------ timers
+    def wake(self) -> None:
+        """Make the timer loop look at the clock again (it moved, or a timer was added)."""
+        self._wakeup.set()
+
     async def timer_loop(self, on_tick: Callable[[], None] | None = None) -> None:
         """Wake for the earliest due timer (job deadlines, back-offs) and apply it."""
         engine = self.engine

@@ -89,6 +89,7 @@ class Gateway(GatewayServicer):
             )
         key, deployed = await self._call(context, self.engine.deploy, resources)
         deployments = []
+        graph_meta: dict[str, Any] = {}
         for item in deployed:
             if item["kind"] == "process":
                 deployments.append(
@@ -98,6 +99,35 @@ class Gateway(GatewayServicer):
                             version=item["version"],
                             processDefinitionKey=item["key"],
                             resourceName=item["resourceName"],
+                            tenantId=TENANT,
+                        )
+                    )
+                )
+            elif item["kind"] == "drg":
+                graph_meta[item["id"]] = item
+                deployments.append(
+                    pb.Deployment(
+                        decisionRequirements=pb.DecisionRequirementsMetadata(
+                            dmnDecisionRequirementsId=item["id"],
+                            dmnDecisionRequirementsName=item["name"],
+                            version=item["version"],
+                            decisionRequirementsKey=item["key"],
+                            resourceName=item["resourceName"],
+                            tenantId=TENANT,
+                        )
+                    )
+                )
+            elif item["kind"] == "decision":
+                graph = self.engine.deployed[self.engine.graph_of[item["key"]]]
+                deployments.append(
+                    pb.Deployment(
+                        decision=pb.DecisionMetadata(
+                            dmnDecisionId=item["id"],
+                            dmnDecisionName=item["name"],
+                            version=item["version"],
+                            decisionKey=item["key"],
+                            dmnDecisionRequirementsId=graph.bpmn_process_id,
+                            decisionRequirementsKey=graph.key,
                             tenantId=TENANT,
                         )
                     )
@@ -304,6 +334,69 @@ class Gateway(GatewayServicer):
         await self._call(context, self.engine.update_job_timeout, request.jobKey, request.timeout)
         return pb.UpdateJobTimeoutResponse()
 
+    # ---------------------------------------------------------------- decisions
+    async def EvaluateDecision(self, request: pb.EvaluateDecisionRequest, context: Any) -> Any:
+        def command() -> dict[str, Any]:
+            variables = parse_variables(request.variables)
+            if not request.decisionKey and not request.decisionId:
+                raise EngineError(
+                    "INVALID_ARGUMENT", "Expected either a decision id or a decision key"
+                )
+            return self.engine.evaluate_decision(request.decisionKey, request.decisionId, variables)
+
+        result = await self._call(context, command)
+        deployed, graph = result["deployed"], self.engine.deployed[result["graphKey"]]
+        decision = result["graph"].decisions[deployed.bpmn_process_id]
+        evaluated = []
+        for step in result["steps"]:
+            step_deployed = self.engine.versions[("decision", step.decision.id)][-1]
+            evaluated.append(
+                pb.EvaluatedDecision(
+                    decisionKey=step_deployed.key,
+                    decisionId=step.decision.id,
+                    decisionName=step.decision.name,
+                    decisionVersion=step_deployed.version,
+                    decisionType="DECISION_TABLE"
+                    if step.decision.kind == "table"
+                    else "LITERAL_EXPRESSION",
+                    decisionOutput=json.dumps(step.output),
+                    matchedRules=[
+                        pb.MatchedDecisionRule(
+                            ruleId=rule.id,
+                            ruleIndex=index,
+                            evaluatedOutputs=[
+                                pb.EvaluatedDecisionOutput(
+                                    outputId=name, outputName=name, outputValue=json.dumps(value)
+                                )
+                                for name, value in outputs
+                            ],
+                        )
+                        for index, rule, outputs in step.matched
+                    ],
+                    evaluatedInputs=[
+                        pb.EvaluatedDecisionInput(
+                            inputId=expr, inputName=expr, inputValue=json.dumps(value)
+                        )
+                        for expr, value in step.inputs
+                    ],
+                    tenantId=TENANT,
+                )
+            )
+        failed = result["failed"]
+        return pb.EvaluateDecisionResponse(
+            decisionKey=deployed.key,
+            decisionId=deployed.bpmn_process_id,
+            decisionName=decision.name,
+            decisionVersion=deployed.version,
+            decisionRequirementsId=graph.bpmn_process_id,
+            decisionRequirementsKey=graph.key,
+            decisionOutput=json.dumps(result["output"]) if failed is None else "",
+            evaluatedDecisions=evaluated,
+            failedDecisionId=failed.decision_id if failed is not None else "",
+            failureMessage=str(failed) if failed is not None else "",
+            tenantId=TENANT,
+        )
+
     # ---------------------------------------------------------------- messages and signals
     async def PublishMessage(self, request: pb.PublishMessageRequest, context: Any) -> Any:
         def command() -> int:
@@ -332,9 +425,6 @@ class Gateway(GatewayServicer):
         await context.abort(
             grpc.StatusCode.UNIMPLEMENTED, f"{name} is not implemented by the embedded engine"
         )
-
-    async def EvaluateDecision(self, request: Any, context: Any) -> Any:
-        await self._unimplemented(context, "EvaluateDecision")
 
     async def ModifyProcessInstance(self, request: Any, context: Any) -> Any:
         await self._unimplemented(context, "ModifyProcessInstance")

@@ -18,6 +18,7 @@ from typing import Any
 from engine.bpmn.model import JOB_KINDS, USER_TASK_JOB_TYPE, Element, ProcessDefinition
 from engine.bpmn.parser import BpmnError, parse_bpmn
 from engine.clock import Clock
+from engine.dmn import DecisionGraph, DmnError, evaluate_decision, parse_dmn
 from engine.events import EventBehaviour
 from engine.expressions import ExpressionFailure, Expressions
 from engine.state import Deployed, ElementInstance, Incident, Job, make_key
@@ -66,6 +67,8 @@ class Engine(EventBehaviour):
         self.deployed: dict[int, Deployed] = {}
         self.versions: dict[tuple[str, str], list[Deployed]] = {}
         self.definitions: dict[int, ProcessDefinition] = {}
+        self.graphs: dict[int, DecisionGraph] = {}  # by deployed decision-graph key
+        self.graph_of: dict[int, int] = {}  # deployed decision key -> its graph key
         for d in loaded["deployed"]:
             self._register_deployed(d)
         self.instances: dict[int, ElementInstance] = {}
@@ -91,6 +94,13 @@ class Engine(EventBehaviour):
             for pdef in parse_bpmn(d.resource_name, d.xml):
                 if pdef.bpmn_process_id == d.bpmn_process_id:
                     self.definitions[d.key] = pdef
+        elif d.kind == "drg":
+            self.graphs[d.key] = parse_dmn(d.resource_name, d.xml, self.expr.feel)
+        elif d.kind == "decision":
+            for graph_key in reversed(list(self.graphs)):
+                if self.deployed[graph_key].checksum == d.checksum:
+                    self.graph_of[d.key] = graph_key
+                    break
 
     def _index_instance(self, inst: ElementInstance) -> None:
         self.instances[inst.key] = inst
@@ -197,10 +207,10 @@ class Engine(EventBehaviour):
             if lower.endswith(".form"):
                 parsed.append((name, content, "form", _parse_form(name, content)))
             elif lower.endswith(".dmn"):
-                raise EngineError(
-                    "INVALID_ARGUMENT",
-                    f"resource '{name}': DMN decisions are not supported by this engine version",
-                )
+                try:
+                    parsed.append((name, content, "drg", parse_dmn(name, content, self.expr.feel)))
+                except DmnError as exc:
+                    raise EngineError("INVALID_ARGUMENT", str(exc)) from exc
             elif lower.endswith((".bpmn", ".xml")):
                 try:
                     parsed.append((name, content, "process", parse_bpmn(name, content)))
@@ -214,9 +224,14 @@ class Engine(EventBehaviour):
         deployment_key = self.next_key()
         result: list[dict[str, Any]] = []
         for name, content, kind, payload in parsed:
-            ids = [p.bpmn_process_id for p in payload] if kind == "process" else [payload]
+            if kind == "process":
+                items = [("process", p.bpmn_process_id) for p in payload]
+            elif kind == "drg":
+                items = [("drg", payload.id)] + [("decision", i) for i in payload.decisions]
+            else:
+                items = [(kind, payload)]
             checksum = hashlib.sha256(content).hexdigest()
-            for item_id in ids:
+            for kind, item_id in items:
                 existing = self.versions.get((kind, item_id), [])
                 latest = existing[-1] if existing else None
                 if latest is not None and latest.checksum == checksum:
@@ -238,6 +253,7 @@ class Engine(EventBehaviour):
                         self._open_start_subscriptions(d, self.definitions[d.key])
                 result.append(
                     {
+                        "name": _display_name(payload, kind, item_id),
                         "kind": kind,
                         "id": item_id,
                         "version": d.version,
@@ -246,6 +262,56 @@ class Engine(EventBehaviour):
                     }
                 )
         return deployment_key, result
+
+    def evaluate_decision(
+        self, decision_key: int, decision_id: str, variables: dict[str, Any]
+    ) -> dict[str, Any]:
+        """EvaluateDecision: the latest decision by id, or one by key."""
+        if decision_key:
+            deployed = self.deployed.get(decision_key)
+            if deployed is None or deployed.kind != "decision":
+                raise EngineError(
+                    "NOT_FOUND",
+                    f"Expected to evaluate decision with key '{decision_key}', but no such "
+                    "decision was found",
+                )
+        else:
+            versions = self.versions.get(("decision", decision_id), [])
+            if not versions:
+                raise EngineError(
+                    "NOT_FOUND",
+                    f"Expected to evaluate decision '{decision_id}', but no decision found for "
+                    f"id '{decision_id}'",
+                )
+            deployed = versions[-1]
+        graph_key = self.graph_of[deployed.key]
+        graph = self.graphs[graph_key]
+        result: dict[str, Any] = {"deployed": deployed, "graphKey": graph_key, "graph": graph}
+        try:
+            output, steps = evaluate_decision(
+                graph, deployed.bpmn_process_id, variables, self.expr.feel
+            )
+            result.update(output=output, steps=steps, failed=None)
+        except DmnError as exc:
+            result.update(output=None, steps=[], failed=exc)
+        return result
+
+    def _call_decision(self, inst: ElementInstance, el: Element) -> None:
+        context = self.visible(inst.key)
+        decision_id = self.expr.typed(el.called_decision or "", context, "STRING")
+        versions = self.versions.get(("decision", decision_id), [])
+        if not versions:
+            raise ExpressionFailure(
+                f"Expected to evaluate decision '{decision_id}', but no decision found for id "
+                f"'{decision_id}'",
+                error_type="CALLED_DECISION_ERROR",
+            )
+        graph = self.graphs[self.graph_of[versions[-1].key]]
+        try:
+            output, _steps = evaluate_decision(graph, decision_id, context, self.expr.feel)
+        except DmnError as exc:
+            raise ExpressionFailure(str(exc), error_type="DECISION_EVALUATION_ERROR") from exc
+        self._complete(inst, {el.result_variable or "result": output})
 
     def find_definition(self, bpmn_process_id: str, version: int, key: int) -> Deployed:
         """The deployed process by key, or by id and version (≤ 0 means latest)."""
@@ -421,6 +487,8 @@ class Engine(EventBehaviour):
         kind = inst.kind
         if kind == BODY:
             self._start_body(inst, el)
+        elif kind == "businessRuleTask" and el.called_decision:
+            self._call_decision(inst, el)
         elif kind in JOB_KINDS:
             self._create_job(inst, el)
         elif kind == "subProcess":
@@ -1162,6 +1230,15 @@ class Engine(EventBehaviour):
             ],
             "parentProcessInstanceKey": root.data.get("parentProcessInstanceKey"),
         }
+
+
+def _display_name(payload: Any, kind: str, item_id: str) -> str:
+    """The human name of a deployed item, for deployment replies."""
+    if kind == "drg":
+        return payload.name or item_id
+    if kind == "decision":
+        return payload.decisions[item_id].name
+    return item_id
 
 
 def _plain_variable(expression: str | None) -> str | None:

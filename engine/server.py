@@ -36,7 +36,7 @@ async def serve(
     host, _, port = address.rpartition(":")
     server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
     add_GatewayServicer_to_server(Gateway(engine, broker, host, int(port)), server)
-    server.add_generic_rpc_handlers((Admin(engine).handler(),))
+    server.add_generic_rpc_handlers((Admin(engine, broker.wake).handler(),))
     health_servicer = (
         health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()
     )
@@ -62,7 +62,7 @@ async def serve(
     store.close()
 
 
-def run_server(address: str, database_url: str) -> None:
+def run_server(address: str, database_url: str, clock: Clock | None = None) -> None:
     """Blocking entry point of `khcn engine`."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -70,4 +70,4 @@ def run_server(address: str, database_url: str) -> None:
     # V8 must get its own event loop thread: created inside ours, mini-racer would refuse
     # per-evaluation timeouts, which keep a runaway expression from stalling the engine.
     feel = FeelEngine()
-    asyncio.run(serve(address, database_url, feel))
+    asyncio.run(serve(address, database_url, feel, clock))

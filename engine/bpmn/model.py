@@ -80,6 +80,9 @@ class Element:
     form_key: str | None = None
     due_date: str | None = None
     follow_up_date: str | None = None
+    # business rule tasks calling a DMN decision
+    called_decision: str | None = None
+    result_variable: str | None = None
     # gateways
     default_flow: str | None = None
     # end events

@@ -114,6 +114,20 @@ def _parse_job(node: etree._Element, el: Element, problems: _Problems, ctx: _Con
     _parse_headers(node, el)
 
 
+def _parse_business_rule_task(
+    node: etree._Element, el: Element, problems: _Problems, ctx: _Context
+) -> None:
+    called = _one_ext(node, "calledDecision")
+    if called is None:
+        _parse_job(node, el, problems, ctx)
+        return
+    if not called.get("decisionId") or not called.get("resultVariable"):
+        problems.add(el.id, "zeebe:calledDecision needs a decisionId and a resultVariable")
+        return
+    el.called_decision = called.get("decisionId")
+    el.result_variable = called.get("resultVariable")
+
+
 def _parse_headers(node: etree._Element, el: Element) -> None:
     for header in _ext(node, "header"):
         if header.get("key"):
@@ -308,7 +322,7 @@ TAG_TABLE: dict[str, tuple[str, ElementParser]] = {
     _b("serviceTask"): ("serviceTask", _parse_job),
     _b("sendTask"): ("sendTask", _parse_job),
     _b("scriptTask"): ("scriptTask", _parse_job),
-    _b("businessRuleTask"): ("businessRuleTask", _parse_job),
+    _b("businessRuleTask"): ("businessRuleTask", _parse_business_rule_task),
     _b("userTask"): ("userTask", _parse_user_task),
     _b("task"): ("task", _nothing),
     _b("manualTask"): ("manualTask", _nothing),
