@@ -21,8 +21,10 @@ from engine.clock import Clock
 from engine.dmn import DecisionGraph, DmnError, evaluate_decision, parse_dmn
 from engine.events import EventBehaviour
 from engine.expressions import ExpressionFailure, Expressions
+from engine.feel import FeelError
 from engine.state import Deployed, ElementInstance, Incident, Job, make_key
 from engine.store import Changes, Store
+from engine.timers import TimerError, parse_date
 
 log = logging.getLogger(__name__)
 
@@ -213,14 +215,30 @@ class Engine(EventBehaviour):
                     raise EngineError("INVALID_ARGUMENT", str(exc)) from exc
             elif lower.endswith((".bpmn", ".xml")):
                 try:
-                    parsed.append((name, content, "process", parse_bpmn(name, content)))
+                    processes = parse_bpmn(name, content)
                 except BpmnError as exc:
                     raise EngineError("INVALID_ARGUMENT", str(exc)) from exc
+                for pdef in processes:
+                    self._check_expressions(name, pdef)
+                parsed.append((name, content, "process", processes))
             else:
                 raise EngineError(
                     "INVALID_ARGUMENT",
                     f"resource '{name}': expected a .bpmn, .dmn or .form resource",
                 )
+        seen: dict[tuple[str, str], str] = {}
+        for name, _content, kind, payload in parsed:
+            ids = [p.bpmn_process_id for p in payload] if kind == "process" else [payload]
+            if kind == "drg":
+                ids = list(payload.decisions)
+            for item_id in ids:
+                if (kind, item_id) in seen:
+                    raise EngineError(
+                        "INVALID_ARGUMENT",
+                        f"Duplicated {'process' if kind == 'process' else kind} id '{item_id}' "
+                        f"in resources '{seen[(kind, item_id)]}' and '{name}'",
+                    )
+                seen[(kind, item_id)] = name
         deployment_key = self.next_key()
         result: list[dict[str, Any]] = []
         for name, content, kind, payload in parsed:
@@ -234,7 +252,11 @@ class Engine(EventBehaviour):
             for kind, item_id in items:
                 existing = self.versions.get((kind, item_id), [])
                 latest = existing[-1] if existing else None
-                if latest is not None and latest.checksum == checksum:
+                if (
+                    latest is not None
+                    and latest.checksum == checksum
+                    and latest.resource_name == name
+                ):
                     d = latest
                 else:
                     d = Deployed(
@@ -262,6 +284,26 @@ class Engine(EventBehaviour):
                     }
                 )
         return deployment_key, result
+
+    def _check_expressions(self, resource: str, pdef: ProcessDefinition) -> None:
+        """Refuse a process whose FEEL does not parse, naming the element, as Zeebe does."""
+        problems = []
+        for owner, text in _expressions_of(pdef):
+            if not text or not text.strip().startswith("="):
+                continue
+            try:
+                self.expr.feel.evaluate(text.strip()[1:], {})
+            except FeelError as exc:
+                if exc.reason.startswith("syntax error"):
+                    problems.append(
+                        f"element '{owner}': invalid expression '{text.strip()}': {exc.reason}"
+                        + (f" at position {exc.position}" if exc.position is not None else "")
+                    )
+        if problems:
+            listing = "\n- ".join(problems)
+            raise EngineError(
+                "INVALID_ARGUMENT", f"resource '{resource}' is not executable:\n- {listing}"
+            )
 
     def evaluate_decision(
         self, decision_key: int, decision_id: str, variables: dict[str, Any]
@@ -503,6 +545,7 @@ class Engine(EventBehaviour):
             for child_key in sorted(self.children.get(scope.key, set()) - {inst.key}):
                 self._terminate(self.instances[child_key])
             scope.data.pop("joins", None)
+            scope.data["terminating"] = True
             self._touch(scope)
             self._complete(inst)
         elif kind in ("intermediateCatchEvent", "receiveTask"):
@@ -561,7 +604,7 @@ class Engine(EventBehaviour):
             try:
                 flows = self._choose_flows(inst, el)
             except ExpressionFailure as exc:
-                self._raise_incident(inst, "CONDITION_ERROR", str(exc), resume="complete")
+                self._raise_incident(inst, exc.error_type, str(exc), resume="complete")
                 return
         elif inst.kind != "endEvent":
             flows = list(el.outgoing)
@@ -572,20 +615,29 @@ class Engine(EventBehaviour):
         except ExpressionFailure as exc:
             self._raise_incident(inst, "IO_MAPPING_ERROR", str(exc), resume="complete")
             return
+        stop = False
         if inner_mi:
             assert parent is not None
             try:
                 self._collect_output_element(parent, inst)
+                stop = self._completion_reached(parent, inst)
             except ExpressionFailure as exc:
-                self._raise_incident(inst, "EXTRACT_VALUE_ERROR", str(exc), resume="complete")
+                self._raise_incident(inst, exc.error_type, str(exc), resume="complete")
                 return
         self._remove(inst)
         assert parent is not None
         if inner_mi:
-            self._inner_done(parent, inst)
+            self._inner_done(parent, stop)
             return
+        # a branch that ends at once must not complete the scope before the others start
+        parent.data["busy"] = parent.data.get("busy", 0) + 1
         for fid in flows:
+            if parent.key not in self.instances or parent.data.get("terminating"):
+                break
             self._take_flow(fid, parent)
+        parent.data["busy"] -= 1
+        if not parent.data["busy"]:
+            del parent.data["busy"]
         self._scope_progress(parent)
 
     def _apply_outputs(
@@ -632,7 +684,8 @@ class Engine(EventBehaviour):
             return []
         raise ExpressionFailure(
             f"Expected at least one condition to evaluate to true, or to have a default flow "
-            f"(gateway '{el.id}')"
+            f"(gateway '{el.id}')",
+            error_type="CONDITION_ERROR",
         )
 
     def _take_flow(self, flow_id: str, scope: ElementInstance) -> None:
@@ -686,7 +739,7 @@ class Engine(EventBehaviour):
 
     def _scope_progress(self, scope: ElementInstance) -> None:
         """After a child left: waiting joins may fire, and an empty scope completes."""
-        if scope.key not in self.instances or scope.state != "ACTIVE":
+        if scope.key not in self.instances or scope.state != "ACTIVE" or scope.data.get("busy"):
             return
         if scope.data.get("joins"):
             self._try_joins(scope)
@@ -830,29 +883,30 @@ class Engine(EventBehaviour):
         collected[index] = value
         self._set_local(body.key, mi.output_collection, collected)
 
-    def _inner_done(self, body: ElementInstance, inner: ElementInstance) -> None:
+    def _completion_reached(self, body: ElementInstance, inner: ElementInstance) -> bool:
+        """The completion condition, seen from the inner instance that is completing."""
+        mi = self.element_of(body).multi_instance
+        if mi is None or not mi.completion_condition:
+            return False
+        counters = self._mi_counters(body)
+        counters["numberOfCompletedInstances"] += 1
+        counters["numberOfActiveInstances"] -= 1
+        context = {**self.visible(inner.key), **counters}
+        return bool(self.expr.typed(mi.completion_condition, context, "BOOLEAN"))
+
+    def _inner_done(self, body: ElementInstance, stop: bool) -> None:
+        """After an inner instance completed: stop early, start the next, or complete."""
         body.data["completed"] = body.data.get("completed", 0) + 1
         self._touch(body)
-        self._mi_check(body)
-
-    def _mi_check(self, body: ElementInstance) -> None:
-        """After an inner instance completed: stop early, start the next, or complete."""
         el = self.element_of(body)
         mi = el.multi_instance
         assert mi is not None
-        if mi.completion_condition:
-            context = {**self.visible(body.key), **self._mi_counters(body)}
-            try:
-                done = self.expr.typed(mi.completion_condition, context, "BOOLEAN")
-            except ExpressionFailure as exc:
-                self._raise_incident(body, "EXTRACT_VALUE_ERROR", str(exc), resume="mi-check")
-                return
-            if done:
-                for child_key in sorted(self.children.get(body.key, set())):
-                    body.data["terminated"] = body.data.get("terminated", 0) + 1
-                    self._terminate(self.instances[child_key])
-                self._complete(body)
-                return
+        if stop:
+            for child_key in sorted(self.children.get(body.key, set())):
+                body.data["terminated"] = body.data.get("terminated", 0) + 1
+                self._terminate(self.instances[child_key])
+            self._complete(body)
+            return
         if body.data.get("spawning"):
             return
         if mi.sequential and body.data["next"] < len(body.data["items"]):
@@ -902,41 +956,38 @@ class Engine(EventBehaviour):
     def _user_task_headers(self, el: Element, context: dict[str, Any]) -> dict[str, str]:
         headers: dict[str, str] = {}
         if el.assignee:
-            headers["io.camunda.zeebe:assignee"] = str(
-                self.expr.typed(el.assignee, context, "STRING")
-            )
-        for attr, header in (
-            ("candidate_groups", "candidateGroups"),
-            ("candidate_users", "candidateUsers"),
-        ):
+            assignee = self.expr.typed(el.assignee, context, "STRING")
+            headers["io.camunda.zeebe:assignee"] = str(assignee)
+        lists = (("candidate_groups", "candidateGroups"), ("candidate_users", "candidateUsers"))
+        for attr, header in lists:
             text = getattr(el, attr)
             if not text:
                 continue
             if text.strip().startswith("="):
-                value = self.expr.value(text, context)
-                items = (
-                    value
-                    if isinstance(value, list)
-                    else [value]
-                    if isinstance(value, str)
-                    else None
-                )
-                if items is None:
+                items = self.expr.typed(text, context, "ARRAY")
+                if not all(isinstance(i, str) for i in items):
                     raise ExpressionFailure(
-                        f"Expected result of the expression '{text.strip()[1:]}' to be 'ARRAY' or "
-                        f"'STRING', but was '{type(value).__name__}'."
+                        f"Expected result of the expression '{text.strip()[1:]}' to be a list "
+                        f"of strings, but was '{json.dumps(items)}'"
                     )
             else:
                 items = [part.strip() for part in text.split(",") if part.strip()]
-            headers[f"io.camunda.zeebe:{header}"] = json.dumps(items)
+            headers[f"io.camunda.zeebe:{header}"] = json.dumps(items, separators=(",", ":"))
         if el.form_key:
             headers["io.camunda.zeebe:formKey"] = el.form_key
         for attr, header in (("due_date", "dueDate"), ("follow_up_date", "followUpDate")):
             text = getattr(el, attr)
-            if text:
-                headers[f"io.camunda.zeebe:{header}"] = str(
-                    self.expr.typed(text, context, "STRING")
-                )
+            if not text:
+                continue
+            value = str(self.expr.typed(text, context, "STRING"))
+            try:
+                parse_date(value)
+            except TimerError as exc:
+                raise ExpressionFailure(
+                    f"Expected result of the expression '{text.strip().lstrip('=')}' to be an "
+                    f"ISO 8601 date-time, but was '{value}'"
+                ) from exc
+            headers[f"io.camunda.zeebe:{header}"] = value
         return headers
 
     def _put_job(self, job: Job) -> None:
@@ -1164,8 +1215,6 @@ class Engine(EventBehaviour):
             return
         if inc.resume == "complete":
             self._complete(inst)
-        elif inc.resume == "mi-check":
-            self._mi_check(inst)
         else:
             self._enter(inst)
 
@@ -1230,6 +1279,34 @@ class Engine(EventBehaviour):
             ],
             "parentProcessInstanceKey": root.data.get("parentProcessInstanceKey"),
         }
+
+
+def _expressions_of(pdef: ProcessDefinition) -> list[tuple[str, str | None]]:
+    """Every (element id, expression text) of a process that may hold FEEL."""
+    found: list[tuple[str, str | None]] = []
+    for flow in pdef.flows.values():
+        found.append((flow.id, flow.condition))
+    for el in pdef.elements.values():
+        texts = [
+            el.job_type,
+            el.job_retries,
+            el.assignee,
+            el.candidate_groups,
+            el.candidate_users,
+            el.due_date,
+            el.follow_up_date,
+            el.called_process_id,
+            el.called_decision,
+        ]
+        texts += [m.source for m in el.inputs] + [m.source for m in el.outputs]
+        mi = el.multi_instance
+        if mi is not None:
+            texts += [mi.input_collection, mi.output_element]
+            texts.append(mi.completion_condition)
+        if el.event is not None:
+            texts += [el.event.name, el.event.correlation_key, el.event.timer]
+        found += [(el.id, t) for t in texts]
+    return found
 
 
 def _display_name(payload: Any, kind: str, item_id: str) -> str:

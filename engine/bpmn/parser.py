@@ -384,8 +384,14 @@ def _parse_multi_instance(node: etree._Element, el: Element, problems: _Problems
         input_element=chars.get("inputElement") or None,
         output_collection=output_collection or None,
         output_element=output_element or None,
-        completion_condition=(cond.text or "").strip() or None if cond is not None else None,
+        completion_condition=_always_feel(cond.text if cond is not None else None),
     )
+
+
+def _always_feel(text: str | None) -> str | None:
+    """Conditions are FEEL with or without the leading '=' Zeebe writes."""
+    body = (text or "").strip().lstrip("=").strip()
+    return f"={body}" if body else None
 
 
 def _walk_scope(
@@ -402,7 +408,7 @@ def _walk_scope(
         if child.tag == _b("sequenceFlow"):
             fid = child.get("id") or ""
             cond_node = child.find(_b("conditionExpression"))
-            condition = (cond_node.text or "").strip() if cond_node is not None else None
+            condition = _always_feel(cond_node.text if cond_node is not None else None)
             flows[fid] = SequenceFlow(
                 fid, child.get("sourceRef") or "", child.get("targetRef") or "", condition or None
             )
