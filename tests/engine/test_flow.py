@@ -1,0 +1,722 @@
+"""BPMN flow semantics as Zeebe 8.5 documents them (BPMN coverage, gateways, sub-processes,
+terminate end events, job-based tasks).
+
+Each test deploys its own small process under a unique id, and looks at the engine through
+the wire: the jobs a worker can activate, and the admin view of instances and incidents.
+"""
+
+import grpc
+import pytest
+from pyzeebe import Job
+
+from tests.support.zeebe import (
+    Process,
+    activate,
+    activate_one,
+    active_elements,
+    await_incident,
+    await_instance_state,
+    await_jobs,
+    complete,
+    connect,
+    deploy,
+    fixture_xml,
+    no_jobs,
+    resolve_incident,
+    rpc_error,
+    running_worker,
+    set_variables,
+    unique_id,
+    wait_for,
+)
+
+
+@pytest.fixture
+async def zb(engine_address):
+    """A connection to the module's engine."""
+    async with connect(engine_address) as conn:
+        yield conn
+
+
+async def _job_elements(zb, process_instance_key: int) -> list[str]:
+    """Element ids of the open jobs of an instance, sorted (admin view)."""
+    jobs = await zb.admin.list_jobs(process_instance_key=process_instance_key)
+    return sorted(j["elementId"] for j in jobs)
+
+
+async def _await_job_elements(zb, process_instance_key: int) -> list[str]:
+    """Wait until an instance has at least one open job; return their element ids."""
+    return await wait_for(lambda: _job_elements(zb, process_instance_key),
+                          message=f"a job of instance {process_instance_key}")
+
+
+# --------------------------------------------------------------------------- events
+
+
+async def test_none_start_to_none_end_completes(zb):
+    """start -> end: the instance completes at once with its variables."""
+    p = Process(unique_id("startend"))
+    p.chain(p.start(), p.end())
+    await deploy(zb, p)
+
+    result = await zb.client.run_process_with_result(p.id, {"v": 1}, timeout=10_000)
+
+    assert result.variables == {"v": 1}
+    view = await await_instance_state(zb.admin, result.process_instance_key, "COMPLETED")
+    assert view["elementInstances"] == []
+
+
+async def test_terminate_end_event_terminates_concurrent_branch(zb):
+    """Reaching a terminate end event at process level cancels the waiting parallel task's job
+    and completes the instance (Zeebe: "After the termination, the process instance completes").
+    """
+    pid = unique_id("term")
+    xml = fixture_xml("flow_terminate.bpmn", {"flow-terminate": pid})
+    await deploy(zb, ("terminate.bpmn", xml))
+    created = await zb.client.run_process(pid)
+    waiting = await activate_one(zb.stub, f"{pid}-wait")
+    quick = await activate_one(zb.stub, f"{pid}-quick")
+
+    await complete(zb.stub, quick.key)
+
+    await await_instance_state(zb.admin, created.process_instance_key, "COMPLETED")
+    assert await zb.admin.list_jobs(job_type=f"{pid}-wait") == []
+    err = await rpc_error(complete(zb.stub, waiting.key))
+    assert err.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_terminate_end_event_inside_subprocess_only_ends_the_subprocess(zb):
+    """A terminate end event in an embedded sub-process ends only it: a concurrent branch
+    outside the sub-process keeps its job, and the parent takes the sub-process's flow."""
+    p = Process(unique_id("subterm"))
+    types = {n: unique_id(n) for n in ("wait", "quick", "after", "outer")}
+    sub = p.sub_process("Sub")
+    fork = sub.parallel("Sub_Fork")
+    sub.chain(sub.start("Sub_Start"), fork)
+    sub.chain(fork, sub.task("Sub_Wait", types["wait"]), sub.end("Sub_End"))
+    sub.chain(fork, sub.task("Sub_Quick", types["quick"]),
+              sub.end("Sub_Terminate", terminate=True))
+    root_fork = p.parallel("Root_Fork")
+    p.chain(p.start(), root_fork, "Sub", p.task("After", types["after"]), p.end())
+    p.chain(root_fork, p.task("Outer", types["outer"]), p.end("End_Outer"))
+    await deploy(zb, p)
+    created = await zb.client.run_process(p.id)
+    waiting = await activate_one(zb.stub, types["wait"])
+    quick = await activate_one(zb.stub, types["quick"])
+    outer = await activate_one(zb.stub, types["outer"])
+
+    await complete(zb.stub, quick.key)
+
+    after = await activate_one(zb.stub, types["after"])
+    assert after.process_instance_key == created.process_instance_key
+    view = await zb.admin.get_process_instance(created.process_instance_key)
+    assert view["state"] == "ACTIVE"
+    assert active_elements(view) == ["After", "Outer"]
+    err = await rpc_error(complete(zb.stub, waiting.key))
+    assert err.code() == grpc.StatusCode.NOT_FOUND
+    await complete(zb.stub, outer.key)
+    await complete(zb.stub, after.key)
+    await await_instance_state(zb.admin, created.process_instance_key, "COMPLETED")
+
+
+@pytest.mark.parametrize("gateway", ["parallel", "inclusive"])
+async def test_instance_completes_only_when_every_branch_has_ended(zb, gateway):
+    """A fork whose first branch ends at once and whose second waits on a job: the instance
+    stays active until the last token is consumed (Zeebe completes a flow scope only when
+    no element instance or taken sequence flow is left in it)."""
+    p = Process(unique_id(f"twoends-{gateway}"))
+    slow_type = unique_id("slow")
+    fork = p.parallel("Fork") if gateway == "parallel" else p.inclusive("Fork")
+    condition = None if gateway == "parallel" else "=true"
+    p.chain(p.start(), fork)
+    p.flow(fork, p.end("End_Fast"), condition=condition)
+    p.flow(fork, p.task("Task_Slow", slow_type), condition=condition)
+    p.chain("Task_Slow", p.end("End_Slow"))
+    await deploy(zb, p)
+    created = await zb.client.run_process(p.id)
+
+    slow = await activate_one(zb.stub, slow_type)
+
+    view = await zb.admin.get_process_instance(created.process_instance_key)
+    assert view["state"] == "ACTIVE"
+    assert active_elements(view) == ["Task_Slow"]
+    await complete(zb.stub, slow.key)
+    await await_instance_state(zb.admin, created.process_instance_key, "COMPLETED")
+
+
+async def test_subprocess_completes_only_when_every_inner_branch_has_ended(zb):
+    """Inside an embedded sub-process, a branch that ends at once does not complete the
+    sub-process while another inner branch still waits."""
+    p = Process(unique_id("subends"))
+    slow_type, after_type = unique_id("slow"), unique_id("after")
+    sub = p.sub_process("Sub")
+    fork = sub.parallel("Sub_Fork")
+    sub.chain(sub.start("Sub_Start"), fork, sub.end("Sub_End_Fast"))
+    sub.chain(fork, sub.task("Sub_Slow", slow_type), sub.end("Sub_End_Slow"))
+    p.chain(p.start(), "Sub", p.task("After", after_type), p.end())
+    await deploy(zb, p)
+    created = await zb.client.run_process(p.id)
+
+    slow = await activate_one(zb.stub, slow_type)
+
+    assert await no_jobs(zb.stub, after_type)
+    view = await zb.admin.get_process_instance(created.process_instance_key)
+    assert active_elements(view) == ["Sub", "Sub_Slow"]
+    await complete(zb.stub, slow.key)
+    after = await activate_one(zb.stub, after_type)
+    assert after.process_instance_key == created.process_instance_key
+
+
+async def test_pass_through_elements_complete_immediately(zb):
+    """Undefined tasks, manual tasks and intermediate none throw events are pass-through."""
+    p = Process(unique_id("passthru"))
+    p.chain(p.start(), p.node("task", "Task_Undefined"), p.node("manualTask", "Task_Manual"),
+            p.node("intermediateThrowEvent", "Event_Milestone"), p.end())
+    await deploy(zb, p)
+
+    result = await zb.client.run_process_with_result(p.id, {"v": 1}, timeout=10_000)
+
+    assert result.variables == {"v": 1}
+    await await_instance_state(zb.admin, result.process_instance_key, "COMPLETED")
+
+
+# --------------------------------------------------------------------------- exclusive gateway
+
+
+@pytest.fixture
+async def exclusive_process(zb):
+    """XOR gateway: =x > 10 -> Big, =x > 5 -> Medium, default -> Small; returns (pid, types)."""
+    p = Process(unique_id("xor"))
+    types = {name: unique_id(name.lower()) for name in ("Big", "Medium", "Small")}
+    g = p.exclusive("Gateway_Size")
+    p.chain(p.start(), g)
+    end = p.end()
+    for name, condition in (("Big", "=x > 10"), ("Medium", "=x > 5"), ("Small", None)):
+        task = p.task(f"Task_{name}", types[name])
+        p.flow(g, task, condition=condition, default=condition is None)
+        p.flow(task, end)
+    await deploy(zb, p)
+    return p.id, types
+
+
+async def test_exclusive_gateway_takes_first_true_condition(zb, exclusive_process):
+    """x = 20 satisfies both conditions: only the first flow (in model order) is taken."""
+    pid, types = exclusive_process
+
+    created = await zb.client.run_process(pid, {"x": 20})
+
+    assert await _await_job_elements(zb, created.process_instance_key) == ["Task_Big"]
+    job = await activate_one(zb.stub, types["Big"])
+    assert job.process_instance_key == created.process_instance_key
+
+
+async def test_exclusive_gateway_takes_the_only_true_condition(zb, exclusive_process):
+    """x = 7 satisfies only the second condition."""
+    pid, _ = exclusive_process
+
+    created = await zb.client.run_process(pid, {"x": 7})
+
+    assert await _await_job_elements(zb, created.process_instance_key) == ["Task_Medium"]
+
+
+async def test_exclusive_gateway_takes_default_flow_when_nothing_is_true(zb, exclusive_process):
+    """x = 1 satisfies no condition: the default flow is taken."""
+    pid, types = exclusive_process
+
+    created = await zb.client.run_process(pid, {"x": 1})
+
+    assert await _await_job_elements(zb, created.process_instance_key) == ["Task_Small"]
+    job = await activate_one(zb.stub, types["Small"])
+    await complete(zb.stub, job.key)
+    await await_instance_state(zb.admin, created.process_instance_key, "COMPLETED")
+
+
+async def test_exclusive_gateway_without_true_condition_or_default_raises_incident(zb):
+    """No condition true and no default flow: a CONDITION_ERROR incident on the gateway;
+    SetVariables then ResolveIncident makes the gateway evaluate again and continue."""
+    p = Process(unique_id("xorinc"))
+    big_type, neg_type = unique_id("big"), unique_id("neg")
+    g = p.exclusive("Gateway_NoDefault")
+    p.chain(p.start(), g)
+    p.flow(g, p.task("Task_Big", big_type), condition="=x > 10")
+    p.flow(g, p.task("Task_Negative", neg_type), condition="=x < 0")
+    p.chain("Task_Big", p.end("End_Big"))
+    p.chain("Task_Negative", p.end("End_Negative"))
+    await deploy(zb, p)
+    created = await zb.client.run_process(p.id, {"x": 5})
+    pik = created.process_instance_key
+
+    incident = await await_incident(zb.admin, pik)
+
+    assert incident["errorType"] == "CONDITION_ERROR"
+    assert incident["elementId"] == "Gateway_NoDefault"
+    assert incident["processInstanceKey"] == pik
+    assert incident["jobKey"] in (None, 0, -1)
+    view = await zb.admin.get_process_instance(pik)
+    assert view["state"] == "ACTIVE"
+    assert "Gateway_NoDefault" in active_elements(view)
+    assert await _job_elements(zb, pik) == []
+
+    await set_variables(zb.stub, pik, {"x": 20})
+    await resolve_incident(zb.stub, incident["key"])
+
+    job = await activate_one(zb.stub, big_type)
+    assert job.process_instance_key == pik
+    assert job.variables["x"] == 20
+    assert await zb.admin.list_incidents(pik) == []
+    again = await rpc_error(resolve_incident(zb.stub, incident["key"]))
+    assert again.code() == grpc.StatusCode.NOT_FOUND
+
+
+@pytest.mark.parametrize(("condition", "variables"), [
+    ("=count(members) >= 3", {"members": ["a", "b", "c"]}),
+    ('=list contains(roles, "chair")', {"roles": ["member", "chair"]}),
+    ("=score >= 7.5 and recommended", {"score": 8, "recommended": True}),
+    ('=application.kind = "basic" or application.budget > 100', {
+        "application": {"kind": "applied", "budget": 500}}),
+    ('=contains(upper case(title), "AI")', {"title": "Ứng dụng ai trong nông nghiệp"}),
+    ('=date(deadline) < date("2030-01-01")', {"deadline": "2029-12-31"}),
+    ("=not(rejected)", {"rejected": False}),
+])
+async def test_exclusive_gateway_evaluates_feel_conditions(zb, condition, variables):
+    """Typical FEEL conditions (functions, paths, dates, boolean logic) select their flow."""
+    p = Process(unique_id("feelcond"))
+    yes_type, no_type = unique_id("yes"), unique_id("no")
+    g = p.exclusive("Gateway_Check")
+    p.chain(p.start(), g)
+    p.flow(g, p.task("Task_Yes", yes_type), condition=condition)
+    p.flow(g, p.task("Task_No", no_type), default=True)
+    p.chain("Task_Yes", p.end("End_Yes"))
+    p.chain("Task_No", p.end("End_No"))
+    await deploy(zb, p)
+
+    created = await zb.client.run_process(p.id, variables)
+
+    assert await _await_job_elements(zb, created.process_instance_key) == ["Task_Yes"]
+
+
+@pytest.mark.parametrize(("condition", "variables"), [
+    ("=score", {"score": "high"}),
+    ("=score > 10", {}),
+])
+async def test_non_boolean_condition_raises_incident_even_with_default_flow(
+        zb, condition, variables):
+    """A condition that evaluates to a non-boolean (a string; null from a missing variable)
+    is an expression failure: Zeebe raises an EXTRACT_VALUE_ERROR incident on the gateway
+    instead of falling back to the default flow."""
+    p = Process(unique_id("nonbool"))
+    yes_type, no_type = unique_id("yes"), unique_id("no")
+    g = p.exclusive("Gateway_Score")
+    p.chain(p.start(), g)
+    p.flow(g, p.task("Task_Yes", yes_type), condition=condition)
+    p.flow(g, p.task("Task_No", no_type), default=True)
+    p.chain("Task_Yes", p.end("End_Yes"))
+    p.chain("Task_No", p.end("End_No"))
+    await deploy(zb, p)
+    created = await zb.client.run_process(p.id, variables)
+
+    incident = await await_incident(zb.admin, created.process_instance_key, timeout=5)
+
+    assert incident["errorType"] == "EXTRACT_VALUE_ERROR"
+    assert incident["elementId"] == "Gateway_Score"
+    assert await _job_elements(zb, created.process_instance_key) == []
+
+
+async def test_resolve_unknown_incident_is_not_found(zb):
+    """ResolveIncident of a key that is no incident: NOT_FOUND."""
+    err = await rpc_error(resolve_incident(zb.stub, (1 << 51) + 424_242_424))
+
+    assert err.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_exclusive_gateways_loop_back_and_merge(zb):
+    """A loop (XOR merge -> task -> XOR split back to the merge) re-enters the task with a
+    new element instance each time until the exit condition holds."""
+    p = Process(unique_id("loop"))
+    work_type = unique_id("revise")
+    merge, split = p.exclusive("Gateway_Merge"), p.exclusive("Gateway_Done")
+    p.chain(p.start(), merge, p.task("Task_Revise", work_type), split)
+    p.flow(split, p.end(), condition="=done")
+    p.flow(split, merge, default=True)
+    await deploy(zb, p)
+    created = await zb.client.run_process(p.id, {"round": 0})
+    element_instances = set()
+
+    for round_no in (1, 2, 3):
+        job = await activate_one(zb.stub, work_type)
+        assert job.variables["round"] == round_no - 1
+        element_instances.add(job.element_instance_key)
+        await complete(zb.stub, job.key, round=round_no, done=round_no == 3)
+
+    assert len(element_instances) == 3
+    view = await await_instance_state(zb.admin, created.process_instance_key, "COMPLETED")
+    assert view["variables"] == {"round": 3, "done": True}
+
+
+async def test_resolving_without_fixing_the_cause_raises_a_new_incident(zb):
+    """ResolveIncident re-evaluates the gateway; still no true condition: a new incident."""
+    p = Process(unique_id("xorresolve"))
+    g = p.exclusive("Gateway_Strict")
+    p.chain(p.start(), g)
+    p.flow(g, p.end("End_A"), condition="=x = 1")
+    p.flow(g, p.end("End_B"), condition="=x = 2")
+    await deploy(zb, p)
+    created = await zb.client.run_process(p.id, {"x": 3})
+    pik = created.process_instance_key
+    first = await await_incident(zb.admin, pik)
+
+    await resolve_incident(zb.stub, first["key"])
+
+    incidents = await wait_for(
+        lambda: _other_incidents(zb, pik, first["key"]), message="a new incident")
+    assert [(i["errorType"], i["elementId"]) for i in incidents] == [
+        ("CONDITION_ERROR", "Gateway_Strict")]
+    view = await zb.admin.get_process_instance(pik)
+    assert view["state"] == "ACTIVE"
+
+
+async def _other_incidents(zb, pik: int, known: int) -> list[dict]:
+    """Open incidents of an instance other than the one with key ``known``."""
+    return [i for i in await zb.admin.list_incidents(pik) if i["key"] != known]
+
+
+# --------------------------------------------------------------------------- parallel gateway
+
+
+async def test_parallel_gateway_forks_and_joins(zb):
+    """AND fork creates both branch jobs; the join waits for both; the next task runs once
+    and sees the variables both branches produced."""
+    p = Process(unique_id("and"))
+    a_type, b_type, c_type = unique_id("a"), unique_id("b"), unique_id("c")
+    fork, join = p.parallel("Fork"), p.parallel("Join")
+    p.chain(p.start(), fork)
+    p.chain(fork, p.task("Task_A", a_type), join)
+    p.chain(fork, p.task("Task_B", b_type), join)
+    p.chain(join, p.task("Task_C", c_type), p.end())
+    await deploy(zb, p)
+    created = await zb.client.run_process(p.id, {"start": 0})
+    pik = created.process_instance_key
+
+    job_a = await activate_one(zb.stub, a_type)
+    job_b = await activate_one(zb.stub, b_type)
+    assert await _job_elements(zb, pik) == ["Task_A", "Task_B"]
+
+    await complete(zb.stub, job_a.key, fromA="a")
+    assert await no_jobs(zb.stub, c_type)
+    view = await zb.admin.get_process_instance(pik)
+    assert "Task_B" in active_elements(view)
+    assert "Task_C" not in active_elements(view)
+
+    await complete(zb.stub, job_b.key, fromB="b")
+    job_c = await activate_one(zb.stub, c_type)
+    assert job_c.variables == {"start": 0, "fromA": "a", "fromB": "b"}
+    assert await _job_elements(zb, pik) == ["Task_C"]
+
+    await complete(zb.stub, job_c.key)
+    await await_instance_state(zb.admin, pik, "COMPLETED")
+    assert await no_jobs(zb.stub, c_type)
+
+
+# --------------------------------------------------------------------------- inclusive gateway
+
+
+@pytest.fixture
+async def inclusive_process(zb):
+    """OR fork: =amount > 100 -> Audit, =vip -> Desk, =express -> Ship, default -> Standard;
+    all join in an OR join before After. Returns (pid, job types)."""
+    p = Process(unique_id("or"))
+    names = ("Audit", "Desk", "Ship", "Standard", "After")
+    types = {name: unique_id(name.lower()) for name in names}
+    fork, join = p.inclusive("Fork"), p.inclusive("Join")
+    p.chain(p.start(), fork)
+    for name, condition in (("Audit", "=amount > 100"), ("Desk", "=vip"),
+                            ("Ship", "=express"), ("Standard", None)):
+        task = p.task(f"Task_{name}", types[name])
+        p.flow(fork, task, condition=condition, default=condition is None)
+        p.flow(task, join)
+    p.chain(join, p.task("Task_After", types["After"]), p.end())
+    await deploy(zb, p)
+    return p.id, types
+
+
+async def test_inclusive_gateway_takes_every_true_flow_and_joins_them(zb, inclusive_process):
+    """Two conditions true: both branches run (not the default); the join waits for both."""
+    pid, types = inclusive_process
+    created = await zb.client.run_process(pid, {"amount": 500, "vip": True, "express": False})
+    pik = created.process_instance_key
+
+    audit = await activate_one(zb.stub, types["Audit"])
+    desk = await activate_one(zb.stub, types["Desk"])
+    assert await _job_elements(zb, pik) == ["Task_Audit", "Task_Desk"]
+
+    await complete(zb.stub, audit.key, audited=True)
+    assert await no_jobs(zb.stub, types["After"])
+    assert await _job_elements(zb, pik) == ["Task_Desk"]
+
+    await complete(zb.stub, desk.key, desk="ok")
+    after = await activate_one(zb.stub, types["After"])
+    assert after.variables["audited"] is True
+    assert after.variables["desk"] == "ok"
+    assert await _job_elements(zb, pik) == ["Task_After"]
+    await complete(zb.stub, after.key)
+    await await_instance_state(zb.admin, pik, "COMPLETED")
+
+
+async def test_inclusive_gateway_takes_default_when_no_condition_is_true(zb, inclusive_process):
+    """No condition true: only the default flow; the join lets the single token through."""
+    pid, types = inclusive_process
+    created = await zb.client.run_process(pid, {"amount": 1, "vip": False, "express": False})
+    pik = created.process_instance_key
+
+    assert await _await_job_elements(zb, pik) == ["Task_Standard"]
+    standard = await activate_one(zb.stub, types["Standard"])
+    await complete(zb.stub, standard.key)
+
+    after = await activate_one(zb.stub, types["After"])
+    assert after.process_instance_key == pik
+
+
+async def test_inclusive_gateway_single_true_flow_passes_the_join(zb, inclusive_process):
+    """One condition true: one branch, and the join does not wait for branches never taken."""
+    pid, types = inclusive_process
+    created = await zb.client.run_process(pid, {"amount": 1, "vip": False, "express": True})
+    pik = created.process_instance_key
+
+    assert await _await_job_elements(zb, pik) == ["Task_Ship"]
+    ship = await activate_one(zb.stub, types["Ship"])
+    await complete(zb.stub, ship.key)
+
+    after = await activate_one(zb.stub, types["After"])
+    assert after.process_instance_key == pik
+
+
+# --------------------------------------------------------------------------- sub-process
+
+
+async def test_embedded_subprocess_runs_then_parent_continues(zb):
+    """The sub-process is an element instance scoping its inner task; when its end event is
+    reached the parent takes the sub-process's outgoing flow; job results reach the root."""
+    p = Process(unique_id("sub"))
+    inner_type, after_type = unique_id("inner"), unique_id("after")
+    sub = p.sub_process("Sub_Review")
+    sub.chain(sub.start("Sub_Start"), sub.task("Task_Inner", inner_type), sub.end("Sub_End"))
+    p.chain(p.start(), "Sub_Review", p.task("Task_After", after_type), p.end())
+    await deploy(zb, p)
+    created = await zb.client.run_process(p.id, {"input": "x"})
+    pik = created.process_instance_key
+
+    inner = await activate_one(zb.stub, inner_type)
+    assert inner.variables == {"input": "x"}
+    view = await zb.admin.get_process_instance(pik)
+    assert active_elements(view) == ["Sub_Review", "Task_Inner"]
+    by_id = {e["elementId"]: e for e in view["elementInstances"]}
+    assert by_id["Task_Inner"]["parentKey"] == by_id["Sub_Review"]["key"]
+    assert by_id["Task_Inner"]["key"] == inner.element_instance_key
+
+    await complete(zb.stub, inner.key, innerResult=42)
+
+    after = await activate_one(zb.stub, after_type)
+    assert after.variables == {"input": "x", "innerResult": 42}
+    view = await zb.admin.get_process_instance(pik)
+    assert active_elements(view) == ["Task_After"]
+    assert view["variables"] == {"input": "x", "innerResult": 42}
+    await complete(zb.stub, after.key)
+    await await_instance_state(zb.admin, pik, "COMPLETED")
+
+
+async def test_subprocess_local_variables_shadow_and_stay_in_the_subprocess(zb):
+    """Variables local to the sub-process scope shadow root variables for inner jobs; a job
+    result for a variable that exists locally updates the local one (Zeebe propagates to
+    the nearest scope holding the name), so it disappears when the sub-process ends; new
+    names propagate to the root."""
+    p = Process(unique_id("subscope"))
+    inner_type, after_type = unique_id("inner"), unique_id("after")
+    sub = p.sub_process("Sub_Scope")
+    sub.chain(sub.start("Sub_Start"), sub.task("Task_Inner", inner_type), sub.end("Sub_End"))
+    p.chain(p.start(), "Sub_Scope", p.task("Task_After", after_type), p.end())
+    await deploy(zb, p)
+    created = await zb.client.run_process(p.id, {"input": "root"})
+    pik = created.process_instance_key
+    inner = await activate_one(zb.stub, inner_type, timeout_ms=1_000)
+    view = await zb.admin.get_process_instance(pik)
+    sub_key = next(e["key"] for e in view["elementInstances"] if e["elementId"] == "Sub_Scope")
+
+    await set_variables(zb.stub, sub_key, {"input": "shadow", "tmp": 1}, local=True)
+    view = await zb.admin.get_process_instance(pik)
+    assert view["scopes"][str(sub_key)] == {"input": "shadow", "tmp": 1}
+    assert view["variables"] == {"input": "root"}
+    inner = await activate_one(zb.stub, inner_type, timeout=10)
+    assert inner.variables == {"input": "shadow", "tmp": 1}
+
+    await complete(zb.stub, inner.key, tmp=2, result="done")
+
+    after = await activate_one(zb.stub, after_type)
+    assert after.variables == {"input": "root", "result": "done"}
+
+
+async def test_nested_subprocesses_form_an_element_instance_tree(zb):
+    """A sub-process inside a sub-process: each level is the parent of the next."""
+    p = Process(unique_id("nested"))
+    job_type = unique_id("deep")
+    outer = p.sub_process("Sub_Outer")
+    inner = outer.sub_process("Sub_Inner")
+    inner.chain(inner.start("Inner_Start"), inner.task("Task_Deep", job_type),
+                inner.end("Inner_End"))
+    outer.chain(outer.start("Outer_Start"), "Sub_Inner", outer.end("Outer_End"))
+    p.chain(p.start(), "Sub_Outer", p.end())
+    await deploy(zb, p)
+    created = await zb.client.run_process(p.id)
+    pik = created.process_instance_key
+
+    job = await activate_one(zb.stub, job_type)
+
+    view = await zb.admin.get_process_instance(pik)
+    by_id = {e["elementId"]: e for e in view["elementInstances"]}
+    assert sorted(by_id) == ["Sub_Inner", "Sub_Outer", "Task_Deep"]
+    assert by_id["Sub_Outer"]["parentKey"] == pik
+    assert by_id["Sub_Inner"]["parentKey"] == by_id["Sub_Outer"]["key"]
+    assert by_id["Task_Deep"]["parentKey"] == by_id["Sub_Inner"]["key"]
+    assert job.element_instance_key == by_id["Task_Deep"]["key"]
+    await complete(zb.stub, job.key, deep=True)
+    view = await await_instance_state(zb.admin, pik, "COMPLETED")
+    assert view["variables"] == {"deep": True}
+
+
+# --------------------------------------------------------------------------- job-based tasks
+
+
+@pytest.mark.parametrize("kind", ["serviceTask", "sendTask", "scriptTask", "businessRuleTask"])
+async def test_job_based_tasks_create_jobs_of_their_type(zb, kind):
+    """Service, send, script and business rule tasks with zeebe:taskDefinition create a job of
+    that type; completing it completes the task."""
+    p = Process(unique_id(kind.lower()))
+    job_type = unique_id(f"{kind.lower()}-job")
+    p.chain(p.start(), p.task("Task_Job", job_type, kind=kind), p.end())
+    await deploy(zb, p)
+    created = await zb.client.run_process(p.id, {"in": 1})
+
+    job = await activate_one(zb.stub, job_type)
+
+    assert job.type == job_type
+    assert job.element_id == "Task_Job"
+    assert job.process_instance_key == created.process_instance_key
+    assert job.bpmn_process_id == p.id
+    assert job.variables == {"in": 1}
+    await complete(zb.stub, job.key, out=2)
+    view = await await_instance_state(zb.admin, created.process_instance_key, "COMPLETED")
+    assert view["variables"] == {"in": 1, "out": 2}
+
+
+async def test_tasks_in_sequence_each_create_their_job(zb):
+    """A chain of different job-based tasks produces their jobs one after the other."""
+    p = Process(unique_id("chain"))
+    kinds = ["serviceTask", "sendTask", "scriptTask", "businessRuleTask"]
+    types = [unique_id(k.lower()) for k in kinds]
+    ids = [p.task(f"Task_{i}", t, kind=k)
+           for i, (k, t) in enumerate(zip(kinds, types, strict=True))]
+    p.chain(p.start(), *ids, p.end())
+    await deploy(zb, p)
+    created = await zb.client.run_process(p.id)
+
+    for i, job_type in enumerate(types):
+        job = await activate_one(zb.stub, job_type)
+        assert job.element_id == f"Task_{i}"
+        await complete(zb.stub, job.key, **{f"step{i}": True})
+
+    view = await await_instance_state(zb.admin, created.process_instance_key, "COMPLETED")
+    assert view["variables"] == {f"step{i}": True for i in range(len(types))}
+
+
+async def test_default_job_retries_are_three(zb):
+    """Without a retries attribute a job starts with Zeebe's default of 3 retries."""
+    p = Process(unique_id("retries"))
+    job_type = unique_id("job")
+    p.chain(p.start(), p.task("Task", job_type), p.end())
+    await deploy(zb, p)
+    await zb.client.run_process(p.id)
+
+    job = await activate_one(zb.stub, job_type)
+
+    assert job.retries == 3
+
+
+async def test_task_type_and_retries_as_feel_expressions(zb):
+    """type="=\"pay-\" + region" and retries="=r" are evaluated when the job is created."""
+    p = Process(unique_id("feeltype"))
+    region = unique_id("north")
+    p.chain(p.start(), p.task("Task_Pay", '="pay-" + region', retries="=r"), p.end())
+    await deploy(zb, p)
+    created = await zb.client.run_process(p.id, {"region": region, "r": 5})
+
+    job = await activate_one(zb.stub, f"pay-{region}")
+
+    assert job.type == f"pay-{region}"
+    assert job.retries == 5
+    assert job.process_instance_key == created.process_instance_key
+    jobs = await zb.admin.list_jobs(process_instance_key=created.process_instance_key)
+    assert [(j["type"], j["retries"]) for j in jobs] == [(f"pay-{region}", 5)]
+
+
+async def test_task_type_expression_failing_raises_incident(zb):
+    """A job type expression that cannot be evaluated (missing variable) raises an incident
+    instead of creating a job; Zeebe names it EXTRACT_VALUE_ERROR."""
+    p = Process(unique_id("feelbad"))
+    p.chain(p.start(), p.task("Task_Pay", '="pay-" + missingRegion'), p.end())
+    await deploy(zb, p)
+    created = await zb.client.run_process(p.id)
+
+    incident = await await_incident(zb.admin, created.process_instance_key)
+
+    assert incident["elementId"] == "Task_Pay"
+    assert incident["errorType"] == "EXTRACT_VALUE_ERROR"
+    assert await _job_elements(zb, created.process_instance_key) == []
+
+
+async def test_task_headers_reach_the_worker_as_custom_headers(zb):
+    """zeebe:taskHeaders arrive at a real pyzeebe worker as the job's customHeaders, as static
+    strings (a value starting with "=" is not an expression)."""
+    p = Process(unique_id("headers"))
+    job_type = unique_id("notify")
+    headers = {"channel": "email", "template": "welcome <b>&</b>", "literal": "=not evaluated"}
+    p.chain(p.start(), p.task("Task_Notify", job_type, headers=headers), p.end())
+    await deploy(zb, p)
+    seen: list[dict] = []
+
+    async def notify(job: Job) -> dict:
+        seen.append(dict(job.custom_headers))
+        return {"notified": True}
+
+    async with running_worker(zb.channel, {job_type: notify}):
+        result = await zb.client.run_process_with_result(p.id, timeout=10_000)
+
+    assert seen == [headers]
+    assert result.variables == {"notified": True}
+
+
+async def test_job_without_headers_has_empty_custom_headers(zb):
+    """A task without zeebe:taskHeaders gives an empty customHeaders object."""
+    p = Process(unique_id("noheaders"))
+    job_type = unique_id("plain")
+    p.chain(p.start(), p.task("Task_Plain", job_type), p.end())
+    await deploy(zb, p)
+    await zb.client.run_process(p.id)
+
+    (job,) = await await_jobs(zb.stub, job_type, 1)
+
+    assert job.custom_headers == {}
+
+
+async def test_activated_job_is_not_activated_twice_within_its_timeout(zb):
+    """An activated job is invisible to other ActivateJobs calls until its timeout."""
+    p = Process(unique_id("once"))
+    job_type = unique_id("once")
+    p.chain(p.start(), p.task("Task_Once", job_type), p.end())
+    await deploy(zb, p)
+    await zb.client.run_process(p.id)
+
+    first = await activate_one(zb.stub, job_type, timeout_ms=60_000)
+    again = await activate(zb.stub, job_type, request_timeout_ms=-1)
+
+    assert again == []
+    assert first.worker == "test-worker"
+    assert first.deadline > 0
