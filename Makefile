@@ -20,9 +20,8 @@ $(STAMP_NPM): package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(FEEL_BUNDLE): $(STAMP_NPM) engine/feel/js/entry.js
-	node_modules/.bin/esbuild engine/feel/js/entry.js --bundle --format=iife \
-		--global-name=KhcnFeel --target=es2020 --log-level=warning --outfile=$@
+$(FEEL_BUNDLE): $(STAMP_NPM) engine/feel/js/entry.js engine/feel/js/build.mjs
+	node engine/feel/js/build.mjs
 
 run: install
 	mkdir -p var

@@ -46,7 +46,9 @@ class Decision:
     hit_policy: str = "UNIQUE"
     aggregation: str | None = None
     input_expressions: list[str] = field(default_factory=list)
+    input_ids: list[tuple[str, str]] = field(default_factory=list)  # (id, label) per input
     outputs: list[str] = field(default_factory=list)  # output names
+    output_ids: list[str] = field(default_factory=list)
     output_values: list[list[str]] = field(default_factory=list)  # priorities per output
     rules: list[Rule] = field(default_factory=list)
     expression: str = ""
@@ -68,8 +70,9 @@ class Evaluated:
 
     decision: Decision
     output: Any
-    inputs: list[tuple[str, Any]] = field(default_factory=list)
-    matched: list[tuple[int, Rule, list[tuple[str, Any]]]] = field(default_factory=list)
+    inputs: list[tuple[str, str, Any]] = field(default_factory=list)  # (id, label, value)
+    # (rule index, rule, [(output id, output name, value)])
+    matched: list[tuple[int, Rule, list[tuple[str, str, Any]]]] = field(default_factory=list)
 
 
 def _local(node: etree._Element) -> str:
@@ -153,10 +156,13 @@ def _parse_decision(resource: str, node: etree._Element, feel: FeelEngine) -> De
         decision.aggregation = aggregation.upper()
     for inp in _children(table, "input"):
         expression = _text(_child(inp, "inputExpression"))
-        _check_expression(feel, expression, f"{where}, input '{inp.get('label') or inp.get('id')}'")
+        label = inp.get("label") or expression
+        _check_expression(feel, expression, f"{where}, input '{label}'")
         decision.input_expressions.append(expression)
+        decision.input_ids.append((inp.get("id") or label, label))
     for out in _children(table, "output"):
         decision.outputs.append(out.get("name") or out.get("label") or out.get("id") or "")
+        decision.output_ids.append(out.get("id") or decision.outputs[-1])
         values = _text(_child(out, "outputValues"))
         decision.output_values.append(_split_values(values))
     if not decision.outputs:
@@ -181,12 +187,9 @@ def _parse_decision(resource: str, node: etree._Element, feel: FeelEngine) -> De
             )
         for column, test in enumerate(inputs, start=1):
             try:
-                feel.unary_tests([test], None, {})
+                feel.check_unary_test(test)
             except FeelError as exc:
-                if exc.reason.startswith("syntax error"):
-                    raise DmnError(
-                        f"{row}, input entry {column} '{test}': {exc.reason}", did
-                    ) from exc
+                raise DmnError(f"{row}, input entry {column} '{test}': {exc.reason}", did) from exc
         for column, expression in enumerate(outputs, start=1):
             if expression:
                 _check_expression(feel, expression, f"{row}, output entry {column}")
@@ -215,10 +218,9 @@ def _check_expression(feel: FeelEngine, expression: str, where: str) -> None:
     if not expression:
         return
     try:
-        feel.evaluate(expression, {})
+        feel.check(expression)
     except FeelError as exc:
-        if exc.reason.startswith("syntax error"):
-            raise DmnError(f"{where}: '{expression}': {exc.reason}") from exc
+        raise DmnError(f"{where}: '{expression}': {exc.reason}") from exc
 
 
 def _check_cycles(resource: str, decisions: dict[str, Decision]) -> None:
@@ -273,11 +275,16 @@ def _evaluate_one(decision: Decision, context: dict[str, Any], feel: FeelEngine)
 def _evaluate_table(decision: Decision, context: dict[str, Any], feel: FeelEngine) -> Evaluated:
     inputs = [feel.evaluate(e, context).value if e else None for e in decision.input_expressions]
     matches = [True] * len(decision.rules)
-    for column, value in enumerate(inputs):
+    for column, expression in enumerate(decision.input_expressions):
         tests = [rule.inputs[column] for rule in decision.rules]
-        results = feel.unary_tests(tests, value, context)
+        # the input expression goes to FEEL as such, so a date input stays a date
+        results = feel.unary_tests(tests, None, context, input_expression=expression or "null")
         matches = [m and r for m, r in zip(matches, results, strict=True)]
-    evaluated = Evaluated(decision, None, inputs=list(zip(decision.input_expressions, inputs)))
+    evaluated = Evaluated(
+        decision,
+        None,
+        inputs=[(i, label, v) for (i, label), v in zip(decision.input_ids, inputs, strict=True)],
+    )
     rows: list[tuple[int, Rule, Any]] = []
     for index, (rule, matched) in enumerate(zip(decision.rules, matches, strict=True), start=1):
         if not matched:
@@ -285,7 +292,8 @@ def _evaluate_table(decision: Decision, context: dict[str, Any], feel: FeelEngin
         values = [feel.evaluate(e, context).value if e else None for e in rule.outputs]
         output = values[0] if len(values) == 1 else dict(zip(decision.outputs, values, strict=True))
         rows.append((index, rule, output))
-        evaluated.matched.append((index, rule, list(zip(decision.outputs, values, strict=True))))
+        named = list(zip(decision.output_ids, decision.outputs, values, strict=True))
+        evaluated.matched.append((index, rule, named))
     evaluated.output = _apply_hit_policy(decision, rows)
     if decision.hit_policy in ("FIRST", "UNIQUE", "ANY", "PRIORITY") and evaluated.matched:
         kept = _kept_rule(decision, rows)

@@ -238,6 +238,33 @@ class EventBehaviour:
                 self._touch(root)
             msg.correlated.append(pid)
 
+    def _start_from_buffer(self: Engine, bpmn_process_id: str, correlation_key: str) -> None:
+        """An instance started by a message ended: a buffered message may start the next one."""
+        versions = self.versions.get(("process", bpmn_process_id), [])
+        if not versions:
+            return
+        pdef = self.definitions[versions[-1].key]
+        names = {
+            pdef.elements[sid].event.name: sid  # type: ignore[union-attr]
+            for sid in pdef.event_starts
+            if pdef.elements[sid].event and pdef.elements[sid].event.kind == "message"  # type: ignore[union-attr]
+        }
+        now = self.clock.now_ms()
+        for msg in sorted(self.messages.values(), key=lambda m: m.key):
+            if (
+                msg.name in names
+                and msg.correlation_key == correlation_key
+                and msg.expires > now
+                and bpmn_process_id not in msg.correlated
+            ):
+                root = self.create_instance(versions[-1], msg.variables, [names[msg.name]])
+                if root.key in self.instances:
+                    root.data["startCorrelationKey"] = correlation_key
+                    self._touch(root)
+                msg.correlated.append(bpmn_process_id)
+                self.changes.messages.add(msg.key)
+                return
+
     def _correlate_to_subscriptions(self: Engine, msg: Message) -> None:
         matching = sorted(
             (

@@ -39,6 +39,17 @@ def parse_variables(text: str, what: str = "variables") -> dict[str, Any]:
     return value
 
 
+def check_tenants(rpc: str, *tenants: str) -> None:
+    """Multi-tenancy is off, as in a default Zeebe: only the default tenant is accepted."""
+    for tenant in tenants:
+        if tenant and tenant != TENANT:
+            raise EngineError(
+                "INVALID_ARGUMENT",
+                f"Expected to handle gRPC request {rpc} with tenant identifier '{tenant}', but "
+                "multi-tenancy is disabled",
+            )
+
+
 async def _abort(context: grpc.aio.ServicerContext, exc: EngineError) -> None:
     await context.abort(getattr(grpc.StatusCode, exc.code), exc.message)
 
@@ -82,6 +93,10 @@ class Gateway(GatewayServicer):
 
     # ---------------------------------------------------------------- deployment
     async def DeployResource(self, request: pb.DeployResourceRequest, context: Any) -> Any:
+        try:
+            check_tenants("DeployResource", request.tenantId)
+        except EngineError as exc:
+            await _abort(context, exc)
         resources = [(r.name, bytes(r.content)) for r in request.resources]
         if not resources:
             await _abort(
@@ -165,6 +180,7 @@ class Gateway(GatewayServicer):
 
     # ---------------------------------------------------------------- instances
     def _create(self, request: pb.CreateProcessInstanceRequest) -> tuple[Any, int]:
+        check_tenants("CreateProcessInstance", request.tenantId)
         variables = parse_variables(request.variables)
         deployed = self.engine.find_definition(
             request.bpmnProcessId, request.version, request.processDefinitionKey
@@ -250,6 +266,10 @@ class Gateway(GatewayServicer):
     async def ActivateJobs(
         self, request: pb.ActivateJobsRequest, context: Any
     ) -> AsyncIterator[pb.ActivateJobsResponse]:
+        try:
+            check_tenants("ActivateJobs", *request.tenantIds)
+        except EngineError as exc:
+            await _abort(context, exc)
         if not request.type:
             await _abort(
                 context,
@@ -277,6 +297,10 @@ class Gateway(GatewayServicer):
     async def StreamActivatedJobs(
         self, request: pb.StreamActivatedJobsRequest, context: Any
     ) -> AsyncIterator[pb.ActivatedJob]:
+        try:
+            check_tenants("StreamActivatedJobs", *request.tenantIds)
+        except EngineError as exc:
+            await _abort(context, exc)
         if not request.type:
             await _abort(
                 context,
@@ -336,6 +360,11 @@ class Gateway(GatewayServicer):
 
     # ---------------------------------------------------------------- decisions
     async def EvaluateDecision(self, request: pb.EvaluateDecisionRequest, context: Any) -> Any:
+        try:
+            check_tenants("EvaluateDecision", request.tenantId)
+        except EngineError as exc:
+            await _abort(context, exc)
+
         def command() -> dict[str, Any]:
             variables = parse_variables(request.variables)
             if not request.decisionKey and not request.decisionId:
@@ -366,18 +395,18 @@ class Gateway(GatewayServicer):
                             ruleIndex=index,
                             evaluatedOutputs=[
                                 pb.EvaluatedDecisionOutput(
-                                    outputId=name, outputName=name, outputValue=json.dumps(value)
+                                    outputId=oid, outputName=name, outputValue=json.dumps(value)
                                 )
-                                for name, value in outputs
+                                for oid, name, value in outputs
                             ],
                         )
                         for index, rule, outputs in step.matched
                     ],
                     evaluatedInputs=[
                         pb.EvaluatedDecisionInput(
-                            inputId=expr, inputName=expr, inputValue=json.dumps(value)
+                            inputId=iid, inputName=label, inputValue=json.dumps(value)
                         )
-                        for expr, value in step.inputs
+                        for iid, label, value in step.inputs
                     ],
                     tenantId=TENANT,
                 )
@@ -390,7 +419,7 @@ class Gateway(GatewayServicer):
             decisionVersion=deployed.version,
             decisionRequirementsId=graph.bpmn_process_id,
             decisionRequirementsKey=graph.key,
-            decisionOutput=json.dumps(result["output"]) if failed is None else "",
+            decisionOutput=json.dumps(result["output"]) if failed is None else "null",
             evaluatedDecisions=evaluated,
             failedDecisionId=failed.decision_id if failed is not None else "",
             failureMessage=str(failed) if failed is not None else "",
@@ -399,6 +428,11 @@ class Gateway(GatewayServicer):
 
     # ---------------------------------------------------------------- messages and signals
     async def PublishMessage(self, request: pb.PublishMessageRequest, context: Any) -> Any:
+        try:
+            check_tenants("PublishMessage", request.tenantId)
+        except EngineError as exc:
+            await _abort(context, exc)
+
         def command() -> int:
             return self.engine.publish_message(
                 request.name,
@@ -412,6 +446,11 @@ class Gateway(GatewayServicer):
         return pb.PublishMessageResponse(key=key, tenantId=TENANT)
 
     async def BroadcastSignal(self, request: pb.BroadcastSignalRequest, context: Any) -> Any:
+        try:
+            check_tenants("BroadcastSignal", request.tenantId)
+        except EngineError as exc:
+            await _abort(context, exc)
+
         def command() -> int:
             return self.engine.broadcast_signal(
                 request.signalName, parse_variables(request.variables)

@@ -292,13 +292,12 @@ class Engine(EventBehaviour):
             if not text or not text.strip().startswith("="):
                 continue
             try:
-                self.expr.feel.evaluate(text.strip()[1:], {})
+                self.expr.feel.check(text.strip()[1:])
             except FeelError as exc:
-                if exc.reason.startswith("syntax error"):
-                    problems.append(
-                        f"element '{owner}': invalid expression '{text.strip()}': {exc.reason}"
-                        + (f" at position {exc.position}" if exc.position is not None else "")
-                    )
+                problems.append(
+                    f"element '{owner}': invalid expression '{text.strip()}': {exc.reason}"
+                    + (f" at position {exc.position}" if exc.position is not None else "")
+                )
         if problems:
             listing = "\n- ".join(problems)
             raise EngineError(
@@ -529,6 +528,9 @@ class Engine(EventBehaviour):
         kind = inst.kind
         if kind == BODY:
             self._start_body(inst, el)
+        elif kind == "scriptTask" and el.script:
+            value = self.expr.value(el.script, self.visible(inst.key))
+            self._complete(inst, {el.result_variable or "result": value})
         elif kind == "businessRuleTask" and el.called_decision:
             self._call_decision(inst, el)
         elif kind in JOB_KINDS:
@@ -575,17 +577,19 @@ class Engine(EventBehaviour):
         ev = el.event
         assert ev is not None
         if ev.kind == "error":
-            if not self._throw_error(inst, ev.code or "", "", {}):
+            code = str(self.expr.typed(ev.code or "", self.visible(inst.key), "STRING"))
+            if not self._throw_error(inst, code, "", {}):
                 self._raise_incident(
                     inst,
                     "UNHANDLED_ERROR_EVENT",
-                    f"Expected to throw an error event with the code '{ev.code}', but it was not "
+                    f"Expected to throw an error event with the code '{code}', but it was not "
                     "caught. No error events are available in the scope.",
                     resume="activate",
                 )
             return
         if ev.kind == "escalation":
-            if self._throw_escalation(inst, ev.code or "") or inst.key not in self.instances:
+            code = str(self.expr.typed(ev.code or "", self.visible(inst.key), "STRING"))
+            if self._throw_escalation(inst, code) or inst.key not in self.instances:
                 return
         elif ev.kind == "signal":
             name = str(self.expr.typed(ev.name or "", self.visible(inst.key), "STRING"))
@@ -798,6 +802,10 @@ class Engine(EventBehaviour):
         waiters = self.result_waiters.pop(root.key, [])
         for waiter in waiters:
             self.after_commit.append(lambda w=waiter: w(state, variables))
+        start_key = root.data.get("startCorrelationKey")
+        if start_key:
+            pid = root.data["bpmnProcessId"]
+            self.deferred.append(lambda: self._start_from_buffer(pid, start_key))
         parent_key = root.data.get("parentElementInstanceKey")
         if state == "COMPLETED" and parent_key is not None and parent_key in self.instances:
             self._call_done(self.instances[parent_key], variables)
@@ -975,6 +983,15 @@ class Engine(EventBehaviour):
             headers[f"io.camunda.zeebe:{header}"] = json.dumps(items, separators=(",", ":"))
         if el.form_key:
             headers["io.camunda.zeebe:formKey"] = el.form_key
+        elif el.form_id:
+            forms = self.versions.get(("form", el.form_id), [])
+            if not forms:
+                raise ExpressionFailure(
+                    f"Expected to find a form with id '{el.form_id}', but no form with this id "
+                    "is found, at least a form with this id should be available",
+                    error_type="FORM_NOT_FOUND",
+                )
+            headers["io.camunda.zeebe:formKey"] = str(forms[-1].key)
         for attr, header in (("due_date", "dueDate"), ("follow_up_date", "followUpDate")):
             text = getattr(el, attr)
             if not text:

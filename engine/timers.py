@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from croniter import croniter
 
 _DURATION = re.compile(
@@ -39,12 +41,21 @@ def parse_duration(text: str) -> int:
 
 def parse_date(text: str) -> int:
     """An ISO 8601 date-time (zone optional, UTC assumed) in ms since the epoch."""
+    text = text.strip()
+    zone = None
+    if text.endswith("]") and "[" in text:
+        # Java's zoned form: 2019-10-02T08:09:40+02:00[Europe/Berlin]
+        text, _, zone_id = text[:-1].partition("[")
+        try:
+            zone = ZoneInfo(zone_id)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise TimerError(f"unknown time zone '{zone_id}'") from exc
     try:
-        value = datetime.fromisoformat(text.strip().replace("[UTC]", ""))
+        value = datetime.fromisoformat(text)
     except ValueError as exc:
         raise TimerError(f"'{text}' is not an ISO 8601 date-time") from exc
     if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+        value = value.replace(tzinfo=zone or UTC)
     return int(value.timestamp() * 1000)
 
 

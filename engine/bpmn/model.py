@@ -78,8 +78,11 @@ class Element:
     candidate_groups: str | None = None
     candidate_users: str | None = None
     form_key: str | None = None
+    form_id: str | None = None  # a linked Camunda form, resolved to its deployed key
     due_date: str | None = None
     follow_up_date: str | None = None
+    # FEEL script tasks (zeebe:script)
+    script: str | None = None
     # business rule tasks calling a DMN decision
     called_decision: str | None = None
     result_variable: str | None = None

@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 from lxml import etree
 
+from engine.timers import TimerError, parse_cycle, parse_date, parse_duration
+
 from engine.bpmn.model import (
     USER_TASK_JOB_TYPE,
     Element,
@@ -114,6 +116,20 @@ def _parse_job(node: etree._Element, el: Element, problems: _Problems, ctx: _Con
     _parse_headers(node, el)
 
 
+def _parse_script_task(
+    node: etree._Element, el: Element, problems: _Problems, ctx: _Context
+) -> None:
+    script = _one_ext(node, "script")
+    if script is None:
+        _parse_job(node, el, problems, ctx)
+        return
+    if not script.get("expression") or not script.get("resultVariable"):
+        problems.add(el.id, "zeebe:script needs an expression and a resultVariable")
+        return
+    el.script = script.get("expression")
+    el.result_variable = script.get("resultVariable")
+
+
 def _parse_business_rule_task(
     node: etree._Element, el: Element, problems: _Problems, ctx: _Context
 ) -> None:
@@ -151,9 +167,8 @@ def _parse_user_task(node: etree._Element, el: Element, problems: _Problems, ctx
         el.candidate_users = assignment.get("candidateUsers")
     form = _one_ext(node, "formDefinition")
     if form is not None:
-        el.form_key = form.get("formKey") or (
-            f"camunda-forms:bpmn:{form.get('formId')}" if form.get("formId") else None
-        )
+        el.form_key = form.get("formKey") or None
+        el.form_id = form.get("formId") or None
     schedule = _one_ext(node, "taskSchedule")
     if schedule is not None:
         el.due_date = schedule.get("dueDate")
@@ -261,6 +276,8 @@ def _parse_intermediate_catch(
     el.event = _event_definition(node, el, problems, ctx, {"message", "timer", "signal"})
     if el.event is None and not problems.items:
         problems.add(el.id, "an intermediate catch event needs a message, timer or signal")
+    if el.event is not None and el.event.kind == "timer" and el.event.timer_type == "timeCycle":
+        problems.add(el.id, "an intermediate timer catch event cannot have a timeCycle")
 
 
 def _parse_intermediate_throw(
@@ -282,6 +299,8 @@ def _parse_boundary(node: etree._Element, el: Element, problems: _Problems, ctx:
         problems.add(el.id, "a boundary event needs an event definition")
     elif el.event.kind == "error" and not el.interrupting:
         problems.add(el.id, "an error boundary event must be interrupting")
+    elif el.event.kind == "timer" and el.event.timer_type == "timeCycle" and el.interrupting:
+        problems.add(el.id, "an interrupting timer boundary event cannot have a timeCycle")
 
 
 def _parse_receive_task(
@@ -321,7 +340,7 @@ TAG_TABLE: dict[str, tuple[str, ElementParser]] = {
     _b("endEvent"): ("endEvent", _parse_end_event),
     _b("serviceTask"): ("serviceTask", _parse_job),
     _b("sendTask"): ("sendTask", _parse_job),
-    _b("scriptTask"): ("scriptTask", _parse_job),
+    _b("scriptTask"): ("scriptTask", _parse_script_task),
     _b("businessRuleTask"): ("businessRuleTask", _parse_business_rule_task),
     _b("userTask"): ("userTask", _parse_user_task),
     _b("task"): ("task", _nothing),
@@ -464,6 +483,7 @@ def _check(definition: ProcessDefinition, problems: _Problems) -> None:
                 problems.add(fid, "conditional sequence flows are only supported after gateways")
     root = definition.bpmn_process_id
     _check_events(definition, starts, problems)
+    _check_event_details(definition, problems)
     for scope_id in {root} | {e.id for e in elements.values() if e.kind == "subProcess"}:
         found = starts.get(scope_id, [])
         none_starts = [i for i in found if elements[i].event is None]
@@ -558,9 +578,55 @@ def _check_events(
         del scope_starts  # the scopes are checked by the caller
 
 
+def _check_event_details(definition: ProcessDefinition, problems: _Problems) -> None:
+    """Checks Zeebe makes at deploy: correlation keys, static timers, escalation hosts."""
+    elements = definition.elements
+    for el in elements.values():
+        ev = el.event
+        if ev is None:
+            continue
+        scope = elements.get(el.scope_id)
+        process_start = el.kind == "startEvent" and scope is None
+        catches = el.kind in (
+            "intermediateCatchEvent",
+            "receiveTask",
+            "boundaryEvent",
+            "startEvent",
+        )
+        if ev.kind == "message" and catches and not process_start and not ev.correlation_key:
+            problems.add(
+                el.id,
+                "a message catch event needs a correlation key (zeebe:subscription "
+                "correlationKey on the message)",
+            )
+        if ev.kind == "timer" and ev.timer and not ev.timer.strip().startswith("="):
+            try:
+                if ev.timer_type == "timeDuration":
+                    parse_duration(ev.timer)
+                elif ev.timer_type == "timeDate":
+                    parse_date(ev.timer)
+                else:
+                    parse_cycle(ev.timer)
+            except TimerError as exc:
+                problems.add(el.id, f"invalid {ev.timer_type}: {exc}")
+        if ev.kind in ("error", "escalation") and ev.code and ev.code.startswith("="):
+            if el.kind not in ("endEvent", "intermediateThrowEvent"):
+                problems.add(el.id, f"the {ev.kind} code of a catch event must be static")
+        if el.kind == "boundaryEvent" and ev.kind == "escalation":
+            host = elements.get(el.attached_to or "")
+            if host is not None and host.kind not in ("subProcess", "callActivity"):
+                problems.add(
+                    el.id,
+                    "an escalation boundary event can only be attached to a sub-process or "
+                    "a call activity",
+                )
+
+
 def _check_gateway(el: Element, flows: dict[str, SequenceFlow], problems: _Problems) -> None:
     if el.default_flow and el.default_flow not in el.outgoing:
         problems.add(el.id, f"default flow '{el.default_flow}' is not an outgoing flow")
+    elif el.default_flow and flows[el.default_flow].condition:
+        problems.add(el.id, f"default flow '{el.default_flow}' must not have a condition")
     if len(el.outgoing) > 1:
         for fid in el.outgoing:
             if fid != el.default_flow and not flows[fid].condition:

@@ -6,8 +6,10 @@ named zone as ``2023-05-01T10:00:00+02:00[Europe/Berlin]``), durations as ISO du
 (``P1D``, ``PT2H``, ``P1Y2M``), contexts as dicts, whole numbers as int. A result that has
 no JSON form (a function or a range) raises FeelError; Zeebe would store null instead.
 
-Numbers inside FEEL are IEEE doubles (feelin), not Zeebe's 34-digit decimals: integers
-beyond 2**53 lose precision once an expression computes with them. A plain variable
+Numbers inside FEEL are IEEE doubles (feelin), not Zeebe's 34-digit decimals. Results with
+a fraction are rounded to 15 significant digits (``0.1 + 0.2`` gives 0.3, as in Zeebe), but
+comparisons inside an expression see the doubles (``0.1 + 0.2 = 0.3`` is false), and
+integers beyond 2**53 lose precision once an expression computes with them. A plain variable
 reference or path (``=orderId``, ``=order.customer.id``) is answered in Python without
 V8, so such values pass through unchanged.
 """
@@ -18,6 +20,7 @@ import json
 import math
 import re
 import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,7 +94,7 @@ def _parse_float(text: str) -> int | float:
 
 
 def _parse_int(text: str) -> int:
-    """JSON integers from V8 are doubles: past 2**53 take the double's exact value, not its digits."""
+    """JSON integers from V8 are doubles: past 2**53, the double's exact value, not its digits."""
     return int(text) if len(text) < 16 else int(float(text))
 
 
@@ -128,6 +131,12 @@ def _resolve_path(path: tuple[str, ...], variables: Mapping[str, Any]) -> Any:
     return value
 
 
+def _close_racers(box: list[MiniRacer]) -> None:
+    """Close the isolate in box (once); runs on close() or at interpreter exit."""
+    while box:
+        box.pop().close()
+
+
 def _plan_for(expression: str) -> _Plan:
     text = expression.strip()
     if _PATH.fullmatch(text):
@@ -161,8 +170,11 @@ class FeelEngine:
         self._lock = threading.Lock()
         self._plans: dict[str, _Plan] = {}
         self._test_names: dict[str, tuple[str, ...]] = {}
-        self._racer = self._start()
-        self.version: str = self._racer.eval("KhcnFeel.version")  # type: ignore[assignment]
+        # mini-racer 0.14 can hang the interpreter's exit when an isolate is still open at
+        # teardown, so the isolate lives in a box that a finalizer closes at exit at the latest.
+        self._box: list[MiniRacer] = [self._start()]
+        self._finalizer = weakref.finalize(self, _close_racers, self._box)
+        self.version: str = self._box[0].eval("KhcnFeel.version")  # type: ignore[assignment]
 
     def _start(self) -> MiniRacer:
         racer = MiniRacer()
@@ -176,7 +188,7 @@ class FeelEngine:
     def close(self) -> None:
         """Release the V8 isolate."""
         with self._lock:
-            self._racer.close()
+            self._finalizer()
 
     def __enter__(self) -> FeelEngine:
         return self
@@ -214,6 +226,25 @@ class FeelEngine:
         if "n" in reply:
             plan.names = tuple(reply["n"])
         return FeelResult(reply["v"], reply["w"])
+
+    def check(self, expression: str) -> None:
+        """Raise FeelError if the expression does not parse; nothing is evaluated (deploy time)."""
+        reply = self._call(expression, f"KhcnFeel.check({json.dumps(expression)},'expression')")
+        if "e" in reply:
+            raise FeelError(expression, reply["e"], position=reply.get("p"))
+        with self._lock:
+            plan = self._plans.setdefault(expression, _plan_for(expression))
+            plan.names = tuple(reply["n"])
+
+    def check_unary_test(self, test: str) -> None:
+        """Raise FeelError if a DMN input entry does not parse; nothing is evaluated."""
+        if test.strip() in _MATCH_ALL_TESTS:
+            return
+        reply = self._call(test, f"KhcnFeel.check({json.dumps(test)},'unary')")
+        if "e" in reply:
+            raise FeelError(test, reply["e"], position=reply.get("p"))
+        with self._lock:
+            self._test_names[test] = tuple(reply["n"])
 
     # -- unary tests (DMN input entries) ----------------------------------------------------
 
@@ -310,16 +341,18 @@ class FeelEngine:
     def _call(self, expression: str, code: str) -> dict[str, Any]:
         """Run one bridge call in V8 under the lock and the per-call timeout."""
         with self._lock:
+            if not self._box:
+                raise RuntimeError("the FeelEngine is closed")
             try:
-                reply = self._racer.eval(code, timeout_sec=self._timeout)
+                reply = self._box[0].eval(code, timeout_sec=self._timeout)
             except JSTimeoutException as exc:
                 raise FeelError(
                     expression, f"evaluation timed out after {self._timeout * 1000:.0f} ms"
                 ) from exc
             except JSOOMException as exc:
                 # V8 cannot be trusted after running out of memory: start a fresh isolate.
-                self._racer.close()
-                self._racer = self._start()
+                self._box.pop().close()
+                self._box.append(self._start())
                 raise FeelError(expression, "evaluation ran out of memory") from exc
             except JSEvalException as exc:
                 raise FeelError(expression, f"the FEEL bridge failed: {exc}") from exc

@@ -54,8 +54,11 @@ async def deploy_child(zb, child_pid: str | None = None) -> tuple[str, str]:
     child_pid = child_pid or unique_id("call-child")
     job_type = unique_id("child-t")
     child = Process(child_pid)
-    child.chain(child.start("child_start"), service_task(child, "child_work", job_type),
-                child.end("child_end"))
+    child.chain(
+        child.start("child_start"),
+        service_task(child, "child_work", job_type),
+        child.end("child_end"),
+    )
     await deploy(zb.stub, child)
     return child_pid, job_type
 
@@ -64,8 +67,12 @@ async def deploy_parent(zb, called: str, **call_kwargs) -> tuple[str, str]:
     """Deploy start -> call activity 'call' -> service task 'probe' -> end: (pid, probe type)."""
     pid, probe_type = unique_id("call-parent"), unique_id("call-probe")
     p = Process(pid)
-    p.chain(p.start(), call_activity(p, "call", called, **call_kwargs),
-            service_task(p, "probe", probe_type), p.end())
+    p.chain(
+        p.start(),
+        call_activity(p, "call", called, **call_kwargs),
+        service_task(p, "probe", probe_type),
+        p.end(),
+    )
     await deploy(zb.stub, p)
     return pid, probe_type
 
@@ -116,8 +123,9 @@ async def test_called_process_id_from_a_feel_expression(zb):
 
 async def test_propagate_all_parent_variables_false_copies_only_input_mappings(zb):
     child_pid, child_type = await deploy_child(zb)
-    pid, probe_type = await deploy_parent(zb, child_pid, propagate_all_parent_variables=False,
-                                          inputs=[("=a", "x")])
+    pid, probe_type = await deploy_parent(
+        zb, child_pid, propagate_all_parent_variables=False, inputs=[("=a", "x")]
+    )
     pik = (await create_instance(zb.stub, pid, {"a": 1, "secret": "s"})).processInstanceKey
 
     job = await activate_one(zb.stub, child_type)
@@ -150,12 +158,15 @@ async def test_child_variables_propagate_to_the_parent_by_default(zb):
 
 async def test_propagate_all_child_variables_false_takes_only_output_mappings(zb):
     suffix = unique_id("s")
-    await deploy(zb.stub,
-                 ("call_child.bpmn", fixture_xml("call_child.bpmn", {"__SUFFIX__": suffix})),
-                 ("call_parent_outputs.bpmn",
-                  fixture_xml("call_parent_outputs.bpmn", {"__SUFFIX__": suffix})))
-    pik = (await create_instance(zb.stub, f"call-parent-{suffix}",
-                                 {"a": 1})).processInstanceKey
+    await deploy(
+        zb.stub,
+        ("call_child.bpmn", fixture_xml("call_child.bpmn", {"__SUFFIX__": suffix})),
+        (
+            "call_parent_outputs.bpmn",
+            fixture_xml("call_parent_outputs.bpmn", {"__SUFFIX__": suffix}),
+        ),
+    )
+    pik = (await create_instance(zb.stub, f"call-parent-{suffix}", {"a": 1})).processInstanceKey
 
     job = await activate_one(zb.stub, f"call-child-{suffix}")
     assert job.variables == {"a": 1}
@@ -184,8 +195,9 @@ async def test_canceling_the_parent_terminates_the_child(zb):
     job = await activate_one(zb.stub, child_type)
     child_pik = job.process_instance_key
 
-    await zb.stub.CancelProcessInstance(pb.CancelProcessInstanceRequest(processInstanceKey=pik),
-                                        timeout=10)
+    await zb.stub.CancelProcessInstance(
+        pb.CancelProcessInstanceRequest(processInstanceKey=pik), timeout=10
+    )
     await await_instance_state(zb.admin, pik, "TERMINATED")
     await await_instance_state(zb.admin, child_pik, "TERMINATED")
     assert await zb.admin.list_jobs(process_instance_key=child_pik) == []
@@ -236,8 +248,12 @@ async def test_error_thrown_in_the_child_is_caught_by_a_boundary_event_of_the_ca
     code = unique_id("NO_FUNDS")
     p = Process(pid)
     p.chain(p.start(), call_activity(p, "call", child_pid), p.end())
-    p.node("boundaryEvent", "caught", attrs={"attachedToRef": "call"},
-           body='<bpmn:errorEventDefinition errorRef="Error_funds" />')
+    p.node(
+        "boundaryEvent",
+        "caught",
+        attrs={"attachedToRef": "call"},
+        body='<bpmn:errorEventDefinition errorRef="Error_funds" />',
+    )
     p.chain("caught", service_task(p, "handled", handled_type), p.end("end_error"))
     xml = p.xml().replace(
         b"<bpmn:process",
@@ -249,12 +265,110 @@ async def test_error_thrown_in_the_child_is_caught_by_a_boundary_event_of_the_ca
 
     job = await activate_one(zb.stub, child_type)
     child_pik = job.process_instance_key
-    await zb.stub.ThrowError(pb.ThrowErrorRequest(jobKey=job.key, errorCode=code,
-                                                  errorMessage="declined"), timeout=10)
+    await set_variables(zb.stub, child_pik, {"child_only": True})
+    await zb.stub.ThrowError(
+        pb.ThrowErrorRequest(jobKey=job.key, errorCode=code, errorMessage="declined"), timeout=10
+    )
 
     handled = await activate_one(zb.stub, handled_type)
     assert handled.process_instance_key == pik
+    # Docs: when an interrupting boundary event is triggered, "the variables of the created
+    # process instance are not propagated to the call activity".
+    assert handled.variables == {"a": 1}
     await await_instance_state(zb.admin, child_pik, "TERMINATED")
     assert await zb.admin.list_incidents(child_pik) == []
     await complete(zb.stub, handled.key)
     await await_instance_state(zb.admin, pik, "COMPLETED")
+
+
+async def test_an_incident_in_the_child_belongs_to_the_child_and_ends_with_the_parent(zb):
+    child_pid, child_type = await deploy_child(zb)
+    pid, _ = await deploy_parent(zb, child_pid)
+    pik = (await create_instance(zb.stub, pid)).processInstanceKey
+    job = await activate_one(zb.stub, child_type)
+    child_pik = job.process_instance_key
+
+    await zb.stub.FailJob(
+        pb.FailJobRequest(jobKey=job.key, retries=0, errorMessage="down"), timeout=10
+    )
+    [incident] = await await_incidents(zb.admin, child_pik)
+    assert incident["processInstanceKey"] == child_pik
+    assert incident["elementId"] == "child_work"
+    assert await zb.admin.list_incidents(pik) == []
+    assert (await zb.admin.get_process_instance(pik))["state"] == "ACTIVE"
+
+    await zb.stub.CancelProcessInstance(
+        pb.CancelProcessInstanceRequest(processInstanceKey=pik), timeout=10
+    )
+    await await_instance_state(zb.admin, child_pik, "TERMINATED")
+    assert await zb.admin.list_incidents(child_pik) == []
+
+
+async def test_child_without_wait_states_completes_and_the_parent_continues(zb):
+    child_pid = unique_id("call-instant")
+    child = Process(child_pid)
+    child.chain(child.start("child_start"), child.end("child_end"))
+    await deploy(zb.stub, child)
+    pid, probe_type = await deploy_parent(zb, child_pid, inputs=[("=1", "one")])
+    pik = (await create_instance(zb.stub, pid, {"a": 1})).processInstanceKey
+
+    after = await probe(zb.stub, probe_type)
+    assert after.variables == {"a": 1}
+    await await_instance_state(zb.admin, pik, "COMPLETED")
+
+
+async def test_canceling_the_root_terminates_the_whole_call_hierarchy(zb):
+    grandchild_pid, grandchild_type = await deploy_child(zb)
+    child_pid, _ = await deploy_parent(zb, grandchild_pid)  # a parent is also a child
+    root_pid, _ = await deploy_parent(zb, child_pid)
+    root = (await create_instance(zb.stub, root_pid, {"depth": 0})).processInstanceKey
+
+    job = await activate_one(zb.stub, grandchild_type)
+    assert job.variables == {"depth": 0}
+    grandchild = await zb.admin.get_process_instance(job.process_instance_key)
+    child = await zb.admin.get_process_instance(grandchild["parentProcessInstanceKey"])
+    assert child["parentProcessInstanceKey"] == root
+    assert child["bpmnProcessId"] == child_pid
+
+    await zb.stub.CancelProcessInstance(
+        pb.CancelProcessInstanceRequest(processInstanceKey=root), timeout=10
+    )
+    for key in (root, child["key"], grandchild["key"]):
+        await await_instance_state(zb.admin, key, "TERMINATED")
+    await expect_code(complete(zb.stub, job.key), grpc.StatusCode.NOT_FOUND)
+
+
+async def test_parent_and_child_survive_an_engine_restart(zb, engine_process):
+    child_pid, child_type = await deploy_child(zb)
+    pid, probe_type = await deploy_parent(zb, child_pid)
+    pik = (await create_instance(zb.stub, pid, {"a": 1})).processInstanceKey
+    job = await activate_one(zb.stub, child_type)
+
+    engine_process.restart()
+    async with connect(engine_process.address) as fresh:
+        child = await fresh.admin.get_process_instance(job.process_instance_key)
+        assert child["parentProcessInstanceKey"] == pik
+        await complete(fresh.stub, job.key, r=42)
+        after = await probe(fresh.stub, probe_type)
+        assert after.variables == {"a": 1, "r": 42}
+        await await_instance_state(fresh.admin, pik, "COMPLETED")
+
+
+async def test_a_child_instance_cannot_be_canceled_on_its_own(zb):
+    # Zeebe rejects it (INVALID_STATE -> FAILED_PRECONDITION): "Expected to cancel a process
+    # instance with key '...', but it is created by a parent process instance. Cancel the root
+    # process instance '...' instead."
+    child_pid, child_type = await deploy_child(zb)
+    pid, _ = await deploy_parent(zb, child_pid)
+    pik = (await create_instance(zb.stub, pid)).processInstanceKey
+    job = await activate_one(zb.stub, child_type)
+
+    await expect_code(
+        zb.stub.CancelProcessInstance(
+            pb.CancelProcessInstanceRequest(processInstanceKey=job.process_instance_key),
+            timeout=10,
+        ),
+        grpc.StatusCode.FAILED_PRECONDITION,
+    )
+    assert (await zb.admin.get_process_instance(job.process_instance_key))["state"] == "ACTIVE"
+    assert (await zb.admin.get_process_instance(pik))["state"] == "ACTIVE"

@@ -4,6 +4,7 @@
 # comparing the evaluated annotation with `Job`, which string annotations would defeat.
 
 import asyncio
+import json
 import logging
 import os
 import random
@@ -100,6 +101,17 @@ class Recorder:
         self.job_keys: dict[tuple[int, str], set[int]] = defaultdict(set)
         self.results: dict[tuple[int, str], dict[str, Any]] = {}
         self.mismatches: list[str] = []
+        self.in_flight = 0
+
+    async def handle(self, job: Job, result: dict[str, Any]) -> dict[str, Any]:
+        """Take a moment of "work", then note the delivery and return the (pure) result."""
+        self.in_flight += 1
+        try:
+            # Work that takes time, so that kills land while handlers hold activated jobs.
+            await asyncio.sleep(random.uniform(0.05, 0.3))
+        finally:
+            self.in_flight -= 1
+        return self.record(job, result)
 
     def record(self, job: Job, result: dict[str, Any]) -> dict[str, Any]:
         """Note one delivery; a re-delivery must see the same inputs and compute the same result."""
@@ -118,42 +130,50 @@ class Recorder:
         return sum(self.deliveries.values())
 
 
-def build_worker(channel: grpc.aio.Channel, recorder: Recorder) -> ZeebeWorker:
-    """A worker for crash_flow.bpmn whose results feed the later steps."""
-    worker = ZeebeWorker(
-        channel,
-        name="crash-test",
-        max_connection_retries=-1,
-        poll_retry_delay=1,
-        request_timeout=2000,
+def build_workers(channel: grpc.aio.Channel, recorder: Recorder) -> list[ZeebeWorker]:
+    """Workers for crash_flow.bpmn whose results feed the later steps.
+
+    The first half of the flow is served by a polling worker, the second by a streaming one
+    (StreamActivatedJobs plus polling), so both ways of activation live through the kills.
+    """
+    polling, streaming = (
+        ZeebeWorker(
+            channel,
+            name=f"crash-{kind}",
+            max_connection_retries=-1,
+            poll_retry_delay=1,
+            request_timeout=2000,
+            stream_enabled=kind == "streaming",
+        )
+        for kind in ("polling", "streaming")
     )
     options: dict[str, Any] = {"timeout_ms": 3000, "max_jobs_to_activate": 8}
 
-    @worker.task("crash.prepare", **options)
+    @polling.task("crash.prepare", **options)
     async def prepare(job: Job, n: int) -> dict[str, Any]:
-        return recorder.record(job, {"even": n % 2 == 0})
+        return await recorder.handle(job, {"even": n % 2 == 0})
 
-    @worker.task("crash.double", **options)
+    @polling.task("crash.double", **options)
     async def double(job: Job, n: int) -> dict[str, Any]:
-        return recorder.record(job, {"value": n * 2})
+        return await recorder.handle(job, {"value": n * 2})
 
-    @worker.task("crash.triple", **options)
+    @polling.task("crash.triple", **options)
     async def triple(job: Job, n: int) -> dict[str, Any]:
-        return recorder.record(job, {"value": n * 3})
+        return await recorder.handle(job, {"value": n * 3})
 
-    @worker.task("crash.left", **options)
+    @streaming.task("crash.left", **options)
     async def left(job: Job, value: int) -> dict[str, Any]:
-        return recorder.record(job, {"left": value + 1})
+        return await recorder.handle(job, {"left": value + 1})
 
-    @worker.task("crash.right", **options)
+    @streaming.task("crash.right", **options)
     async def right(job: Job, value: int) -> dict[str, Any]:
-        return recorder.record(job, {"right": value + 2})
+        return await recorder.handle(job, {"right": value + 2})
 
-    @worker.task("crash.finish", **options)
+    @streaming.task("crash.finish", **options)
     async def finish(job: Job, left: int, right: int) -> dict[str, Any]:
-        return recorder.record(job, {"total": left + right})
+        return await recorder.handle(job, {"total": left + right})
 
-    return worker
+    return [polling, streaming]
 
 
 @pytest.fixture
@@ -174,11 +194,11 @@ async def engine(engine_process: EngineProcess) -> AsyncIterator[EngineProcess]:
         await asyncio.to_thread(engine_process.start)
 
 
-async def wait_for_progress(recorder: Recorder, since: int, limit: float) -> None:
-    """Wait until the workers have done something new, or the limit passes."""
+async def wait_for_work(recorder: Recorder, limit: float) -> None:
+    """Wait until some handler holds an activated job, or the limit passes."""
     end = time.monotonic() + limit
-    while recorder.total <= since and time.monotonic() < end:
-        await asyncio.sleep(0.05)
+    while recorder.in_flight == 0 and time.monotonic() < end:
+        await asyncio.sleep(0.02)
 
 
 async def test_random_kills_lose_nothing(engine: EngineProcess, channel: grpc.aio.Channel) -> None:
@@ -201,23 +221,28 @@ async def test_random_kills_lose_nothing(engine: EngineProcess, channel: grpc.ai
         acknowledged[reply.process_instance_key] = i
 
     recorder = Recorder()
-    worker = build_worker(channel, recorder)
-    work = asyncio.create_task(worker.work())
+    workers = build_workers(channel, recorder)
+    work = [asyncio.create_task(worker.work()) for worker in workers]
     creating: asyncio.Task[None] = asyncio.create_task(asyncio.sleep(0))
     try:
-        for i in range(INSTANCES // 2):
+        for i in range(INSTANCES // 3):
             await create(i)
 
         async def create_rest() -> None:
-            for i in range(INSTANCES // 2, INSTANCES):
+            # Spread over the kills, so that creations also meet a dead or restarting engine.
+            for i in range(INSTANCES // 3, INSTANCES):
                 await create(i)
-                await asyncio.sleep(rng.uniform(0.05, 0.4))
+                await asyncio.sleep(rng.uniform(0.2, 1.2))
 
         creating = asyncio.create_task(create_rest())
         for kill in range(KILLS):
-            await wait_for_progress(recorder, recorder.total, limit=10)
-            await asyncio.sleep(rng.uniform(0.0, 1.0))
+            await wait_for_work(recorder, limit=10)
+            await asyncio.sleep(rng.uniform(0.0, 0.4))
             acked_before = set(acknowledged)
+            log.warning(
+                "kill %d: %d deliveries so far, %d handlers busy, %d instances acknowledged",
+                kill, recorder.total, recorder.in_flight, len(acked_before),
+            )  # fmt: skip
             await asyncio.to_thread(engine.kill)
             kills_done += 1
             await asyncio.sleep(rng.uniform(0.0, 0.5))
@@ -237,8 +262,9 @@ async def test_random_kills_lose_nothing(engine: EngineProcess, channel: grpc.ai
     finally:
         if not creating.done():
             creating.cancel()
-        await worker.stop()
-        await asyncio.wait_for(work, timeout=10)
+        for worker in workers:
+            await worker.stop()
+        await asyncio.wait_for(asyncio.gather(*work), timeout=10)
 
     assert kills_done == KILLS
     assert not recorder.mismatches, recorder.mismatches
@@ -268,6 +294,14 @@ async def test_random_kills_lose_nothing(engine: EngineProcess, channel: grpc.ai
         len(recorder.deliveries),
         recorder.total - len(recorder.deliveries),
     )
+
+
+async def kill_now(engine: EngineProcess) -> None:
+    """SIGKILL with no pause after the last acknowledged reply, then start again."""
+    assert engine.proc is not None
+    engine.proc.kill()
+    await asyncio.to_thread(engine.proc.wait)
+    await asyncio.to_thread(engine.start)
 
 
 async def activate(
@@ -340,15 +374,13 @@ async def test_acknowledged_create_survives_immediate_kill(
                 partial(client.run_process, "crash-ack", {"round": round_no, "j": j})
             )
             keys.append(reply.process_instance_key)
-        # Kill at once, with no pause after the last reply.
-        assert engine.proc is not None
-        engine.proc.kill()
-        await asyncio.to_thread(engine.proc.wait)
         rounds.append(keys)
-        await asyncio.to_thread(engine.start)
+        await kill_now(engine)
 
     all_keys = [key for keys in rounds for key in keys]
     assert len(set(all_keys)) == len(all_keys), "instance keys reused after a restart"
+    # Zeebe's keys grow monotonically within a partition, across restarts too.
+    assert all_keys == sorted(all_keys), all_keys
     for round_no, keys in enumerate(rounds):
         for j, key in enumerate(keys):
             instance = await retry_unavailable(partial(admin.get_process_instance, key))
@@ -358,3 +390,48 @@ async def test_acknowledged_create_survives_immediate_kill(
             assert len(jobs) == 1, (round_no, j, jobs)
         for key in keys:
             await client.cancel_process_instance(key)
+
+
+async def test_messages_subscriptions_and_timers_survive_kill(
+    engine: EngineProcess, channel: grpc.aio.Channel
+) -> None:
+    """A buffered message, a waiting subscription and a due timer each live through a SIGKILL."""
+    client = ZeebeClient(channel, max_connection_retries=-1)
+    admin = AdminClient(channel)
+    stub = gateway_pb2_grpc.GatewayStub(channel)
+    await deploy(client, "crash_durable.bpmn")
+
+    # Published before anyone waits, with a TTL: buffered, and the buffer survives.
+    await client.publish_message("crash-durable.go", "early", {"early": True}, 60_000)
+    await kill_now(engine)
+    early = await retry_unavailable(
+        partial(client.run_process, "crash-durable", {"orderKey": "early"})
+    )
+
+    # An instance waiting on the message: its subscription survives.
+    late = await client.run_process("crash-durable", {"orderKey": "late"})
+    view = await admin.get_process_instance(late.process_instance_key)
+    assert "go" in {e["elementId"] for e in view["elementInstances"]}, view
+    await kill_now(engine)
+    await retry_unavailable(
+        partial(client.publish_message, "crash-durable.go", "late", {"late": True}, 60_000)
+    )
+    # Correlated, now in its one-second timer: the timer survives and fires after the restart.
+    await kill_now(engine)
+
+    jobs: dict[int, gateway_pb2.ActivatedJob] = {}
+    end = time.monotonic() + 30
+    while len(jobs) < 2 and time.monotonic() < end:
+        for job in await retry_unavailable(partial(activate, stub, "crash.durable", 60_000)):
+            jobs[job.processInstanceKey] = job
+    assert set(jobs) == {early.process_instance_key, late.process_instance_key}, jobs
+    expected = {
+        early.process_instance_key: {"orderKey": "early", "early": True},
+        late.process_instance_key: {"orderKey": "late", "late": True},
+    }
+    for pi, job in jobs.items():
+        assert json.loads(job.variables) == expected[pi]
+        await stub.CompleteJob(gateway_pb2.CompleteJobRequest(jobKey=job.key, variables="{}"))
+        instance = await admin.get_process_instance(pi)
+        assert instance["state"] == "COMPLETED"
+        assert root_variables(instance) == expected[pi]

@@ -16,6 +16,7 @@ from tests.support.zeebe import (
     Process,
     activate_one,
     await_instance_state,
+    complete,
     connect,
     create_instance,
     deploy,
@@ -193,6 +194,33 @@ async def test_empty_deployment_is_invalid_argument(zb):
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
+async def test_default_tenant_is_accepted_and_reported(zb):
+    """Without multi-tenancy everything belongs to the "<default>" tenant, which may be named."""
+    pid = unique_id("tenant")
+    reply = await zb.stub.DeployResource(pb.DeployResourceRequest(
+        resources=[pb.Resource(name="t.bpmn", content=simple_process(pid).xml())],
+        tenantId="<default>"))
+
+    assert reply.tenantId == "<default>"
+    assert reply.deployments[0].process.tenantId == "<default>"
+    created = await zb.client.run_process(pid)
+    assert created.tenant_id == "<default>"
+
+
+async def test_other_tenant_is_invalid_argument_without_multi_tenancy(zb):
+    """A tenant id other than "<default>" while multi-tenancy is off is INVALID_ARGUMENT."""
+    pid = unique_id("tenantx")
+    deploy_err = await rpc_error(zb.stub.DeployResource(pb.DeployResourceRequest(
+        resources=[pb.Resource(name="t.bpmn", content=simple_process(pid).xml())],
+        tenantId="tenant-a")))
+    await deploy(zb, simple_process(pid))
+    create_err = await rpc_error(zb.stub.CreateProcessInstance(pb.CreateProcessInstanceRequest(
+        bpmnProcessId=pid, version=-1, tenantId="tenant-a")))
+
+    assert deploy_err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert create_err.code() == grpc.StatusCode.INVALID_ARGUMENT
+
+
 # --------------------------------------------------------------------------- creating instances
 
 
@@ -244,6 +272,28 @@ async def test_create_instance_by_process_definition_key(zb, two_versions):
     await await_instance_state(zb.admin, created.processInstanceKey, "COMPLETED")
 
 
+async def test_running_instance_keeps_its_version_after_a_new_deployment(zb):
+    """An instance started on v1 finishes on v1's model even after v2 is deployed."""
+    pid = unique_id("keepver")
+    t1, t1_next, t2 = unique_id("v1a"), unique_id("v1b"), unique_id("v2a")
+    v1 = Process(pid)
+    v1.chain(v1.start(), v1.task("Task_A", t1), v1.task("Task_B", t1_next), v1.end())
+    await deploy(zb, v1)
+    created = await zb.client.run_process(pid)
+    job = await activate_one(zb.stub, t1)
+    v2 = Process(pid)
+    v2.chain(v2.start(), v2.task("Task_A", t2), v2.end())
+    await deploy(zb, v2)
+
+    await complete(zb.stub, job.key)
+
+    nxt = await activate_one(zb.stub, t1_next)
+    assert nxt.process_instance_key == created.process_instance_key
+    assert nxt.process_definition_version == 1
+    newer = await zb.client.run_process(pid)
+    assert newer.version == 2
+
+
 async def test_create_instance_of_unknown_process_id_is_not_found(zb):
     """An unknown bpmnProcessId is NOT_FOUND (pyzeebe: ProcessDefinitionNotFoundError)."""
     err = await rpc_error(create_instance(zb, unique_id("nobody")))
@@ -292,6 +342,24 @@ async def test_malformed_xml_is_process_invalid_error_in_pyzeebe(zb, tmp_path):
         await zb.client.deploy_resource(path)
 
 
+async def test_empty_resource_is_rejected_naming_it(zb):
+    """A .bpmn resource without content is INVALID_ARGUMENT naming the resource."""
+    err = await rpc_error(deploy(zb, ("empty.bpmn", b"")))
+
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "empty.bpmn" in err.details()
+
+
+async def test_xml_with_byte_order_mark_is_accepted(zb):
+    """A UTF-8 file starting with a byte order mark deploys like any other."""
+    pid = unique_id("bom")
+    xml = b"\xef\xbb\xbf" + fixture_xml("deploy_invoice.bpmn", {"deploy-invoice": pid})
+
+    reply = await deploy(zb, ("bom.bpmn", xml))
+
+    assert _processes(reply)[0].bpmnProcessId == pid
+
+
 async def test_deployment_is_atomic(zb):
     """When one resource is invalid, none of the resources of that call is deployed."""
     good = unique_id("good")
@@ -331,6 +399,32 @@ async def test_exclusive_flow_without_condition_and_not_default_is_rejected(zb):
 
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "Flow_NoCondition" in err.details()
+
+
+async def test_default_flow_with_a_condition_is_rejected(zb):
+    """Zeebe: "Default flow must not have a condition" (reported on the gateway)."""
+    p = Process(unique_id("defcond"))
+    g = p.exclusive("Gateway_DefaultCond")
+    p.chain(p.start(), g)
+    p.flow(g, p.end("End_A"), condition="=x > 1")
+    p.flow(g, p.end("End_B"), condition="=x <= 1", default=True)
+
+    err = await rpc_error(deploy(zb, p))
+
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "Gateway_DefaultCond" in err.details()
+
+
+async def test_sequence_flow_to_a_missing_element_is_rejected(zb):
+    """A sequence flow whose targetRef names no element is INVALID_ARGUMENT naming the flow."""
+    p = Process(unique_id("dangling"))
+    p.chain(p.start(), p.end())
+    p.flow("start", "Task_Missing", flow_id="Flow_Dangling")
+
+    err = await rpc_error(deploy(zb, p))
+
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "Flow_Dangling" in err.details() or "Task_Missing" in err.details()
 
 
 async def test_unsupported_element_is_rejected_naming_it(zb):
@@ -503,6 +597,19 @@ async def test_health_check_is_serving(zb):
         health_pb2.HealthCheckRequest(service="gateway_protocol.Gateway"), timeout=5
     )
     assert raw.status == health_pb2.HealthCheckResponse.SERVING
+
+
+async def test_health_of_the_whole_server_and_of_an_unknown_service(zb):
+    """Standard gRPC health: the server as a whole ("") is SERVING, an unknown service is
+    NOT_FOUND."""
+    stub = health_pb2_grpc.HealthStub(zb.channel)
+
+    whole = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=5)
+    unknown = await rpc_error(stub.Check(
+        health_pb2.HealthCheckRequest(service="no.such.Service"), timeout=5))
+
+    assert whole.status == health_pb2.HealthCheckResponse.SERVING
+    assert unknown.code() == grpc.StatusCode.NOT_FOUND
 
 
 async def test_unimplemented_rpc_answers_unimplemented(zb):

@@ -236,11 +236,16 @@ def test_mixed_type_comparison_is_null_not_true(feel: FeelEngine) -> None:
         ('get value({a: {b: 1}}, ["a", "b"])', 1),
         ('get value({a: {b: 1}}, ["a", "x"])', None),
         ("assert(a, a > 0)", 1),
-        ('to json({a: 1, b: [true, null], c: date("2023-05-01")})', '{"a":1,"b":[true,null],"c":"2023-05-01"}'),
+        (
+            'to json({a: 1, b: [true, null], c: date("2023-05-01")})',
+            '{"a":1,"b":[true,null],"c":"2023-05-01"}',
+        ),
         ('from json("{\\"a\\": [1, 2.5]}")', {"a": [1, 2.5]}),
         ("random number() >= 0 and random number() < 1", True),
-        ('date and time(date and time("2023-05-01T10:00:00Z"), "Asia/Ho_Chi_Minh")',
-         "2023-05-01T17:00:00+07:00[Asia/Ho_Chi_Minh]"),
+        (
+            'date and time(date and time("2023-05-01T10:00:00Z"), "Asia/Ho_Chi_Minh")',
+            "2023-05-01T17:00:00+07:00[Asia/Ho_Chi_Minh]",
+        ),
         ('date and time(date and time("2023-05-01T10:00:00"), "Z")', "2023-05-01T10:00:00Z"),
     ],
 )
@@ -261,7 +266,9 @@ def test_to_base64_encodes_utf8(feel: FeelEngine) -> None:
 
 def test_uuid_is_a_random_v4_uuid(feel: FeelEngine) -> None:
     first, second = value(feel, "[uuid(), uuid()]")
-    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", first)
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", first
+    )
     assert first != second
 
 
@@ -269,7 +276,8 @@ def test_now_and_today(feel: FeelEngine) -> None:
     now = value(feel, "now()")
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d.*)", now)
     assert value(feel, "today()") == value(feel, "string(date(now()))")
-    assert abs(date.fromisoformat(value(feel, "today()")).toordinal() - date.today().toordinal()) <= 1
+    today = date.fromisoformat(value(feel, "today()"))
+    assert abs(today.toordinal() - date.today().toordinal()) <= 1
 
 
 def test_failed_assertion_is_an_error(feel: FeelEngine) -> None:
@@ -297,7 +305,10 @@ def test_bad_arguments_to_an_added_builtin_warn(feel: FeelEngine) -> None:
         ('date and time("2023-05-01T10:00:00Z")', "2023-05-01T10:00:00Z"),
         ('date and time("2023-05-01T10:00:00.123Z")', "2023-05-01T10:00:00.123Z"),
         ("date and time(offsetTime)", "2023-05-01T10:00:00+07:00"),
-        ('date and time("2023-05-01T10:00:00@Europe/Berlin")', "2023-05-01T10:00:00+02:00[Europe/Berlin]"),
+        (
+            'date and time("2023-05-01T10:00:00@Europe/Berlin")',
+            "2023-05-01T10:00:00+02:00[Europe/Berlin]",
+        ),
         # Zeebe's own string for a zoned date-time reads back with its zone
         ("date and time(zonedTime)", "2023-05-01T10:00:00+02:00[Europe/Berlin]"),
         ('date and time(zonedTime) + duration("PT1H")', "2023-05-01T11:00:00+02:00[Europe/Berlin]"),
@@ -318,10 +329,12 @@ def test_bad_arguments_to_an_added_builtin_warn(feel: FeelEngine) -> None:
         ("month of year(date(day))", "May"),
         ('date(day) < date("2023-06-01")', True),
         ('date and time(offsetTime) < date and time("2023-05-01T04:00:00Z")', True),
-        ("{when: date(day), wait: duration(\"PT5M\")}", {"when": "2023-05-01", "wait": "PT5M"}),
+        ('{when: date(day), wait: duration("PT5M")}', {"when": "2023-05-01", "wait": "PT5M"}),
     ],
 )
-def test_temporal_values_become_iso_strings(feel: FeelEngine, expression: str, expected: Any) -> None:
+def test_temporal_values_become_iso_strings(
+    feel: FeelEngine, expression: str, expected: Any
+) -> None:
     assert value(feel, expression) == expected
 
 
@@ -354,7 +367,7 @@ def test_result_types_survive(feel: FeelEngine, expression: str, expected: Any, 
 def test_variable_types_survive(feel: FeelEngine) -> None:
     variables = {"s": "abc", "t": True, "i": 3, "f": 2.5, "wholeFloat": 4.0, "l": [1.0, "x"]}
     assert value(feel, "s", variables) == "abc"
-    assert value(feel, "s + \"\"", variables) == "abc"
+    assert value(feel, 's + ""', variables) == "abc"
     assert value(feel, "t", variables) is True
     assert value(feel, "i", variables) == 3
     assert value(feel, "f", variables) == 2.5
@@ -383,6 +396,14 @@ def test_large_integers(feel: FeelEngine) -> None:
     assert value(feel, "huge + 0") == 2**63
 
 
+def test_fractions_are_rounded_like_decimals(feel: FeelEngine) -> None:
+    assert value(feel, "0.1 + 0.2") == 0.3
+    assert value(feel, "price * 1.1", {"price": 100}) == 110
+    assert type(value(feel, "price * 1.1", {"price": 100})) is int
+    assert value(feel, "1 / 3") == 0.333333333333333
+    assert value(feel, "b", {"b": 0.30000000000000004}) == 0.30000000000000004  # untouched
+
+
 def test_function_and_range_results_are_errors(feel: FeelEngine) -> None:
     with pytest.raises(FeelError, match="function"):
         feel.evaluate("function(x) x + 1", {})
@@ -400,7 +421,9 @@ def test_variables_must_be_json(feel: FeelEngine) -> None:
 # -- errors ---------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("expression", ["a +", "if a then", "(1 + 2", "", "[1, 2", "a ! b"])
+@pytest.mark.parametrize(
+    "expression", ["a +", "if a then", "(1 + 2", "", "[1, 2", "a ! b", "= 5", "a = = 5", "a >= < 3"]
+)
 def test_syntax_error_names_the_expression(feel: FeelEngine, expression: str) -> None:
     with pytest.raises(FeelError) as caught:
         feel.evaluate(expression, VARIABLES)
@@ -409,6 +432,22 @@ def test_syntax_error_names_the_expression(feel: FeelEngine, expression: str) ->
     assert f"'{expression}'" in str(error)
     assert "syntax error" in str(error)
     assert error.position is not None and 0 <= error.position <= len(expression)
+
+
+def test_check_parses_without_evaluating(feel: FeelEngine) -> None:
+    feel.check("assert(x, x > 0)")  # would fail if it were evaluated
+    feel.check("[1..5]")
+    feel.check_unary_test(">= 70")
+    feel.check_unary_test("-")
+    with pytest.raises(FeelError, match="syntax error") as caught:
+        feel.check("x +")
+    assert caught.value.position == 3
+    with pytest.raises(FeelError, match="'>= '"):
+        feel.check_unary_test(">= ")
+    with pytest.raises(FeelError, match="syntax error"):
+        feel.check_unary_test(">= = 5")
+    # what check learnt does not change what evaluate answers
+    assert feel.evaluate("assert(x, x > 0)", {"x": 2}).value == 2
 
 
 def test_syntax_error_is_raised_every_time(feel: FeelEngine) -> None:

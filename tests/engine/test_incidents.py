@@ -87,8 +87,9 @@ async def test_incidents_are_listed_per_instance_with_their_fields(zb):
 async def test_resolving_a_job_incident_without_new_retries_is_rejected(zb):
     pik, job_type, job, incident = await failed_job_incident(zb)
 
-    await expect_code(resolve_incident(zb.stub, incident["key"]),
-                      grpc.StatusCode.FAILED_PRECONDITION)
+    await expect_code(
+        resolve_incident(zb.stub, incident["key"]), grpc.StatusCode.FAILED_PRECONDITION
+    )
     assert [i["key"] for i in await zb.admin.list_incidents(pik)] == [incident["key"]]
     assert await no_jobs(zb.stub, job_type)
 
@@ -186,8 +187,9 @@ async def test_resolving_without_fixing_the_cause_raises_a_new_incident(zb):
 
 async def test_canceling_an_instance_removes_its_incidents(zb):
     pik, job_type, _, _ = await failed_job_incident(zb)
-    await zb.stub.CancelProcessInstance(pb.CancelProcessInstanceRequest(processInstanceKey=pik),
-                                        timeout=10)
+    await zb.stub.CancelProcessInstance(
+        pb.CancelProcessInstanceRequest(processInstanceKey=pik), timeout=10
+    )
     await await_instance_state(zb.admin, pik, "TERMINATED")
     assert await zb.admin.list_incidents(pik) == []
     assert await zb.admin.list_jobs(job_type=job_type) == []

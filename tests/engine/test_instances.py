@@ -5,6 +5,7 @@ are not a JSON object, NOT_FOUND for unknown keys, DEADLINE_EXCEEDED when a
 CreateProcessInstanceWithResult request times out before the instance completes.
 """
 
+import asyncio
 import json
 
 import grpc
@@ -63,6 +64,10 @@ async def test_create_instance_with_variables(zb, waiting):
     view = await zb.admin.get_process_instance(created.process_instance_key)
     assert view["variables"] == variables
     assert view["state"] == "ACTIVE"
+    assert view["key"] == created.process_instance_key
+    assert (view["bpmnProcessId"], view["version"]) == (pid, 1)
+    assert view["processDefinitionKey"] == created.process_definition_key
+    assert view["parentProcessInstanceKey"] is None
     job = await activate_one(zb.stub, job_type)
     assert job.variables == variables
 
@@ -128,8 +133,6 @@ async def test_start_instructions_start_at_the_given_element(zb):
 
 async def test_many_instances_run_concurrently_without_mixing_variables(zb):
     """Twenty concurrent WithResult instances through a real worker each get their own result."""
-    import asyncio
-
     p = Process(unique_id("many"))
     job_type = unique_id("square")
     fork, join = p.parallel("Fork"), p.parallel("Join")
@@ -190,6 +193,17 @@ async def test_create_with_result_fetch_variables_filters_the_result(zb, waiting
             pid, {"a": 1}, timeout=10_000, variables_to_fetch=["a", "c"])
 
     assert result.variables == {"a": 1, "c": 3}
+
+
+async def test_create_with_result_fetch_of_unknown_names_returns_only_existing(zb):
+    """fetchVariables naming variables that do not exist returns just those that do."""
+    pid = unique_id("fetchsome")
+    await deploy(zb, simple_process(pid))
+
+    result = await zb.client.run_process_with_result(
+        pid, {"a": 1, "b": 2}, variables_to_fetch=["a", "missing"])
+
+    assert result.variables == {"a": 1}
 
 
 async def test_create_with_result_times_out_with_deadline_exceeded(zb, waiting):
@@ -398,6 +412,30 @@ async def test_create_with_result_answers_after_terminate_end_event(zb):
 
     assert result.variables == {"q": 1}
     assert await zb.admin.list_jobs(job_type=never) == []
+
+
+async def test_numbers_and_odd_names_survive_gateways_and_jobs_exactly(zb):
+    """64-bit integers beyond 2^53, decimals and names FEEL cannot spell come back unchanged
+    after a FEEL-evaluated gateway and a job (Zeebe stores int64 exactly)."""
+    p = Process(unique_id("exact"))
+    job_type = unique_id("exact")
+    g = p.exclusive("Gateway_Flag")
+    p.chain(p.start(), g)
+    p.flow(g, p.task("Task_Check", job_type), condition="=flag and precise > 0")
+    p.flow(g, p.end("End_Other"), default=True)
+    p.chain("Task_Check", p.end())
+    await deploy(zb, p)
+    variables = {"flag": True, "precise": 9007199254740993, "big": 2**63 - 1, "dec": 0.1,
+                 "a.b": 1, "tên đề tài": "x", "neg": -(2**62)}
+
+    call = zb.stub.CreateProcessInstanceWithResult(pb.CreateProcessInstanceWithResultRequest(
+        request=_create(p.id, json.dumps(variables)), requestTimeout=10_000), timeout=20)
+    job = await activate_one(zb.stub, job_type)
+    assert job.variables == variables
+    await complete(zb.stub, job.key, echoed=job.variables["precise"])
+    result = await call
+
+    assert json.loads(result.variables) == {**variables, "echoed": 9007199254740993}
 
 
 async def test_admin_unknown_instance_is_not_found(zb):

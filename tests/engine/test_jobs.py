@@ -15,6 +15,7 @@ import time
 
 import grpc
 import pytest
+from pyzeebe import Job
 from pyzeebe.proto import gateway_pb2 as pb
 
 from tests.support.zeebe import (
@@ -23,6 +24,7 @@ from tests.support.zeebe import (
     activate,
     activate_one,
     await_instance_state,
+    await_jobs,
     complete,
     connect,
     create_instance,
@@ -60,8 +62,9 @@ def unknown_key() -> int:
     return (1 << 51) + 10**12 + random.randrange(10**9)
 
 
-async def single_task(zb, *, retries: int | None = None,
-                      headers: dict[str, str] | None = None) -> tuple[str, str]:
+async def single_task(
+    zb, *, retries: int | None = None, headers: dict[str, str] | None = None
+) -> tuple[str, str]:
     """Deploy start -> service task 'task' -> end; return (process id, job type)."""
     pid, job_type = unique_id("job-p"), unique_id("job-t")
     p = Process(pid)
@@ -168,14 +171,15 @@ async def test_job_retries_default_to_three(zb):
 
 async def test_concurrent_activations_never_hand_one_job_to_two_workers(zb):
     pid, job_type = await single_task(zb)
-    piks = [(await create_instance(zb.stub, pid, {"i": i})).processInstanceKey
-            for i in range(10)]
+    piks = [(await create_instance(zb.stub, pid, {"i": i})).processInstanceKey for i in range(10)]
     await await_activatable(zb, job_type, 10)
 
-    batches = await asyncio.gather(*(
-        activate(zb.stub, job_type, max_jobs=2, request_timeout_ms=1000, worker=f"w{n}")
-        for n in range(20)
-    ))
+    batches = await asyncio.gather(
+        *(
+            activate(zb.stub, job_type, max_jobs=2, request_timeout_ms=1000, worker=f"w{n}")
+            for n in range(20)
+        )
+    )
     keys = [j.key for batch in batches for j in batch]
     assert len(keys) == len(set(keys)) == 10
     for n, batch in enumerate(batches):
@@ -263,8 +267,9 @@ async def test_fail_job_variables_are_local_to_the_task(zb):
     # scope of the task."
     pid, job_type, probe_type = unique_id("job-failvars"), unique_id("job-t"), unique_id("pr")
     p = Process(pid)
-    p.chain(p.start(), service_task(p, "task", job_type), service_task(p, "probe", probe_type),
-            p.end())
+    p.chain(
+        p.start(), service_task(p, "task", job_type), service_task(p, "probe", probe_type), p.end()
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, pid, {"a": 1})).processInstanceKey
 
@@ -348,9 +353,16 @@ async def test_throw_error_without_a_catch_event_raises_unhandled_error_incident
 # --------------------------------------------------------------------------- rejections
 
 
-@pytest.mark.parametrize("command", [
-    "complete", "fail", "throw_error", "update_retries", "update_timeout",
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        "complete",
+        "fail",
+        "throw_error",
+        "update_retries",
+        "update_timeout",
+    ],
+)
 async def test_commands_on_an_unknown_job_are_not_found(zb, command):
     key = unknown_key()
     calls = {
@@ -379,8 +391,9 @@ async def test_complete_job_with_invalid_variables_is_invalid_argument(zb):
     job = await activate_one(zb.stub, job_type)
     for document in ("{not json", "[1]"):
         await expect_code(
-            zb.stub.CompleteJob(pb.CompleteJobRequest(jobKey=job.key, variables=document),
-                                timeout=10),
+            zb.stub.CompleteJob(
+                pb.CompleteJobRequest(jobKey=job.key, variables=document), timeout=10
+            ),
             grpc.StatusCode.INVALID_ARGUMENT,
         )
     # The rejected commands left the job as it was.
@@ -431,11 +444,17 @@ async def test_pyzeebe_worker_with_streaming_completes_jobs(zb):
         seen.append(x)
         return {"doubled": x * 2}
 
-    async with running_worker(zb.channel, {job_type: handle}, name="stream-worker",
-                              stream_enabled=True, stream_request_timeout=60):
+    async with running_worker(
+        zb.channel,
+        {job_type: handle},
+        name="stream-worker",
+        stream_enabled=True,
+        stream_request_timeout=60,
+    ):
         await asyncio.sleep(0.3)
-        piks = [(await create_instance(zb.stub, pid, {"x": i})).processInstanceKey
-                for i in range(3)]
+        piks = [
+            (await create_instance(zb.stub, pid, {"x": i})).processInstanceKey for i in range(3)
+        ]
         for pik in piks:
             await await_instance_state(zb.admin, pik, "COMPLETED")
     assert sorted(seen) == [0, 1, 2]
@@ -444,8 +463,10 @@ async def test_pyzeebe_worker_with_streaming_completes_jobs(zb):
 async def test_pyzeebe_worker_completes_fifty_instances_of_a_three_task_process(zb):
     suffix = unique_id("s")
     pid = f"job-three-{suffix}"
-    await deploy(zb.stub, ("job_three_tasks.bpmn",
-                           fixture_xml("job_three_tasks.bpmn", {"__SUFFIX__": suffix})))
+    await deploy(
+        zb.stub,
+        ("job_three_tasks.bpmn", fixture_xml("job_three_tasks.bpmn", {"__SUFFIX__": suffix})),
+    )
     seen_at_c: dict[int, int] = {}
 
     async def step_a(n: int) -> dict:
@@ -460,10 +481,11 @@ async def test_pyzeebe_worker_completes_fifty_instances_of_a_three_task_process(
         return {"n": n + 1}
 
     handlers = {f"job-a-{suffix}": step_a, f"job-b-{suffix}": step_b, f"job-c-{suffix}": step_c}
-    async with running_worker(zb.channel, handlers, name="three-step",
-                              request_timeout_ms=1000):
-        piks = [(await create_instance(zb.stub, pid, {"i": i, "n": 0})).processInstanceKey
-                for i in range(50)]
+    async with running_worker(zb.channel, handlers, name="three-step", request_timeout_ms=1000):
+        piks = [
+            (await create_instance(zb.stub, pid, {"i": i, "n": 0})).processInstanceKey
+            for i in range(50)
+        ]
 
         async def all_done() -> bool:
             views = await asyncio.gather(*(zb.admin.get_process_instance(k) for k in piks))
@@ -481,9 +503,16 @@ async def test_activate_jobs_payload_is_valid_json(zb):
     pid, job_type = await single_task(zb)
     await create_instance(zb.stub, pid)
     await await_activatable(zb, job_type, 1)
-    call = zb.stub.ActivateJobs(pb.ActivateJobsRequest(
-        type=job_type, worker="raw", timeout=10_000, maxJobsToActivate=1, requestTimeout=2000,
-    ), timeout=10)
+    call = zb.stub.ActivateJobs(
+        pb.ActivateJobsRequest(
+            type=job_type,
+            worker="raw",
+            timeout=10_000,
+            maxJobsToActivate=1,
+            requestTimeout=2000,
+        ),
+        timeout=10,
+    )
     raw = [job async for reply in call for job in reply.jobs]
     assert len(raw) == 1
     assert json.loads(raw[0].variables) == {}
@@ -493,14 +522,19 @@ async def test_activate_jobs_payload_is_valid_json(zb):
 # --------------------------------------------------------------------------- more activation rules
 
 
-@pytest.mark.parametrize("request_fields", [
-    {"type": "", "maxJobsToActivate": 1},
-    {"type": "some-type", "maxJobsToActivate": 0},
-    {"type": "some-type", "maxJobsToActivate": -3},
-])
+@pytest.mark.parametrize(
+    "request_fields",
+    [
+        {"type": "", "maxJobsToActivate": 1},
+        {"type": "some-type", "maxJobsToActivate": 0},
+        {"type": "some-type", "maxJobsToActivate": -3},
+    ],
+)
 async def test_invalid_activate_jobs_request_is_invalid_argument(zb, request_fields):
-    call = zb.stub.ActivateJobs(pb.ActivateJobsRequest(
-        worker="w", timeout=10_000, requestTimeout=-1, **request_fields), timeout=10)
+    call = zb.stub.ActivateJobs(
+        pb.ActivateJobsRequest(worker="w", timeout=10_000, requestTimeout=-1, **request_fields),
+        timeout=10,
+    )
 
     async def drain() -> list:
         return [reply async for reply in call]
@@ -515,8 +549,9 @@ async def test_update_job_retries_must_be_positive(zb):
     await create_instance(zb.stub, pid)
     job = await activate_one(zb.stub, job_type)
     for retries in (0, -1):
-        await expect_code(update_retries(zb.stub, job.key, retries),
-                          grpc.StatusCode.INVALID_ARGUMENT)
+        await expect_code(
+            update_retries(zb.stub, job.key, retries), grpc.StatusCode.INVALID_ARGUMENT
+        )
     [listed] = await zb.admin.list_jobs(job_type=job_type)
     assert listed["retries"] == 3
 
@@ -553,8 +588,9 @@ async def test_stream_gets_jobs_that_become_activatable_again_and_honours_fetch_
     # streams for this job type, a random one is picked, the job is activated and pushed".
     pid, job_type = await single_task(zb)
     call = zb.stub.StreamActivatedJobs(
-        pb.StreamActivatedJobsRequest(type=job_type, worker="streamer", timeout=30_000,
-                                      fetchVariable=["x"]),
+        pb.StreamActivatedJobsRequest(
+            type=job_type, worker="streamer", timeout=30_000, fetchVariable=["x"]
+        ),
         timeout=30,
     )
     received: asyncio.Queue[ActivatedJob] = asyncio.Queue()
@@ -583,9 +619,12 @@ async def test_stream_gets_jobs_that_become_activatable_again_and_honours_fetch_
 
 async def test_each_job_is_pushed_to_only_one_of_several_streams(zb):
     pid, job_type = await single_task(zb)
-    calls = [zb.stub.StreamActivatedJobs(
-        pb.StreamActivatedJobsRequest(type=job_type, worker=f"s{n}", timeout=30_000),
-        timeout=30) for n in range(3)]
+    calls = [
+        zb.stub.StreamActivatedJobs(
+            pb.StreamActivatedJobsRequest(type=job_type, worker=f"s{n}", timeout=30_000), timeout=30
+        )
+        for n in range(3)
+    ]
     received: list[ActivatedJob] = []
 
     async def read(call) -> None:
@@ -610,3 +649,214 @@ async def test_each_job_is_pushed_to_only_one_of_several_streams(zb):
             r.cancel()
     for pik in piks:
         await await_instance_state(zb.admin, pik, "COMPLETED")
+
+
+async def test_throw_error_variables_reach_the_path_of_the_catching_boundary_event(zb):
+    # Gateway reference (ThrowError.variables): the variables are set on the catch event that
+    # catches the error; without output mappings they are merged into the process like any
+    # event's variables.
+    pid, job_type, handled_type = unique_id("job-err"), unique_id("job-t"), unique_id("handled")
+    code = unique_id("DECLINED")
+    p = Process(pid)
+    p.chain(p.start(), p.task("task", job_type), p.end())
+    p.node(
+        "boundaryEvent",
+        "caught",
+        attrs={"attachedToRef": "task"},
+        body='<bpmn:errorEventDefinition errorRef="Error_declined" />',
+    )
+    p.chain("caught", service_task(p, "handled", handled_type), p.end("end_error"))
+    xml = p.xml().replace(
+        b"<bpmn:process",
+        f'<bpmn:error id="Error_declined" name="declined" errorCode="{code}" />\n'
+        "<bpmn:process".encode(),
+        1,
+    )
+    await deploy(zb.stub, (f"{pid}.bpmn", xml))
+    pik = (await create_instance(zb.stub, pid, {"a": 1})).processInstanceKey
+
+    job = await activate_one(zb.stub, job_type)
+    await throw_error(zb.stub, job.key, code, "card declined", variables={"reason": "limit"})
+    handled = await activate_one(zb.stub, handled_type)
+    assert handled.variables == {"a": 1, "reason": "limit"}
+    assert await zb.admin.list_incidents(pik) == []
+    await expect_code(complete(zb.stub, job.key), grpc.StatusCode.NOT_FOUND)
+    await complete(zb.stub, handled.key)
+    await await_instance_state(zb.admin, pik, "COMPLETED")
+
+
+# --------------------------------------------------------------------------- races and lost pollers
+
+
+async def test_concurrent_completions_of_one_job_succeed_exactly_once(zb):
+    pid, job_type = await single_task(zb)
+    pik = (await create_instance(zb.stub, pid)).processInstanceKey
+    job = await activate_one(zb.stub, job_type)
+
+    results = await asyncio.gather(
+        *(complete(zb.stub, job.key, n=n) for n in range(6)), return_exceptions=True
+    )
+    ok = [r for r in results if not isinstance(r, BaseException)]
+    errors = [r for r in results if isinstance(r, BaseException)]
+    assert len(ok) == 1
+    assert all(
+        isinstance(e, grpc.aio.AioRpcError) and e.code() == grpc.StatusCode.NOT_FOUND
+        for e in errors
+    ), errors
+    await await_instance_state(zb.admin, pik, "COMPLETED")
+
+
+async def test_complete_racing_fail_leaves_one_outcome(zb):
+    pid, job_type = await single_task(zb)
+    pik = (await create_instance(zb.stub, pid)).processInstanceKey
+    job = await activate_one(zb.stub, job_type)
+
+    completed, failed = await asyncio.gather(
+        complete(zb.stub, job.key),
+        fail_job(zb.stub, job.key, retries=0, message="x"),
+        return_exceptions=True,
+    )
+    assert isinstance(completed, BaseException) != isinstance(failed, BaseException)
+    if isinstance(failed, BaseException):
+        await await_instance_state(zb.admin, pik, "COMPLETED")
+        assert await zb.admin.list_incidents(pik) == []
+    else:
+        [incident] = await await_incidents(zb.admin, pik)
+        assert incident["errorType"] == "JOB_NO_RETRIES"
+
+
+async def test_canceled_long_poll_does_not_swallow_a_new_job(zb):
+    # A worker that gives up its ActivateJobs call (pyzeebe does on stop) must not be handed
+    # the next job: the job stays activatable instead of waiting out an activation timeout.
+    pid, job_type = await single_task(zb)
+    call = zb.stub.ActivateJobs(
+        pb.ActivateJobsRequest(
+            type=job_type, worker="gone", timeout=60_000, maxJobsToActivate=5, requestTimeout=20_000
+        ),
+        timeout=30,
+    )
+
+    async def drain() -> None:
+        async for _ in call:
+            pass
+
+    poller = asyncio.create_task(drain())
+    await asyncio.sleep(0.3)
+    call.cancel()
+    poller.cancel()
+    await asyncio.sleep(0.3)
+
+    await create_instance(zb.stub, pid)
+    job = await activate_one(zb.stub, job_type, worker="alive", timeout=5)
+    assert job.worker == "alive"
+
+
+async def test_closed_job_stream_does_not_swallow_a_new_job(zb):
+    pid, job_type = await single_task(zb)
+    call = zb.stub.StreamActivatedJobs(
+        pb.StreamActivatedJobsRequest(type=job_type, worker="gone", timeout=60_000), timeout=30
+    )
+
+    async def drain() -> None:
+        async for _ in call:
+            pass
+
+    reader = asyncio.create_task(drain())
+    await asyncio.sleep(0.3)
+    call.cancel()
+    reader.cancel()
+    await asyncio.sleep(0.3)
+
+    await create_instance(zb.stub, pid)
+    job = await activate_one(zb.stub, job_type, worker="alive", timeout=5)
+    assert job.worker == "alive"
+
+
+async def test_fail_job_with_negative_retries_raises_an_incident(zb):
+    # Job workers docs: "If remaining retries is zero or negative, an incident is raised".
+    pid, job_type = await single_task(zb)
+    pik = (await create_instance(zb.stub, pid)).processInstanceKey
+    job = await activate_one(zb.stub, job_type)
+    await fail_job(zb.stub, job.key, retries=-1, message="negative")
+    [incident] = await await_incidents(zb.admin, pik)
+    assert incident["errorType"] == "JOB_NO_RETRIES"
+    assert incident["jobKey"] == job.key
+    assert await no_jobs(zb.stub, job_type)
+
+
+async def test_update_job_retries_of_an_activated_job(zb):
+    # Zeebe lets UpdateJobRetries change the retries of a job in any state.
+    pid, job_type = await single_task(zb)
+    pik = (await create_instance(zb.stub, pid)).processInstanceKey
+    job = await activate_one(zb.stub, job_type)
+    await update_retries(zb.stub, job.key, 7)
+    [listed] = await zb.admin.list_jobs(job_type=job_type)
+    assert (listed["state"], listed["retries"]) == ("ACTIVATED", 7)
+    await fail_job(zb.stub, job.key, retries=6, message="once more")
+    again = await activate_one(zb.stub, job_type)
+    assert again.retries == 6
+    await complete(zb.stub, again.key)
+    await await_instance_state(zb.admin, pik, "COMPLETED")
+
+
+async def test_pyzeebe_worker_retries_a_failing_handler_until_it_succeeds(zb):
+    pid, job_type = await single_task(zb)
+    attempts: list[int] = []
+
+    async def flaky(job: Job) -> dict:
+        attempts.append(job.retries)
+        if len(attempts) < 3:
+            raise RuntimeError(f"attempt {len(attempts)} failed")
+        return {"attempts": len(attempts)}
+
+    # pyzeebe finds the Job parameter by its annotation object, which postponed annotations
+    # (from __future__ import annotations) turn into a string
+    flaky.__annotations__["job"] = Job
+
+    async with running_worker(zb.channel, {job_type: flaky}, name="flaky"):
+        pik = (await create_instance(zb.stub, pid)).processInstanceKey
+        await await_instance_state(zb.admin, pik, "COMPLETED", timeout=20)
+    # pyzeebe fails with retries - 1 each time: 3, 2, 1
+    assert attempts == [3, 2, 1]
+
+
+async def test_pyzeebe_worker_exhausting_retries_raises_an_incident(zb):
+    pid, job_type = await single_task(zb)
+
+    async def broken() -> dict:
+        raise RuntimeError("database unreachable")
+
+    async with running_worker(zb.channel, {job_type: broken}, name="broken"):
+        pik = (await create_instance(zb.stub, pid)).processInstanceKey
+        [incident] = await await_incidents(zb.admin, pik, timeout=20)
+    assert incident["errorType"] == "JOB_NO_RETRIES"
+    assert "database unreachable" in incident["errorMessage"]
+    [listed] = await zb.admin.list_jobs(job_type=job_type)
+    assert (listed["state"], listed["retries"]) == ("FAILED", 0)
+
+
+async def test_back_offs_and_job_incidents_survive_an_engine_restart(zb, engine_process):
+    pid, job_type = await single_task(zb)
+    waiting = (await create_instance(zb.stub, pid, {"which": "backoff"})).processInstanceKey
+    broken = (await create_instance(zb.stub, pid, {"which": "incident"})).processInstanceKey
+    jobs = {j.variables["which"]: j for j in await await_jobs(zb.stub, job_type, 2)}
+    clock = Stopwatch()
+    await fail_job(zb.stub, jobs["backoff"].key, retries=2, message="later", backoff_ms=3000)
+    await fail_job(zb.stub, jobs["incident"].key, retries=0, message="broken")
+    [incident] = await await_incidents(zb.admin, broken)
+
+    engine_process.restart()
+    async with connect(engine_process.address) as fresh:
+        assert [i["key"] for i in await fresh.admin.list_incidents(broken)] == [incident["key"]]
+        again = await activate_one(fresh.stub, job_type, timeout=10)
+        assert again.key == jobs["backoff"].key
+        assert clock() >= 2.5, "the back-off was lost in the restart"
+        await complete(fresh.stub, again.key)
+        await await_instance_state(fresh.admin, waiting, "COMPLETED")
+
+        await update_retries(fresh.stub, jobs["incident"].key, 1)
+        await resolve_incident(fresh.stub, incident["key"])
+        fixed = await activate_one(fresh.stub, job_type)
+        assert fixed.key == jobs["incident"].key
+        await complete(fresh.stub, fixed.key)
+        await await_instance_state(fresh.admin, broken, "COMPLETED")

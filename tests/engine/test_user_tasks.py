@@ -105,6 +105,27 @@ async def test_candidate_lists_are_compact_json_like_zeebe(zb):
     await complete(zb.stub, job.key)
 
 
+async def test_linked_camunda_form_gives_the_deployed_form_key(zb):
+    """zeebe:formDefinition formId links a Camunda Form deployed with the process; the job's
+    formKey header is the key the deployment assigned to that form."""
+    form_id = unique_id("review-form")
+    form = json.dumps({"id": form_id, "type": "default", "schemaVersion": 16, "components": [
+        {"key": "approved", "label": "Approved", "type": "checkbox"}]})
+    p = Process(unique_id("linkedform"))
+    p.chain(p.start(), p.node("userTask", "Task_Linked", extensions=(
+        f'<zeebe:formDefinition formId="{form_id}" />')), p.end())
+
+    reply = await deploy(zb, p, ("review.form", form))
+
+    forms = [d.form for d in reply.deployments if d.WhichOneof("Metadata") == "form"]
+    assert [(f.formId, f.version, f.resourceName) for f in forms] == [
+        (form_id, 1, "review.form")]
+    created = await zb.client.run_process(p.id)
+    job = await _user_task_job(zb, created.process_instance_key)
+    assert job.custom_headers[FORM_KEY] == str(forms[0].formKey)
+    await complete(zb.stub, job.key, approved=True)
+
+
 async def test_user_task_job_is_listed_with_its_headers_by_admin(zb):
     """The admin job list shows the user-task job and the same custom headers."""
     p = Process(unique_id("listed"))

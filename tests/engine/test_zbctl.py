@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = Path(__file__).parent / "fixtures"
 TEMPLATE = FIXTURES / "zbctl_ops.bpmn"
 TEMPLATE_ID = "zbctl-ops"
+MESSAGE_TEMPLATE = FIXTURES / "zbctl_message.bpmn"
+MESSAGE_TEMPLATE_ID = "zbctl-msg"
 
 # The npm package's `bin/zbctl` is a node wrapper that re-prints the Go binary's output chunk by
 # chunk (console.log adds newlines inside long JSON) and checks npm for updates over the
@@ -108,21 +111,21 @@ class Zbctl:
         )
 
     def activate(
-        self, job_type: str, *, max_jobs: int = 5, timeout: str = "1m", request_timeout: str = "10s"
+        self,
+        job_type: str,
+        *,
+        max_jobs: int = 5,
+        timeout: str = "1m",
+        request_timeout: str = "10s",
+        fetch: list[str] | None = None,
     ) -> list[dict[str, Any]]:
         """`zbctl activate jobs`: the activated jobs with their variables decoded."""
+        extra = ["--variables", ",".join(fetch)] if fetch else []
         result = self.ok(
-            "activate",
-            "jobs",
-            job_type,
-            "--maxJobsToActivate",
-            str(max_jobs),
-            "--timeout",
-            timeout,
-            "--worker",
-            "zbctl-test",
+            "activate", "jobs", job_type, "--maxJobsToActivate", str(max_jobs),
+            "--timeout", timeout, "--worker", "zbctl-test", *extra,
             request_timeout=request_timeout,
-        )
+        )  # fmt: skip
         if not result.stdout.strip():
             return []
         jobs = result.json().get("jobs", [])
@@ -134,6 +137,14 @@ class Zbctl:
     def activate_none(self, job_type: str) -> list[dict[str, Any]]:
         """Activate with a short long-poll, for when no job is expected."""
         return self.activate(job_type, max_jobs=5, timeout="5s", request_timeout="2s")
+
+    def activate_eventually(self, job_type: str, within: float = 30.0) -> list[dict[str, Any]]:
+        """Activate until a job comes (it becomes activatable later: back-off, timeout)."""
+        deadline = time.monotonic() + within
+        while True:
+            jobs = self.activate(job_type, request_timeout="10s")
+            if jobs or time.monotonic() > deadline:
+                return jobs
 
 
 @dataclass
@@ -152,9 +163,12 @@ def root_variables(instance: dict[str, Any]) -> dict[str, Any]:
     return instance["variables"]
 
 
-def _write_copy(tmp_path: Path, tag: str) -> tuple[Path, str]:
-    process_id = f"{TEMPLATE_ID}-{tag}"
-    text = TEMPLATE.read_text(encoding="utf-8").replace(TEMPLATE_ID, process_id)
+def _write_copy(
+    tmp_path: Path, tag: str, template: Path = TEMPLATE, template_id: str = TEMPLATE_ID
+) -> tuple[Path, str]:
+    """A copy of a fixture whose ids, job types and message names all carry a unique tag."""
+    process_id = f"{template_id}-{tag}"
+    text = template.read_text(encoding="utf-8").replace(template_id, process_id)
     path = tmp_path / f"{process_id}.bpmn"
     path.write_text(text, encoding="utf-8")
     return path, process_id
@@ -252,7 +266,18 @@ def test_deploy_process_and_resource(zbctl: Zbctl, tmp_path: Path) -> None:
     changed = zbctl.ok("deploy", "resource", str(path)).json()
     (deployment,) = changed["deployments"]
     assert deployment["process"]["version"] == 2
-    assert int(deployment["process"]["processDefinitionKey"]) != first_key
+    second_key = int(deployment["process"]["processDefinitionKey"])
+    assert second_key != first_key
+
+    # Instances start the latest version unless `--version` names another.
+    latest = zbctl.ok("create", "instance", process_id).json()
+    assert (latest["version"], int(latest["processDefinitionKey"])) == (2, second_key)
+    pinned = zbctl.ok("create", "instance", process_id, "--version", "1").json()
+    assert (pinned["version"], int(pinned["processDefinitionKey"])) == (1, first_key)
+    by_key = zbctl.ok("create", "instance", str(first_key)).json()
+    assert (by_key["version"], by_key["bpmnProcessId"]) == (1, process_id)
+    for reply in (latest, pinned, by_key):
+        zbctl.ok("cancel", "instance", reply["processInstanceKey"])
 
 
 async def test_create_activate_complete(
@@ -266,7 +291,11 @@ async def test_create_activate_complete(
     assert instance["state"] == "ACTIVE"
     assert root_variables(instance) == variables
 
-    job = only_job_of(zbctl.activate(deployed.type_a), pi)
+    before_ms = time.time() * 1000
+    job = only_job_of(zbctl.activate(deployed.type_a, timeout="1m"), pi)
+    after_ms = time.time() * 1000
+    assert before_ms + 60_000 - 1000 <= int(job["deadline"]) <= after_ms + 60_000 + 1000
+    assert job["customHeaders"] == {"priority": "high", "note": "Hồ sơ mới"}
     assert job["type"] == deployed.type_a
     assert job["elementId"] == "task-a"
     assert job["bpmnProcessId"] == deployed.process_id
@@ -278,6 +307,7 @@ async def test_create_activate_complete(
     zbctl.ok("complete", "job", job["key"], "--variables", json.dumps({"a": "done"}))
     job_b = only_job_of(zbctl.activate(deployed.type_b), pi)
     assert job_b["elementId"] == "task-b"
+    assert job_b["customHeaders"] == {}
     assert job_b["variables"] == {**variables, "a": "done"}
 
     zbctl.ok("complete", "job", job_b["key"], "--variables", json.dumps({"n": 8}))
@@ -331,6 +361,114 @@ async def test_fail_with_retries_left_reactivates(
     assert again["key"] == job["key"]
     assert again["retries"] == 2
     zbctl.ok("cancel", "instance", str(pi))
+
+
+async def test_activate_fetches_only_requested_variables(zbctl: Zbctl, deployed: Deployed) -> None:
+    """`activate jobs --variables n` hands out only the named variables (absent ones omitted)."""
+    pi = create_instance(
+        zbctl, deployed.process_id, {"n": 1, "secret": "s", "big": list(range(50))}
+    )
+    job = only_job_of(zbctl.activate(deployed.type_a, fetch=["n", "absent"]), pi)
+    assert job["variables"] == {"n": 1}
+    zbctl.ok("cancel", "instance", str(pi))
+
+
+async def test_activate_respects_max_jobs(zbctl: Zbctl, deployed: Deployed) -> None:
+    """`--maxJobsToActivate 2` with three jobs waiting hands out two, then the third."""
+    instances = {create_instance(zbctl, deployed.process_id, {"n": n}) for n in range(3)}
+    first = zbctl.activate(deployed.type_a, max_jobs=2)
+    assert len(first) == 2
+    rest = zbctl.activate(deployed.type_a, max_jobs=2)
+    assert len(rest) == 1
+    assert {int(j["processInstanceKey"]) for j in first + rest} == instances
+    assert len({j["key"] for j in first + rest}) == 3
+    for pi in instances:
+        zbctl.ok("cancel", "instance", str(pi))
+
+
+async def test_fail_with_retry_backoff(
+    zbctl: Zbctl, admin: AdminClient, deployed: Deployed
+) -> None:
+    """`fail job --retryBackoff`: the job stays away during the back-off, then comes back."""
+    pi = create_instance(zbctl, deployed.process_id, {"n": 4})
+    job = only_job_of(zbctl.activate(deployed.type_a), pi)
+    zbctl.ok(
+        "fail", "job", job["key"], "--retries", "2", "--retryBackoff", "5s",
+        "--errorMessage", "later",
+    )  # fmt: skip
+    assert zbctl.activate_none(deployed.type_a) == []
+    assert await admin.list_incidents(pi) == []
+    again = only_job_of(zbctl.activate_eventually(deployed.type_a), pi)
+    assert (again["key"], again["retries"]) == (job["key"], 2)
+    zbctl.ok("cancel", "instance", str(pi))
+
+
+async def test_update_job_timeout(zbctl: Zbctl, deployed: Deployed) -> None:
+    """`update timeout` shortens an activated job's deadline: it is handed out again after it."""
+    pi = create_instance(zbctl, deployed.process_id, {"n": 5})
+    job = only_job_of(zbctl.activate(deployed.type_a, timeout="10m"), pi)
+    assert zbctl.activate_none(deployed.type_a) == []
+    zbctl.ok("update", "timeout", job["key"], "--timeout", "1000")
+    again = only_job_of(zbctl.activate_eventually(deployed.type_a), pi)
+    assert again["key"] == job["key"]
+    assert again["retries"] == job["retries"]
+    zbctl.ok("cancel", "instance", str(pi))
+
+
+async def test_throw_error_without_catch_opens_incident(
+    zbctl: Zbctl, admin: AdminClient, deployed: Deployed
+) -> None:
+    """`throwError job` with no catching boundary: UNHANDLED_ERROR_EVENT; cancel clears it."""
+    pi = create_instance(zbctl, deployed.process_id, {"n": 6})
+    job = only_job_of(zbctl.activate(deployed.type_a), pi)
+    zbctl.ok(
+        "throwError", "job", job["key"], "--errorCode", "NOT_ELIGIBLE",
+        "--errorMessage", "no budget",
+    )  # fmt: skip
+    incidents = await admin.list_incidents(pi)
+    assert [i["errorType"] for i in incidents] == ["UNHANDLED_ERROR_EVENT"], incidents
+    assert (await admin.get_process_instance(pi))["state"] == "ACTIVE"
+
+    zbctl.ok("cancel", "instance", str(pi))
+    assert (await admin.get_process_instance(pi))["state"] == "TERMINATED"
+    assert await admin.list_incidents(pi) == []
+
+
+async def test_publish_message_correlates(zbctl: Zbctl, admin: AdminClient, tmp_path: Path) -> None:
+    """`publish message`: correlates to a waiting instance, buffers with a TTL, drops without."""
+    path, process_id = _write_copy(
+        tmp_path, uuid.uuid4().hex[:8], MESSAGE_TEMPLATE, MESSAGE_TEMPLATE_ID
+    )
+    zbctl.ok("deploy", "resource", str(path))
+    message, ship = f"{process_id}.paid", f"{process_id}.ship"
+
+    waiting = create_instance(zbctl, process_id, {"orderId": "o-1"})
+    assert zbctl.activate_none(ship) == []
+    zbctl.ok(
+        "publish", "message", message, "--correlationKey", "o-1",
+        "--variables", json.dumps({"paid": True}),
+    )  # fmt: skip
+    job = only_job_of(zbctl.activate(ship), waiting)
+    assert job["variables"] == {"orderId": "o-1", "paid": True}
+    zbctl.ok("complete", "job", job["key"])
+    assert (await admin.get_process_instance(waiting))["state"] == "COMPLETED"
+
+    # Published first with a TTL: buffered, and the instance created later takes it.
+    zbctl.ok(
+        "publish", "message", message, "--correlationKey", "o-2", "--ttl", "1m",
+        "--variables", json.dumps({"paid": 2}),
+    )  # fmt: skip
+    later = create_instance(zbctl, process_id, {"orderId": "o-2"})
+    job = only_job_of(zbctl.activate(ship), later)
+    assert job["variables"] == {"orderId": "o-2", "paid": 2}
+    zbctl.ok("complete", "job", job["key"])
+
+    # TTL 0 and nobody waiting: the message is gone, a later instance keeps waiting.
+    zbctl.ok("publish", "message", message, "--correlationKey", "o-3", "--ttl", "0s")
+    missed = create_instance(zbctl, process_id, {"orderId": "o-3"})
+    assert zbctl.activate_none(ship) == []
+    assert (await admin.get_process_instance(missed))["state"] == "ACTIVE"
+    zbctl.ok("cancel", "instance", str(missed))
 
 
 async def test_set_variables_process_and_local(
@@ -410,6 +548,28 @@ async def test_create_instance_with_result(zbctl: Zbctl, deployed: Deployed) -> 
     result = json.loads(stdout)
     assert int(result["processInstanceKey"]) == pi
     assert json.loads(result["variables"]) == {"n": 10, "a": 1, "b": 2}
+
+
+async def test_create_instance_with_result_selected_variables(
+    zbctl: Zbctl, deployed: Deployed
+) -> None:
+    """`--withResult=a,n` returns only the named variables of the completed instance."""
+    waiting = zbctl.popen(
+        "create", "instance", deployed.process_id, "--withResult=a,n",
+        "--variables", json.dumps({"n": 11, "other": True}),
+    )  # fmt: skip
+    try:
+        for job_type in (deployed.type_a, deployed.type_b):
+            jobs = zbctl.activate(job_type)
+            assert len(jobs) == 1, jobs
+            zbctl.ok("complete", "job", jobs[0]["key"], "--variables", json.dumps({"a": 1}))
+        stdout, stderr = waiting.communicate(timeout=30)
+    finally:
+        if waiting.poll() is None:
+            waiting.kill()
+            waiting.communicate()
+    assert waiting.returncode == 0, stderr
+    assert json.loads(json.loads(stdout)["variables"]) == {"n": 11, "a": 1}
 
 
 def test_unknown_keys_and_ids_are_not_found(zbctl: Zbctl) -> None:

@@ -505,10 +505,10 @@ class _Scope:
         return self.node("inclusiveGateway", node_id)
 
     # sub-processes ---------------------------------------------------------
-    def sub_process(self, node_id: str) -> _Scope:
+    def sub_process(self, node_id: str, *, extensions: str = "") -> _Scope:
         """An embedded sub-process; returns its inner scope to add nodes and flows to."""
         inner = _Scope(self._counter)
-        self.nodes.append(_Node("subProcess", node_id, scope=inner))
+        self.nodes.append(_Node("subProcess", node_id, extensions=extensions, scope=inner))
         return inner
 
     # rendering -------------------------------------------------------------

@@ -7,7 +7,6 @@ Only the public wire is used (the gateway protocol and the engine's admin servic
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -49,39 +48,67 @@ def task_definition(job_type: str, retries: int | str | None = None) -> str:
 
 
 def loop(
-    input_collection: str, input_element: str | None = None, *,
-    output_collection: str | None = None, output_element: str | None = None,
-    sequential: bool = False, completion_condition: str | None = None,
+    input_collection: str,
+    input_element: str | None = None,
+    *,
+    output_collection: str | None = None,
+    output_element: str | None = None,
+    sequential: bool = False,
+    completion_condition: str | None = None,
 ) -> str:
     """``multiInstanceLoopCharacteristics`` with Zeebe's ``loopCharacteristics`` extension."""
-    attrs = {"inputCollection": input_collection, "inputElement": input_element,
-             "outputCollection": output_collection, "outputElement": output_element}
-    ext = "<zeebe:loopCharacteristics" + "".join(
-        f" {k}={quoteattr(v)}" for k, v in attrs.items() if v is not None) + " />"
+    attrs = {
+        "inputCollection": input_collection,
+        "inputElement": input_element,
+        "outputCollection": output_collection,
+        "outputElement": output_element,
+    }
+    ext = (
+        "<zeebe:loopCharacteristics"
+        + "".join(f" {k}={quoteattr(v)}" for k, v in attrs.items() if v is not None)
+        + " />"
+    )
     seq = ' isSequential="true"' if sequential else ""
     cond = ""
     if completion_condition is not None:
-        cond = ('<bpmn:completionCondition xsi:type="bpmn:tFormalExpression">'
-                f"{escape(completion_condition)}</bpmn:completionCondition>")
-    return (f"<bpmn:multiInstanceLoopCharacteristics{seq}><bpmn:extensionElements>{ext}"
-            f"</bpmn:extensionElements>{cond}</bpmn:multiInstanceLoopCharacteristics>")
+        cond = (
+            '<bpmn:completionCondition xsi:type="bpmn:tFormalExpression">'
+            f"{escape(completion_condition)}</bpmn:completionCondition>"
+        )
+    return (
+        f"<bpmn:multiInstanceLoopCharacteristics{seq}><bpmn:extensionElements>{ext}"
+        f"</bpmn:extensionElements>{cond}</bpmn:multiInstanceLoopCharacteristics>"
+    )
 
 
 # --------------------------------------------------------------------------- builder additions
 
 
 def service_task(
-    scope: _Scope, node_id: str, job_type: str, *, inputs: Pairs = (),
-    outputs: Pairs = (), multi: str = "", retries: int | None = None,
+    scope: _Scope,
+    node_id: str,
+    job_type: str,
+    *,
+    inputs: Pairs = (),
+    outputs: Pairs = (),
+    multi: str = "",
+    retries: int | None = None,
 ) -> str:
     """A service task with optional variable mappings and multi-instance characteristics."""
-    return scope.node("serviceTask", node_id,
-                      extensions=task_definition(job_type, retries) + io_mapping(inputs, outputs),
-                      body=multi)
+    return scope.node(
+        "serviceTask",
+        node_id,
+        extensions=task_definition(job_type, retries) + io_mapping(inputs, outputs),
+        body=multi,
+    )
 
 
 def sub_process(
-    scope: _Scope, node_id: str, *, inputs: Pairs = (), outputs: Pairs = (),
+    scope: _Scope,
+    node_id: str,
+    *,
+    inputs: Pairs = (),
+    outputs: Pairs = (),
     multi: str = "",
 ) -> _Scope:
     """An embedded sub-process with optional mappings / multi-instance; returns its scope."""
@@ -93,10 +120,15 @@ def sub_process(
 
 
 def call_activity(
-    scope: _Scope, node_id: str, process_id: str, *,
+    scope: _Scope,
+    node_id: str,
+    process_id: str,
+    *,
     propagate_all_child_variables: bool | None = None,
     propagate_all_parent_variables: bool | None = None,
-    inputs: Pairs = (), outputs: Pairs = (), multi: str = "",
+    inputs: Pairs = (),
+    outputs: Pairs = (),
+    multi: str = "",
 ) -> str:
     """A call activity (``zeebe:calledElement``); the flags are left out when None."""
     attrs = f" processId={quoteattr(process_id)}"
@@ -104,16 +136,20 @@ def call_activity(
         attrs += f' propagateAllChildVariables="{str(propagate_all_child_variables).lower()}"'
     if propagate_all_parent_variables is not None:
         attrs += f' propagateAllParentVariables="{str(propagate_all_parent_variables).lower()}"'
-    return scope.node("callActivity", node_id,
-                      extensions=f"<zeebe:calledElement{attrs} />" + io_mapping(inputs, outputs),
-                      body=multi)
+    return scope.node(
+        "callActivity",
+        node_id,
+        extensions=f"<zeebe:calledElement{attrs} />" + io_mapping(inputs, outputs),
+        body=multi,
+    )
 
 
 # --------------------------------------------------------------------------- jobs and state
 
 
-async def probe(stub: Any, job_type: str, *, complete_it: bool = True,
-                timeout: float = 10.0) -> ActivatedJob:
+async def probe(
+    stub: Any, job_type: str, *, complete_it: bool = True, timeout: float = 10.0
+) -> ActivatedJob:
     """Activate the one job of a 'probe' task; it carries every variable visible there.
 
     A probe task after the element under test shows, through the public protocol, what the
@@ -132,27 +168,32 @@ async def expect_code(awaitable: Any, code: grpc.StatusCode) -> grpc.aio.AioRpcE
     return err
 
 
-async def activatable_now(stub: Any, job_type: str, *, max_jobs: int = 10,
-                          request_timeout_ms: int = 300, **kwargs: Any) -> list[ActivatedJob]:
+async def activatable_now(
+    stub: Any, job_type: str, *, max_jobs: int = 10, request_timeout_ms: int = 300, **kwargs: Any
+) -> list[ActivatedJob]:
     """Jobs of a type that can be activated within a short long-poll (usually: none)."""
-    return await activate(stub, job_type, max_jobs=max_jobs,
-                          request_timeout_ms=request_timeout_ms, **kwargs)
+    return await activate(
+        stub, job_type, max_jobs=max_jobs, request_timeout_ms=request_timeout_ms, **kwargs
+    )
 
 
-async def await_incidents(admin: AdminClient, process_instance_key: int, count: int = 1,
-                          timeout: float = 10.0) -> list[dict[str, Any]]:
+async def await_incidents(
+    admin: AdminClient, process_instance_key: int, count: int = 1, timeout: float = 10.0
+) -> list[dict[str, Any]]:
     """Wait until a process instance has ``count`` open incidents; return them."""
 
     async def check() -> list[dict[str, Any]] | None:
         found = await admin.list_incidents(process_instance_key)
         return found if len(found) >= count else None
 
-    return await wait_for(check, timeout,
-                          message=f"{count} incident(s) on instance {process_instance_key}")
+    return await wait_for(
+        check, timeout, message=f"{count} incident(s) on instance {process_instance_key}"
+    )
 
 
-async def await_no_incidents(admin: AdminClient, process_instance_key: int,
-                             timeout: float = 10.0) -> None:
+async def await_no_incidents(
+    admin: AdminClient, process_instance_key: int, timeout: float = 10.0
+) -> None:
     """Wait until a process instance has no open incident."""
 
     async def check() -> bool:
@@ -161,9 +202,13 @@ async def await_no_incidents(admin: AdminClient, process_instance_key: int,
     await wait_for(check, timeout, message=f"no incidents on instance {process_instance_key}")
 
 
-async def element_instance(admin: AdminClient, process_instance_key: int, element_id: str,
-                           element_type: str | None = None,
-                           timeout: float = 10.0) -> dict[str, Any]:
+async def element_instance(
+    admin: AdminClient,
+    process_instance_key: int,
+    element_id: str,
+    element_type: str | None = None,
+    timeout: float = 10.0,
+) -> dict[str, Any]:
     """Wait for an active element instance of an element (optionally of a type); return it."""
 
     async def check() -> dict[str, Any] | None:
@@ -175,20 +220,9 @@ async def element_instance(admin: AdminClient, process_instance_key: int, elemen
                 return e
         return None
 
-    return await wait_for(check, timeout,
-                          message=f"active {element_id} in instance {process_instance_key}")
-
-
-async def scope_variables(admin: AdminClient, process_instance_key: int,
-                          scope_key: int) -> dict[str, Any]:
-    """The local variables of one live scope, from the admin view."""
-    view = await admin.get_process_instance(process_instance_key)
-    return view["scopes"].get(str(scope_key), {})
-
-
-async def jobs_of_type(admin: AdminClient, job_type: str) -> list[dict[str, Any]]:
-    """Admin view of the not-completed jobs of a type."""
-    return await admin.list_jobs(job_type=job_type)
+    return await wait_for(
+        check, timeout, message=f"active {element_id} in instance {process_instance_key}"
+    )
 
 
 class Stopwatch:
@@ -199,12 +233,3 @@ class Stopwatch:
 
     def __call__(self) -> float:
         return time.monotonic() - self.t0
-
-
-async def gather_limited(*aws: Any) -> list[Any]:
-    """asyncio.gather that re-raises the first error after all finished."""
-    results = await asyncio.gather(*aws, return_exceptions=True)
-    for r in results:
-        if isinstance(r, BaseException):
-            raise r
-    return list(results)

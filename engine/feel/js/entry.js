@@ -97,7 +97,13 @@ function toPlain(value) {
     case 'string':
       return value;
     case 'number':
-      return Number.isFinite(value) ? value : null;
+      if (!Number.isFinite(value)) {
+        return null;
+      }
+      // FEEL numbers are decimals in Zeebe but doubles in feelin: round fractions to 15
+      // significant digits so `0.1 + 0.2` stores 0.3 and `100 * 1.1` stores 110, as Zeebe
+      // does. Integers are left alone (Zeebe keys need all their 16 digits).
+      return Number.isInteger(value) ? value : Number(value.toPrecision(15));
     case 'function':
       throw new UnsupportedValue('a function');
   }
@@ -398,6 +404,7 @@ const scopeProxy = new Proxy(new Scope(), {
 function collectNames(tree, text) {
   const names = new Set();
   let error = null;
+  let misplacedTest = null;
   tree.iterate({
     enter(node) {
       if (node.type.isError) {
@@ -405,6 +412,18 @@ function collectNames(tree, text) {
           error = node.from;
         }
         return false;
+      }
+      if (node.name === 'SimplePositiveUnaryTest' && error === null) {
+        // lezer-feel also accepts `< 5` where an expression belongs (`= 5`, `a = = 5`,
+        // `>= = 5`), which Zeebe rejects and feelin fails on later; outside a unary test
+        // position only intervals (`[1..5]`) are values
+        const first = node.node.firstChild;
+        const parentName = node.node.parent && node.node.parent.name;
+        if (first && first.name === 'CompareOp' && parentName !== 'PositiveUnaryTest') {
+          error = node.from;
+          misplacedTest = text.slice(first.from, first.to);
+        }
+        return undefined;
       }
       if (node.name !== 'VariableName') {
         return undefined;
@@ -418,20 +437,10 @@ function collectNames(tree, text) {
       return undefined;
     },
   });
-  return { names: [...names], error };
-}
-
-/** feelin's own syntax error (it throws while building the tree, before evaluating anything). */
-function syntaxError(text, evaluateFn, fallbackPosition) {
-  try {
-    evaluateFn(text, PARSE_CONTEXT, DIALECT);
-  } catch (error) {
-    if (error && error.position) {
-      return { message: error.message, position: error.position.from };
-    }
-    return { message: String(error && error.message), position: fallbackPosition };
-  }
-  return { message: 'syntax error', position: fallbackPosition };
+  const message = misplacedTest === null
+    ? null
+    : `Unexpected comparison '${misplacedTest}' (a unary test is not allowed here)`;
+  return { names: [...names], error, message };
 }
 
 class FeelSyntaxError extends Error {
@@ -439,6 +448,25 @@ class FeelSyntaxError extends Error {
     super(message);
     this.position = position;
   }
+}
+
+/**
+ * The error for a parse that found a problem: ours if we named it, else feelin's own
+ * wording, which it throws while building the tree (before evaluating anything).
+ */
+function syntaxError(text, evaluateFn, parsed) {
+  if (parsed.message !== null) {
+    return new FeelSyntaxError(parsed.message, parsed.error);
+  }
+  try {
+    evaluateFn(text, PARSE_CONTEXT, DIALECT);
+  } catch (error) {
+    if (error && error.position) {
+      return new FeelSyntaxError(error.message, error.position.from);
+    }
+    return new FeelSyntaxError(String(error && error.message), parsed.error);
+  }
+  return new FeelSyntaxError('syntax error', parsed.error);
 }
 
 function remember(cache, key, entry) {
@@ -456,11 +484,11 @@ function compileExpression(text) {
   if (entry) {
     return entry;
   }
-  const { names, error } = collectNames(parseExpression(text, PARSE_CONTEXT, DIALECT), text);
-  if (error !== null) {
-    const { message, position } = syntaxError(text, evaluate, error);
-    throw new FeelSyntaxError(message, position);
+  const parsed = collectNames(parseExpression(text, PARSE_CONTEXT, DIALECT), text);
+  if (parsed.error !== null) {
+    throw syntaxError(text, evaluate, parsed);
   }
+  const names = parsed.names;
   currentScope = EXTRAS;
   let compiled;
   try {
@@ -523,12 +551,11 @@ function compileUnaryTest(text) {
   if (entry) {
     return entry;
   }
-  const { names, error } = collectNames(parseUnaryTests(text, PARSE_CONTEXT, DIALECT), text);
-  if (error !== null) {
-    const { message, position } = syntaxError(text, unaryTest, error);
-    throw new FeelSyntaxError(message, position);
+  const parsed = collectNames(parseUnaryTests(text, PARSE_CONTEXT, DIALECT), text);
+  if (parsed.error !== null) {
+    throw syntaxError(text, unaryTest, parsed);
   }
-  entry = { names };
+  entry = { names: parsed.names };
   remember(unaryTestsCache, text, entry);
   return entry;
 }
@@ -606,4 +633,19 @@ function unaryTestsJson(testsJson, inputJson, inputExpression, variablesJson, wa
   }
 }
 
-export { VERSION as version, evaluateJson as evaluate, unaryTestsJson as unaryTests };
+/** Syntax check without evaluating: `kind` is 'expression' or 'unary'. Learns names too. */
+function checkJson(text, kind) {
+  try {
+    const entry = kind === 'unary' ? compileUnaryTest(text) : compileExpression(text);
+    return JSON.stringify({ n: entry.names });
+  } catch (error) {
+    return JSON.stringify(failure(error));
+  }
+}
+
+export {
+  VERSION as version,
+  evaluateJson as evaluate,
+  unaryTestsJson as unaryTests,
+  checkJson as check,
+};
