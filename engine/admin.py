@@ -46,7 +46,7 @@ class Admin:
         """Move a controlled clock forward, fire what fell due, and return once idle."""
         clock = self.engine.clock
         if not isinstance(clock, ControlledClock):
-            await context.abort(
+            return await context.abort(
                 grpc.StatusCode.FAILED_PRECONDITION,
                 "the engine runs on the wall clock; start it with --clock controlled",
             )
@@ -55,7 +55,9 @@ class Admin:
             await context.abort(grpc.StatusCode.INVALID_ARGUMENT, "time only moves forward")
         clock.advance(ms)
         self.engine.run(self.engine.fire_due_timers)
+        await self.engine.durable()
         await _idle()
+        await self.engine.durable()
         if self.wake_timers is not None:
             self.wake_timers()
         return {"now": clock.now_ms()}
@@ -63,6 +65,7 @@ class Admin:
     async def WaitIdle(self, request: dict, context: grpc.aio.ServicerContext) -> Any:
         """Return once every command and job hand-out already scheduled has run."""
         await _idle()
+        await self.engine.durable()
         return {"now": self.engine.clock.now_ms()}
 
     async def GetProcessInstance(self, request: dict, context: grpc.aio.ServicerContext) -> Any:

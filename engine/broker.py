@@ -45,6 +45,7 @@ class Stream:
     fetch: list[str]
     queue: asyncio.Queue = field(default_factory=asyncio.Queue)
     closed: bool = False
+    delivering: int | None = None  # a job taken from the queue but not yet sent
 
 
 class JobBroker:
@@ -97,12 +98,16 @@ class JobBroker:
         while engine.activatable.get(job_type):
             streams = [s for s in self.streams.get(job_type, []) if not s.closed]
             if streams:
+                # spread the waiting jobs over the open streams, a batch each
+                waiting = len(engine.activatable[job_type])
+                share = max(1, -(-waiting // len(streams)))
                 stream = streams[next(self._rr) % len(streams)]
                 jobs = engine.run(
-                    engine.activate_jobs, job_type, 1, stream.worker, stream.timeout_ms
+                    engine.activate_jobs, job_type, share, stream.worker, stream.timeout_ms
                 )
+                durable = engine.durable()
                 for job in jobs:
-                    stream.queue.put_nowait(self.to_activated(job, stream.fetch))
+                    stream.queue.put_nowait((self.to_activated(job, stream.fetch), durable))
                 continue
             waiters = self.waiters.get(job_type, [])
             while waiters and waiters[0].future.done():
@@ -113,7 +118,8 @@ class JobBroker:
             jobs = engine.run(
                 engine.activate_jobs, job_type, waiter.max_jobs, waiter.worker, waiter.timeout_ms
             )
-            waiter.future.set_result([self.to_activated(j, waiter.fetch) for j in jobs])
+            activated = [self.to_activated(j, waiter.fetch) for j in jobs]
+            waiter.future.set_result((activated, engine.durable()))
 
     async def activate(
         self,
@@ -128,25 +134,37 @@ class JobBroker:
         engine = self.engine
         jobs = engine.run(engine.activate_jobs, job_type, max_jobs, worker, timeout_ms)
         if jobs or request_timeout_ms < 0:
-            return [self.to_activated(j, fetch) for j in jobs]
+            activated = [self.to_activated(j, fetch) for j in jobs]
+            await engine.durable()
+            return activated
         wait_ms = request_timeout_ms or DEFAULT_LONG_POLL_MS
         wait_ms = min(wait_ms, MAX_LONG_POLL_MS)
         future: asyncio.Future = asyncio.get_running_loop().create_future()
         waiter = Waiter(max_jobs, worker, timeout_ms, fetch, future)
         self.waiters.setdefault(job_type, []).append(waiter)
         try:
-            return await asyncio.wait_for(asyncio.shield(future), wait_ms / 1000)
+            activated, durable = await asyncio.wait_for(asyncio.shield(future), wait_ms / 1000)
         except TimeoutError:
-            if future.done():
-                return future.result()
-            future.cancel()
-            return []
-        finally:
             if not future.done():
                 future.cancel()
+                return []
+            activated, durable = future.result()
+        finally:
             queue = self.waiters.get(job_type, [])
             if waiter in queue:
                 queue.remove(waiter)
+        # the hand-out is answered only once it is written (a crash then re-offers the jobs
+        # after their timeout instead of losing track of who holds them)
+        await durable
+        return activated
+
+    async def next_streamed(self, stream: Stream) -> pb.ActivatedJob:
+        """The next job pushed to a stream, once its activation is written."""
+        job, durable = await stream.queue.get()
+        stream.delivering = job.key
+        await durable
+        stream.delivering = None
+        return job
 
     def open_stream(self, job_type: str, worker: str, timeout_ms: int, fetch: list[str]) -> Stream:
         """Register a job stream; jobs already waiting are pushed to it at once."""
@@ -161,9 +179,9 @@ class JobBroker:
         streams = self.streams.get(job_type, [])
         if stream in streams:
             streams.remove(stream)
-        undelivered = []
+        undelivered = [stream.delivering] if stream.delivering is not None else []
         while not stream.queue.empty():
-            undelivered.append(stream.queue.get_nowait().key)
+            undelivered.append(stream.queue.get_nowait()[0].key)
         if undelivered:
             self.engine.run(self.engine.yield_jobs, undelivered)
 

@@ -7,15 +7,16 @@ PublishMessage, BroadcastSignal, due timers, ThrowError and throw events.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import functools
+from collections.abc import Callable
+from typing import Any
 
 from engine.bpmn.model import Element, EventDefinition, ProcessDefinition
-from engine.expressions import ExpressionFailure
+from engine.clock import Clock
+from engine.expressions import ExpressionFailure, Expressions
 from engine.state import Deployed, ElementInstance, Message, Subscription
+from engine.store import Changes
 from engine.timers import TimerError, parse_cycle, parse_date, parse_duration
-
-if TYPE_CHECKING:
-    from engine.runtime import Engine
 
 PROCESS = "process"
 BODY = "multiInstanceBody"
@@ -27,8 +28,29 @@ class EventBehaviour:
     subscriptions: dict[int, Subscription]
     messages: dict[int, Message]
 
+    # what the host (engine.runtime.Engine) provides
+    instances: dict[int, ElementInstance]
+    children: dict[int, set[int]]
+    changes: Changes
+    clock: Clock
+    expr: Expressions
+    deferred: list[Callable[[], None]]
+    deployed: dict[int, Deployed]
+    versions: dict[tuple[str, str], list[Deployed]]
+    definitions: dict[int, ProcessDefinition]
+    next_key: Callable[[], int]
+    visible: Callable[[int], dict[str, Any]]
+    definition_of: Callable[[ElementInstance], ProcessDefinition]
+    create_instance: Callable[..., ElementInstance]
+    _activate: Callable[..., None]
+    _add_timer: Callable[[int, str, int], None]
+    _complete: Callable[..., None]
+    _remove: Callable[[ElementInstance], None]
+    _terminate: Callable[[ElementInstance], None]
+    _touch: Callable[[ElementInstance], None]
+
     # ------------------------------------------------------------------ loading
-    def _load_events(self: Engine, loaded: dict[str, Any]) -> None:
+    def _load_events(self, loaded: dict[str, Any]) -> None:
         self.subscriptions = {}
         self.messages = {}
         for sub in loaded["subscriptions"]:
@@ -41,7 +63,7 @@ class EventBehaviour:
 
     # ------------------------------------------------------------------ opening / closing
     def _open_subscription(
-        self: Engine,
+        self,
         owner: ElementInstance | None,
         el: Element,
         pdef_key: int,
@@ -77,9 +99,9 @@ class EventBehaviour:
         if sub.kind == "timer":
             self._add_timer(sub.due, "timer", sub.key)
         if sub.kind == "message" and owner is not None:
-            self.deferred.append(lambda k=sub.key: self._correlate_buffered(k))
+            self.deferred.append(functools.partial(self._correlate_buffered, sub.key))
 
-    def _correlation_key(self: Engine, ev: EventDefinition, context: dict[str, Any]) -> str:
+    def _correlation_key(self, ev: EventDefinition, context: dict[str, Any]) -> str:
         if not ev.correlation_key:
             raise ExpressionFailure(
                 "a message catch event needs a zeebe:subscription correlationKey"
@@ -93,7 +115,7 @@ class EventBehaviour:
             )
         return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
-    def _schedule(self: Engine, sub: Subscription, ev: EventDefinition, context: dict) -> None:
+    def _schedule(self, sub: Subscription, ev: EventDefinition, context: dict) -> None:
         value = self.expr.value(ev.timer or "", context)
         if not isinstance(value, str):
             raise ExpressionFailure(
@@ -114,7 +136,7 @@ class EventBehaviour:
         except TimerError as exc:
             raise ExpressionFailure(f"timer of '{sub.element_id}': {exc}") from exc
 
-    def _open_boundaries(self: Engine, inst: ElementInstance, el: Element) -> None:
+    def _open_boundaries(self, inst: ElementInstance, el: Element) -> None:
         pdef = self.definition_of(inst)
         for bid in el.boundaries:
             boundary = pdef.elements[bid]
@@ -124,7 +146,7 @@ class EventBehaviour:
                     inst, boundary, root.data["definitionKey"], pdef.bpmn_process_id, inst.key
                 )
 
-    def _open_event_subprocesses(self: Engine, scope: ElementInstance) -> None:
+    def _open_event_subprocesses(self, scope: ElementInstance) -> None:
         pdef = self.definition_of(scope)
         ids = (
             pdef.event_subprocesses
@@ -139,19 +161,17 @@ class EventBehaviour:
                     scope, start, root.data["definitionKey"], pdef.bpmn_process_id, scope.key
                 )
 
-    def _close_subscriptions(self: Engine, owner_key: int, only: set[str] | None = None) -> None:
+    def _close_subscriptions(self, owner_key: int, only: set[str] | None = None) -> None:
         for sub in [s for s in self.subscriptions.values() if s.owner_key == owner_key]:
             if only is None or sub.element_id in only:
                 self._close(sub)
 
-    def _close(self: Engine, sub: Subscription) -> None:
+    def _close(self, sub: Subscription) -> None:
         self.subscriptions.pop(sub.key, None)
         self.changes.subscriptions.add(sub.key)
 
     # ------------------------------------------------------------------ process start events
-    def _open_start_subscriptions(
-        self: Engine, deployed: Deployed, pdef: ProcessDefinition
-    ) -> None:
+    def _open_start_subscriptions(self, deployed: Deployed, pdef: ProcessDefinition) -> None:
         """A new version replaces the timer start events of the older ones."""
         for sub in list(self.subscriptions.values()):
             if sub.owner_key == 0 and sub.bpmn_process_id == deployed.bpmn_process_id:
@@ -168,7 +188,7 @@ class EventBehaviour:
 
                     raise EngineError("INVALID_ARGUMENT", f"element '{sid}': {exc}") from exc
 
-    def _latest_with_start(self: Engine, kind: str, name: str) -> list[tuple[Deployed, str]]:
+    def _latest_with_start(self, kind: str, name: str) -> list[tuple[Deployed, str]]:
         found = []
         for (dkind, _pid), versions in self.versions.items():
             if dkind != "process":
@@ -183,7 +203,7 @@ class EventBehaviour:
 
     # ------------------------------------------------------------------ messages
     def publish_message(
-        self: Engine, name: str, correlation_key: str, ttl_ms: int, message_id: str, variables: dict
+        self, name: str, correlation_key: str, ttl_ms: int, message_id: str, variables: dict
     ) -> int:
         """PublishMessage: correlate now, and buffer for the time to live."""
         from engine.runtime import EngineError
@@ -220,7 +240,7 @@ class EventBehaviour:
             self._add_timer(msg.expires, "message-ttl", msg.key)
         return msg.key
 
-    def _correlate_to_starts(self: Engine, msg: Message) -> None:
+    def _correlate_to_starts(self, msg: Message) -> None:
         for deployed, sid in self._latest_with_start("message", msg.name):
             pid = deployed.bpmn_process_id
             if pid in msg.correlated:
@@ -238,7 +258,7 @@ class EventBehaviour:
                 self._touch(root)
             msg.correlated.append(pid)
 
-    def _start_from_buffer(self: Engine, bpmn_process_id: str, correlation_key: str) -> None:
+    def _start_from_buffer(self, bpmn_process_id: str, correlation_key: str) -> None:
         """An instance started by a message ended: a buffered message may start the next one."""
         versions = self.versions.get(("process", bpmn_process_id), [])
         if not versions:
@@ -265,7 +285,7 @@ class EventBehaviour:
                 self.changes.messages.add(msg.key)
                 return
 
-    def _correlate_to_subscriptions(self: Engine, msg: Message) -> None:
+    def _correlate_to_subscriptions(self, msg: Message) -> None:
         matching = sorted(
             (
                 s
@@ -283,7 +303,7 @@ class EventBehaviour:
             msg.correlated.append(sub.bpmn_process_id)
             self._trigger(sub, msg.variables)
 
-    def _correlate_buffered(self: Engine, sub_key: int) -> None:
+    def _correlate_buffered(self, sub_key: int) -> None:
         sub = self.subscriptions.get(sub_key)
         if sub is None:
             return
@@ -301,7 +321,7 @@ class EventBehaviour:
                 return
 
     # ------------------------------------------------------------------ signals
-    def broadcast_signal(self: Engine, name: str, variables: dict) -> int:
+    def broadcast_signal(self, name: str, variables: dict) -> int:
         """BroadcastSignal: every open signal subscription of that name, and signal starts."""
         from engine.runtime import EngineError
 
@@ -311,7 +331,7 @@ class EventBehaviour:
         self._signal(name, variables)
         return key
 
-    def _signal(self: Engine, name: str, variables: dict) -> None:
+    def _signal(self, name: str, variables: dict) -> None:
         for sub in sorted(self.subscriptions.values(), key=lambda s: s.key):
             if sub.kind == "signal" and sub.name == name and sub.key in self.subscriptions:
                 self._trigger(sub, variables)
@@ -319,7 +339,7 @@ class EventBehaviour:
             self.create_instance(deployed, variables, [sid])
 
     # ------------------------------------------------------------------ timers
-    def _fire_timer(self: Engine, sub: Subscription, due: int) -> None:
+    def _fire_timer(self, sub: Subscription, due: int) -> None:
         if sub.due != due:
             return
         if sub.cycle and sub.repetitions != 1 and self._repeats(sub):
@@ -332,7 +352,7 @@ class EventBehaviour:
             self._close(sub)
         self._trigger(sub, {})
 
-    def _repeats(self: Engine, sub: Subscription) -> bool:
+    def _repeats(self, sub: Subscription) -> bool:
         """Cycles repeat on start events and on non-interrupting boundaries and sub-processes."""
         if sub.owner_key == 0:
             return True
@@ -342,14 +362,14 @@ class EventBehaviour:
         el = self.definition_of(owner).elements[sub.element_id]
         return el.kind in ("boundaryEvent", "startEvent") and not el.interrupting
 
-    def _expire_message(self: Engine, key: int, due: int) -> None:
+    def _expire_message(self, key: int, due: int) -> None:
         msg = self.messages.get(key)
         if msg is not None and msg.expires <= due:
             self.messages.pop(key)
             self.changes.messages.add(key)
 
     # ------------------------------------------------------------------ triggering
-    def _trigger(self: Engine, sub: Subscription, variables: dict) -> None:
+    def _trigger(self, sub: Subscription, variables: dict) -> None:
         """A message, timer or signal arrived for a subscription."""
         if sub.owner_key == 0:
             self.create_instance(self.deployed[sub.definition_key], variables, [sub.element_id])
@@ -373,16 +393,14 @@ class EventBehaviour:
             self._close_subscriptions(owner.key)
             self._complete(owner, variables)
 
-    def _catch_at_boundary(
-        self: Engine, owner: ElementInstance, el: Element, variables: dict
-    ) -> None:
+    def _catch_at_boundary(self, owner: ElementInstance, el: Element, variables: dict) -> None:
         parent = self.instances[owner.parent_key or 0]
         if el.interrupting:
             self._terminate(owner)
         self._activate(el, parent, trigger=variables)
 
     def _start_event_subprocess(
-        self: Engine, scope: ElementInstance, start: Element, variables: dict
+        self, scope: ElementInstance, start: Element, variables: dict
     ) -> None:
         pdef = self.definition_of(scope)
         sub_el = pdef.elements[start.scope_id]
@@ -404,7 +422,7 @@ class EventBehaviour:
 
     # ------------------------------------------------------------------ errors and escalations
     def _find_catcher(
-        self: Engine, source: ElementInstance, kind: str, code: str
+        self, source: ElementInstance, kind: str, code: str
     ) -> tuple[str, ElementInstance, Element] | None:
         """Walk up from `source` to the nearest boundary or event sub-process catching it."""
         node: ElementInstance | None = source
@@ -436,7 +454,7 @@ class EventBehaviour:
         return None
 
     def _throw_error(
-        self: Engine, source: ElementInstance, code: str, message: str, variables: dict
+        self, source: ElementInstance, code: str, message: str, variables: dict
     ) -> bool:
         """Throw a BPMN error from `source`; False when nothing catches it."""
         found = self._find_catcher(source, "error", code)
@@ -455,7 +473,7 @@ class EventBehaviour:
             self._start_event_subprocess(owner, catcher, trigger)
         return True
 
-    def _throw_escalation(self: Engine, source: ElementInstance, code: str) -> bool:
+    def _throw_escalation(self, source: ElementInstance, code: str) -> bool:
         """Throw an escalation; True when a catcher interrupted the thrower."""
         found = self._find_catcher(source, "escalation", code)
         if found is None:
@@ -471,7 +489,7 @@ class EventBehaviour:
         return catcher.interrupting
 
     # ------------------------------------------------------------------ timer heap entries
-    def _fire_event_timer(self: Engine, kind: str, key: int, due: int) -> bool:
+    def _fire_event_timer(self, kind: str, key: int, due: int) -> bool:
         """Apply a due timer of the events feature; False when it is not one of ours."""
         if kind == "timer":
             sub = self.subscriptions.get(key)

@@ -64,10 +64,13 @@ class Gateway(GatewayServicer):
         self.port = port
 
     async def _call(self, context: grpc.aio.ServicerContext, command: Any, *args: Any) -> Any:
+        """Run a command and answer only once it is written to the database."""
         try:
-            return self.engine.run(command, *args)
+            result = self.engine.run(command, *args)
+            await self.engine.durable()
         except EngineError as exc:
             await _abort(context, exc)
+        return result
 
     # ---------------------------------------------------------------- cluster
     async def Topology(self, request: pb.TopologyRequest, context: Any) -> pb.TopologyResponse:
@@ -206,17 +209,19 @@ class Gateway(GatewayServicer):
     ) -> Any:
         future: asyncio.Future = asyncio.get_running_loop().create_future()
 
+        def deliver(state: str, variables: dict[str, Any]) -> None:
+            if not future.done():
+                future.set_result((state, variables))
+
         def create() -> tuple[Any, int]:
             deployed, key = self._create(request.request)
             if key in self.engine.instances:
-                self.engine.result_waiters.setdefault(key, []).append(
-                    lambda state, variables: future.done() or future.set_result((state, variables))
-                )
+                self.engine.result_waiters.setdefault(key, []).append(deliver)
             return deployed, key
 
         deployed, key = await self._call(context, create)
         if not future.done() and key not in self.engine.instances:
-            done = self.engine.store.finished_instance(key)
+            done = self.engine.finished_record(key)
             if done is not None:
                 future.set_result((done["state"], done["variables"]))
         timeout_ms = request.requestTimeout or DEFAULT_RESULT_TIMEOUT_MS
@@ -284,14 +289,18 @@ class Gateway(GatewayServicer):
                     f"{request.maxJobsToActivate}",
                 ),
             )
-        jobs = await self.broker.activate(
-            request.type,
-            request.maxJobsToActivate,
-            request.worker,
-            request.timeout,
-            list(request.fetchVariable),
-            request.requestTimeout,
-        )
+        try:
+            jobs = await self.broker.activate(
+                request.type,
+                request.maxJobsToActivate,
+                request.worker,
+                request.timeout,
+                list(request.fetchVariable),
+                request.requestTimeout,
+            )
+        except asyncio.CancelledError:
+            # the client went away or the engine is stopping: nothing to answer
+            return
         yield pb.ActivateJobsResponse(jobs=jobs)
 
     async def StreamActivatedJobs(
@@ -311,8 +320,10 @@ class Gateway(GatewayServicer):
         )
         try:
             while True:
-                job = await stream.queue.get()
+                job = await self.broker.next_streamed(stream)
                 yield job
+        except asyncio.CancelledError:
+            return
         finally:
             self.broker.close_stream(request.type, stream)
 

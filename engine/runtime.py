@@ -8,6 +8,9 @@ ever handed out twice and an instance never sees two commands interleave.
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import functools
 import hashlib
 import heapq
 import json
@@ -60,6 +63,15 @@ class Engine(EventBehaviour):
         self.on_jobs_available: Callable[[str], None] = lambda _type: None
         self.on_timer_added: Callable[[], None] = lambda: None
         self.result_waiters: dict[int, list[Callable[[str, dict[str, Any]], None]]] = {}
+        # group commit: commands run, then wait together for one transaction
+        self.pending = Changes()
+        self.pending_hooks: list[Callable[[], None]] = []
+        self.pending_waiters: list[asyncio.Future] = []
+        self._inflight: concurrent.futures.Future | None = None
+        self._inflight_waiters: list[asyncio.Future] | None = None
+        self._flusher: asyncio.Task | None = None
+        self._writer = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="engine-writer")
+        self._unflushed_finished: dict[int, dict[str, Any]] = {}
         self._load()
 
     # ------------------------------------------------------------------ state loading
@@ -124,29 +136,8 @@ class Engine(EventBehaviour):
         self.changes.counter = self.counter
         return make_key(self.counter)
 
-    def commit(self) -> None:
-        """Write this command's changes, then run what waits for them to be durable."""
-        changes, self.changes = self.changes, Changes()
-        try:
-            self.store.flush(changes, self)
-        except Exception:
-            log.exception("could not write engine state; reloading from the database")
-            self.after_commit.clear()
-            self._load()
-            raise
-        hooks, self.after_commit = self.after_commit, []
-        for hook in hooks:
-            hook()
-
-    def rollback(self) -> None:
-        """Forget a failed command's in-memory changes by reloading from the database."""
-        self.changes = Changes()
-        self.after_commit.clear()
-        self.deferred.clear()
-        self._load()
-
     def run(self, command: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        """Run one command as one transaction; a bug mid-command rolls the state back."""
+        """Run one command; its changes join the next group commit (await `durable()`)."""
         try:
             result = command(*args, **kwargs)
             while self.deferred:
@@ -154,13 +145,108 @@ class Engine(EventBehaviour):
         except EngineError:
             if not self.changes.empty():
                 self.rollback()
+            else:
+                self.after_commit.clear()
+                self.deferred.clear()
             raise
         except Exception:
             log.exception("command %s failed", getattr(command, "__name__", command))
             self.rollback()
             raise
-        self.commit()
+        if not self.changes.empty() or self.after_commit:
+            self.pending.merge(self.changes)
+            self.pending_hooks += self.after_commit
+            self.changes, self.after_commit = Changes(), []
+            self._want_flush()
         return result
+
+    def durable(self) -> asyncio.Future:
+        """Resolves once every command run so far is written to the database."""
+        future = asyncio.get_running_loop().create_future()
+        if self.pending.empty() and not self.pending_hooks:
+            if self._inflight_waiters is not None:
+                self._inflight_waiters.append(future)
+            else:
+                future.set_result(None)
+        else:
+            self.pending_waiters.append(future)
+        return future
+
+    def _want_flush(self) -> None:
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.get_running_loop().create_task(self._flush_loop())
+
+    async def _flush_loop(self) -> None:
+        """Group commit: write everything pending in one transaction, then answer them all.
+
+        Commands keep running on the event loop while a batch is written on a worker thread;
+        their changes form the next batch. Batches are written in order, so the database
+        always holds a prefix of the commands, and no reply leaves before its batch is in.
+        """
+        while not self.pending.empty() or self.pending_hooks:
+            changes, self.pending = self.pending, Changes()
+            hooks, self.pending_hooks = self.pending_hooks, []
+            waiters, self.pending_waiters = self.pending_waiters, []
+            self._inflight_waiters = waiters
+            batch = self.store.snapshot(changes, self)
+            self._inflight = self._writer.submit(self.store.write, batch)
+            try:
+                await asyncio.wrap_future(self._inflight)
+            except Exception:
+                log.exception("could not write engine state; reloading it from the database")
+                self._inflight = None
+                self._inflight_waiters = None
+                self._fail_waiters(waiters)
+                self.rollback()
+                continue
+            self._inflight = None
+            self._inflight_waiters = None
+            for record in changes.finished:
+                self._unflushed_finished.pop(record["key"], None)
+            for hook in hooks:
+                hook()
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_result(None)
+
+    async def drain(self) -> None:
+        """Wait until everything run so far is written (used when stopping)."""
+        while self._flusher is not None and not self._flusher.done():
+            await asyncio.shield(self._flusher)
+        self._writer.shutdown(wait=True)
+
+    def _fail_waiters(self, waiters: list[asyncio.Future]) -> None:
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_exception(
+                    EngineError("UNAVAILABLE", "the engine could not write its state; retry")
+                )
+
+    def rollback(self) -> None:
+        """Forget what is not yet written by reloading from the database.
+
+        Commands not yet written fail (their callers never got an answer); the batch being
+        written is waited for first, so memory and database agree again afterwards.
+        """
+        if self._inflight is not None:
+            try:
+                self._inflight.result()
+            except Exception:
+                log.exception("the batch being written failed too")
+        self._fail_waiters(self.pending_waiters)
+        self.pending, self.pending_hooks, self.pending_waiters = Changes(), [], []
+        self.changes = Changes()
+        self.after_commit.clear()
+        self.deferred.clear()
+        self._unflushed_finished.clear()
+        self._load()
+
+    def finished_record(self, key: int) -> dict[str, Any] | None:
+        """A finished process instance's record, written or still on its way."""
+        record = self._unflushed_finished.get(key)
+        if record is not None:
+            return {**record, "variables": json.loads(record["variables"])}
+        return self.store.finished_instance(key)
 
     # ------------------------------------------------------------------ variables
     def _root_key(self, scope_key: int) -> int:
@@ -786,22 +872,22 @@ class Engine(EventBehaviour):
 
     def _finish_process(self, root: ElementInstance, state: str) -> None:
         variables = dict(self.vars.get(root.key, {}))
-        self.changes.finished.append(
-            {
-                "key": root.key,
-                "bpmn_process_id": root.data["bpmnProcessId"],
-                "version": root.data["version"],
-                "process_definition_key": root.data["definitionKey"],
-                "state": state,
-                "parent_key": root.data.get("parentProcessInstanceKey"),
-                "variables": json.dumps(variables),
-                "ended_at": self.clock.now_ms(),
-            }
-        )
+        record = {
+            "key": root.key,
+            "bpmn_process_id": root.data["bpmnProcessId"],
+            "version": root.data["version"],
+            "process_definition_key": root.data["definitionKey"],
+            "state": state,
+            "parent_key": root.data.get("parentProcessInstanceKey"),
+            "variables": json.dumps(variables),
+            "ended_at": self.clock.now_ms(),
+        }
+        self.changes.finished.append(record)
+        self._unflushed_finished[root.key] = record
         self._remove(root)
         waiters = self.result_waiters.pop(root.key, [])
         for waiter in waiters:
-            self.after_commit.append(lambda w=waiter: w(state, variables))
+            self.after_commit.append(functools.partial(waiter, state, variables))
         start_key = root.data.get("startCorrelationKey")
         if start_key:
             pid = root.data["bpmnProcessId"]
@@ -817,7 +903,8 @@ class Engine(EventBehaviour):
         versions = self.versions.get(("process", process_id), [])
         if not versions:
             raise ExpressionFailure(
-                f"Expected process with BPMN process id '{process_id}' to be deployed, but not found.",
+                f"Expected process with BPMN process id '{process_id}' to be deployed, "
+                "but not found.",
                 error_type="CALLED_ELEMENT_ERROR",
             )
         variables = context if el.propagate_all_parent else dict(self.vars.get(inst.key, {}))
@@ -1007,12 +1094,15 @@ class Engine(EventBehaviour):
             headers[f"io.camunda.zeebe:{header}"] = value
         return headers
 
+    def _jobs_available(self, job_type: str) -> None:
+        self.on_jobs_available(job_type)
+
     def _put_job(self, job: Job) -> None:
         self.jobs[job.key] = job
         self.changes.jobs.add(job.key)
         self._index_job(job)
         if job.state == "ACTIVATABLE":
-            self.after_commit.append(lambda t=job.type: self.on_jobs_available(t))
+            self.after_commit.append(functools.partial(self._jobs_available, job.type))
 
     def _set_job_state(self, job: Job, state: str) -> None:
         if job.state == "ACTIVATABLE":
@@ -1021,7 +1111,7 @@ class Engine(EventBehaviour):
         self.changes.jobs.add(job.key)
         self._index_job(job)
         if state == "ACTIVATABLE":
-            self.after_commit.append(lambda t=job.type: self.on_jobs_available(t))
+            self.after_commit.append(functools.partial(self._jobs_available, job.type))
 
     def _delete_job(self, job: Job) -> None:
         self.activatable.get(job.type, {}).pop(job.key, None)
@@ -1082,7 +1172,8 @@ class Engine(EventBehaviour):
         if job.state != "ACTIVATED":
             raise EngineError(
                 "FAILED_PRECONDITION",
-                f"Expected to fail activated job with key '{key}', but it is in state '{job.state}'",
+                f"Expected to fail activated job with key '{key}', but it is in state "
+                f"'{job.state}'",
             )
         for name, value in variables.items():
             self._set_local(job.element_instance_key, name, value)
@@ -1256,7 +1347,7 @@ class Engine(EventBehaviour):
         """The admin view of a process instance, live or finished."""
         root = self.instances.get(key)
         if root is None or root.kind != PROCESS:
-            done = self.store.finished_instance(key)
+            done = self.finished_record(key)
             if done is None:
                 raise EngineError(
                     "NOT_FOUND", f"Expected to find process instance with key '{key}'"

@@ -59,6 +59,7 @@ async def serve(
     await stop.wait()
     timers.cancel()
     await server.stop(grace=1)
+    await engine.drain()
     store.close()
 
 

@@ -114,7 +114,7 @@ finished = Table(
 
 @dataclass
 class Changes:
-    """What one command touched; flushed together in one transaction."""
+    """What commands touched: the keys whose rows must be rewritten, and new records."""
 
     instances: set[int] = field(default_factory=set)
     variables: set[tuple[int, str]] = field(default_factory=set)
@@ -125,6 +125,19 @@ class Changes:
     definitions: list[Deployed] = field(default_factory=list)
     finished: list[dict[str, Any]] = field(default_factory=list)
     counter: int | None = None
+
+    def merge(self, other: Changes) -> None:
+        """Add another command's changes (group commit writes several commands at once)."""
+        self.instances |= other.instances
+        self.variables |= other.variables
+        self.jobs |= other.jobs
+        self.incidents |= other.incidents
+        self.subscriptions |= other.subscriptions
+        self.messages |= other.messages
+        self.definitions += other.definitions
+        self.finished += other.finished
+        if other.counter is not None:
+            self.counter = max(self.counter or 0, other.counter)
 
     def empty(self) -> bool:
         """True when nothing needs writing."""
@@ -255,69 +268,98 @@ class Store:
             "incidents": incident_list,
         }
 
-    def flush(self, changes: Changes, state: Any) -> None:
-        """Write one command's changes in one transaction (state: the engine's live maps)."""
-        if changes.empty():
-            return
-        instance_map = state.instances
-        variable_map = state.vars
-        job_map = state.jobs
-        incident_map = state.incidents
+    def snapshot(self, changes: Changes, state: Any) -> dict[str, Any]:
+        """The rows to write for these changes, read from the live state (on its thread)."""
+        instance_rows = [
+            {
+                "key": i.key,
+                "process_instance_key": i.process_instance_key,
+                "element_id": i.element_id,
+                "kind": i.kind,
+                "parent_key": i.parent_key,
+                "state": i.state,
+                "data": json.dumps(i.data),
+            }
+            for k in changes.instances
+            if (i := state.instances.get(k)) is not None
+        ]
+        variable_rows = [
+            {"scope_key": s, "name": n, "value": json.dumps(state.vars[s][n])}
+            for s, n in changes.variables
+            if s in state.vars and n in state.vars[s]
+        ]
+        return {
+            "counter": changes.counter,
+            "definitions": [
+                {
+                    "key": d.key,
+                    "kind": d.kind,
+                    "bpmn_process_id": d.bpmn_process_id,
+                    "version": d.version,
+                    "resource_name": d.resource_name,
+                    "checksum": d.checksum,
+                    "xml": d.xml,
+                    "deployment_key": d.deployment_key,
+                }
+                for d in changes.definitions
+            ],
+            "tables": [
+                (element_instances, [{"k": k} for k in changes.instances], instance_rows),
+                (
+                    jobs,
+                    [{"k": k} for k in changes.jobs],
+                    [_job_row(j) for k in changes.jobs if (j := state.jobs.get(k)) is not None],
+                ),
+                (
+                    incidents,
+                    [{"k": k} for k in changes.incidents],
+                    [
+                        _incident_row(i)
+                        for k in changes.incidents
+                        if (i := state.incidents.get(k)) is not None
+                    ],
+                ),
+                (
+                    subscriptions,
+                    [{"k": k} for k in changes.subscriptions],
+                    [
+                        _keyed_row(o)
+                        for k in changes.subscriptions
+                        if (o := state.subscriptions.get(k)) is not None
+                    ],
+                ),
+                (
+                    messages,
+                    [{"k": k} for k in changes.messages],
+                    [
+                        _keyed_row(o)
+                        for k in changes.messages
+                        if (o := state.messages.get(k)) is not None
+                    ],
+                ),
+            ],
+            "variables": ([{"s": s, "n": n} for s, n in changes.variables], variable_rows),
+            "finished": list(changes.finished),
+        }
+
+    def write(self, batch: dict[str, Any]) -> None:
+        """Write a snapshot in one transaction (safe to call from a worker thread)."""
         with self.engine.begin() as conn:
-            for table, keys, live in (
-                (subscriptions, changes.subscriptions, state.subscriptions),
-                (messages, changes.messages, state.messages),
-            ):
-                if not keys:
-                    continue
-                conn.execute(
-                    table.delete().where(table.c.key == bindparam("k")), [{"k": k} for k in keys]
-                )
-                rows = [_keyed_row(obj) for k in keys if (obj := live.get(k)) is not None]
-                if rows:
-                    conn.execute(table.insert(), rows)
-            if changes.counter is not None:
+            if batch["counter"] is not None:
                 conn.execute(
                     meta.update()
                     .where(meta.c.name == "key_counter")
-                    .values(value=str(changes.counter))
+                    .values(value=str(batch["counter"]))
                 )
-            for d in changes.definitions:
-                conn.execute(
-                    definitions.insert().values(
-                        key=d.key,
-                        kind=d.kind,
-                        bpmn_process_id=d.bpmn_process_id,
-                        version=d.version,
-                        resource_name=d.resource_name,
-                        checksum=d.checksum,
-                        xml=d.xml,
-                        deployment_key=d.deployment_key,
-                    )
-                )
-            if changes.instances:
-                keys = [{"k": k} for k in changes.instances]
-                conn.execute(
-                    element_instances.delete().where(element_instances.c.key == bindparam("k")),
-                    keys,
-                )
-                rows = [
-                    {
-                        "key": i.key,
-                        "process_instance_key": i.process_instance_key,
-                        "element_id": i.element_id,
-                        "kind": i.kind,
-                        "parent_key": i.parent_key,
-                        "state": i.state,
-                        "data": json.dumps(i.data),
-                    }
-                    for k in changes.instances
-                    if (i := instance_map.get(k)) is not None
-                ]
+            if batch["definitions"]:
+                conn.execute(definitions.insert(), batch["definitions"])
+            for table, keys, rows in batch["tables"]:
+                if keys:
+                    conn.execute(table.delete().where(table.c.key == bindparam("k")), keys)
                 if rows:
-                    conn.execute(element_instances.insert(), rows)
-            if changes.variables:
-                keys = [{"s": s, "n": n} for s, n in changes.variables]
+                    conn.execute(table.insert(), rows)
+            keys, rows = batch["variables"]
+            if keys:
                 conn.execute(
                     variables.delete().where(
                         (variables.c.scope_key == bindparam("s"))
@@ -325,35 +367,10 @@ class Store:
                     ),
                     keys,
                 )
-                rows = [
-                    {"scope_key": s, "name": n, "value": json.dumps(variable_map[s][n])}
-                    for s, n in changes.variables
-                    if s in variable_map and n in variable_map[s]
-                ]
-                if rows:
-                    conn.execute(variables.insert(), rows)
-            if changes.jobs:
-                conn.execute(
-                    jobs.delete().where(jobs.c.key == bindparam("k")),
-                    [{"k": k} for k in changes.jobs],
-                )
-                rows = [_job_row(j) for k in changes.jobs if (j := job_map.get(k)) is not None]
-                if rows:
-                    conn.execute(jobs.insert(), rows)
-            if changes.incidents:
-                conn.execute(
-                    incidents.delete().where(incidents.c.key == bindparam("k")),
-                    [{"k": k} for k in changes.incidents],
-                )
-                rows = [
-                    _incident_row(i)
-                    for k in changes.incidents
-                    if (i := incident_map.get(k)) is not None
-                ]
-                if rows:
-                    conn.execute(incidents.insert(), rows)
-            if changes.finished:
-                conn.execute(finished.insert(), changes.finished)
+            if rows:
+                conn.execute(variables.insert(), rows)
+            if batch["finished"]:
+                conn.execute(finished.insert(), batch["finished"])
 
     def finished_instance(self, key: int) -> dict[str, Any] | None:
         """The record of a completed or terminated process instance."""

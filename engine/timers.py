@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
-
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter

@@ -11,8 +11,6 @@ from collections.abc import Callable
 
 from lxml import etree
 
-from engine.timers import TimerError, parse_cycle, parse_date, parse_duration
-
 from engine.bpmn.model import (
     USER_TASK_JOB_TYPE,
     Element,
@@ -22,6 +20,7 @@ from engine.bpmn.model import (
     ProcessDefinition,
     SequenceFlow,
 )
+from engine.timers import TimerError, parse_cycle, parse_date, parse_duration
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 ZEEBE = "http://camunda.org/schema/zeebe/1.0"

@@ -88,7 +88,9 @@ async def test_deploy_several_resources_in_one_call(zb):
 
     procs = _processes(reply)
     assert [(p.bpmnProcessId, p.resourceName, p.version) for p in procs] == [
-        (order, "order.bpmn", 1), (invoice, "invoice.bpmn", 1)]
+        (order, "order.bpmn", 1),
+        (invoice, "invoice.bpmn", 1),
+    ]
     assert procs[0].processDefinitionKey != procs[1].processDefinitionKey
     created = await zb.client.run_process(invoice)
     await await_instance_state(zb.admin, created.process_instance_key, "COMPLETED")
@@ -128,9 +130,13 @@ async def test_same_process_id_twice_in_one_deployment_is_rejected(zb):
     resources (Zeebe: "Duplicated process id in resources 'one.bpmn' and 'two.bpmn'")."""
     pid = unique_id("twice")
 
-    err = await rpc_error(deploy(
-        zb, ("one.bpmn", simple_process(pid).xml()),
-        ("two.bpmn", simple_process(pid, job_type=unique_id("j")).xml())))
+    err = await rpc_error(
+        deploy(
+            zb,
+            ("one.bpmn", simple_process(pid).xml()),
+            ("two.bpmn", simple_process(pid, job_type=unique_id("j")).xml()),
+        )
+    )
 
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert "one.bpmn" in err.details()
@@ -197,9 +203,12 @@ async def test_empty_deployment_is_invalid_argument(zb):
 async def test_default_tenant_is_accepted_and_reported(zb):
     """Without multi-tenancy everything belongs to the "<default>" tenant, which may be named."""
     pid = unique_id("tenant")
-    reply = await zb.stub.DeployResource(pb.DeployResourceRequest(
-        resources=[pb.Resource(name="t.bpmn", content=simple_process(pid).xml())],
-        tenantId="<default>"))
+    reply = await zb.stub.DeployResource(
+        pb.DeployResourceRequest(
+            resources=[pb.Resource(name="t.bpmn", content=simple_process(pid).xml())],
+            tenantId="<default>",
+        )
+    )
 
     assert reply.tenantId == "<default>"
     assert reply.deployments[0].process.tenantId == "<default>"
@@ -210,12 +219,20 @@ async def test_default_tenant_is_accepted_and_reported(zb):
 async def test_other_tenant_is_invalid_argument_without_multi_tenancy(zb):
     """A tenant id other than "<default>" while multi-tenancy is off is INVALID_ARGUMENT."""
     pid = unique_id("tenantx")
-    deploy_err = await rpc_error(zb.stub.DeployResource(pb.DeployResourceRequest(
-        resources=[pb.Resource(name="t.bpmn", content=simple_process(pid).xml())],
-        tenantId="tenant-a")))
+    deploy_err = await rpc_error(
+        zb.stub.DeployResource(
+            pb.DeployResourceRequest(
+                resources=[pb.Resource(name="t.bpmn", content=simple_process(pid).xml())],
+                tenantId="tenant-a",
+            )
+        )
+    )
     await deploy(zb, simple_process(pid))
-    create_err = await rpc_error(zb.stub.CreateProcessInstance(pb.CreateProcessInstanceRequest(
-        bpmnProcessId=pid, version=-1, tenantId="tenant-a")))
+    create_err = await rpc_error(
+        zb.stub.CreateProcessInstance(
+            pb.CreateProcessInstanceRequest(bpmnProcessId=pid, version=-1, tenantId="tenant-a")
+        )
+    )
 
     assert deploy_err.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert create_err.code() == grpc.StatusCode.INVALID_ARGUMENT
@@ -364,11 +381,13 @@ async def test_deployment_is_atomic(zb):
     """When one resource is invalid, none of the resources of that call is deployed."""
     good = unique_id("good")
 
-    err = await rpc_error(deploy(
-        zb,
-        ("good.bpmn", fixture_xml("deploy_invoice.bpmn", {"deploy-invoice": good})),
-        ("broken.bpmn", fixture_xml("deploy_broken.bpmn")),
-    ))
+    err = await rpc_error(
+        deploy(
+            zb,
+            ("good.bpmn", fixture_xml("deploy_invoice.bpmn", {"deploy-invoice": good})),
+            ("broken.bpmn", fixture_xml("deploy_broken.bpmn")),
+        )
+    )
 
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
     missing = await rpc_error(create_instance(zb, good))
@@ -442,8 +461,7 @@ async def test_unsupported_element_is_rejected_naming_it(zb):
 async def test_camunda_user_task_is_rejected_in_favour_of_job_worker_user_task(zb):
     """A zeebe:userTask (Camunda user task) is INVALID_ARGUMENT telling to use a job worker one."""
     p = Process(unique_id("camundaut"))
-    p.chain(p.start(), p.node("userTask", "Task_Review", extensions="<zeebe:userTask />"),
-            p.end())
+    p.chain(p.start(), p.node("userTask", "Task_Review", extensions="<zeebe:userTask />"), p.end())
 
     err = await rpc_error(deploy(zb, p))
 
@@ -517,8 +535,11 @@ async def test_rejected_process_is_not_deployed(zb):
 
 async def test_process_not_marked_executable_is_rejected(zb):
     """A BPMN file without an executable process (isExecutable="false") is INVALID_ARGUMENT."""
-    xml = simple_process(unique_id("notexec")).xml().replace(
-        b'isExecutable="true"', b'isExecutable="false"')
+    xml = (
+        simple_process(unique_id("notexec"))
+        .xml()
+        .replace(b'isExecutable="true"', b'isExecutable="false"')
+    )
 
     err = await rpc_error(deploy(zb, ("not-executable.bpmn", xml)))
 
@@ -605,8 +626,9 @@ async def test_health_of_the_whole_server_and_of_an_unknown_service(zb):
     stub = health_pb2_grpc.HealthStub(zb.channel)
 
     whole = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=5)
-    unknown = await rpc_error(stub.Check(
-        health_pb2.HealthCheckRequest(service="no.such.Service"), timeout=5))
+    unknown = await rpc_error(
+        stub.Check(health_pb2.HealthCheckRequest(service="no.such.Service"), timeout=5)
+    )
 
     assert whole.status == health_pb2.HealthCheckResponse.SERVING
     assert unknown.code() == grpc.StatusCode.NOT_FOUND
@@ -614,8 +636,10 @@ async def test_health_of_the_whole_server_and_of_an_unknown_service(zb):
 
 async def test_unimplemented_rpc_answers_unimplemented(zb):
     """An RPC the engine does not offer (MigrateProcessInstance) is UNIMPLEMENTED."""
-    err = await rpc_error(zb.stub.MigrateProcessInstance(
-        pb.MigrateProcessInstanceRequest(processInstanceKey=1), timeout=5
-    ))
+    err = await rpc_error(
+        zb.stub.MigrateProcessInstance(
+            pb.MigrateProcessInstanceRequest(processInstanceKey=1), timeout=5
+        )
+    )
 
     assert err.code() == grpc.StatusCode.UNIMPLEMENTED

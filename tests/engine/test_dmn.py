@@ -82,8 +82,9 @@ async def test_pyzeebe_deploys_a_dmn_file_with_its_decisions(zb):
     drg = kinds["DecisionRequirementsMetadata"]
     assert drg.dmn_decision_requirements_id == "evt_rating_drg"
     assert drg.resource_name == "evt_rating.dmn"
-    decisions = {d.dmn_decision_id: d for d in reply.deployments
-                 if type(d).__name__ == "DecisionMetadata"}
+    decisions = {
+        d.dmn_decision_id: d for d in reply.deployments if type(d).__name__ == "DecisionMetadata"
+    }
     assert set(decisions) == {"evt_rating", "evt_rating_notice"}
     rating = decisions["evt_rating"]
     assert rating.dmn_decision_name == "Acceptance rating"
@@ -125,10 +126,12 @@ async def test_pyzeebe_evaluates_a_decision_by_id(zb):
 
 
 async def test_evaluate_a_decision_by_key_over_the_raw_protocol(zb):
-    deployed = await deploy(zb.stub, ("evt_rating.dmn",
-                                      (FIXTURES / "evt_rating.dmn").read_bytes()))
-    key = next(d.decision.decisionKey for d in deployed.deployments
-               if d.HasField("decision") and d.decision.dmnDecisionId == "evt_rating")
+    deployed = await deploy(zb.stub, ("evt_rating.dmn", (FIXTURES / "evt_rating.dmn").read_bytes()))
+    key = next(
+        d.decision.decisionKey
+        for d in deployed.deployments
+        if d.HasField("decision") and d.decision.dmnDecisionId == "evt_rating"
+    )
 
     reply = await evaluate(zb.stub, decision_key=key, variables={"score": 91})
 
@@ -142,7 +145,8 @@ async def test_evaluate_a_decision_by_key_over_the_raw_protocol(zb):
     [rule] = step.matchedRules
     assert rule.ruleId == "evt_rating_excellent"
     assert [(o.outputName, json.loads(o.outputValue)) for o in rule.evaluatedOutputs] == [
-        ("rating", "Xuất sắc")]
+        ("rating", "Xuất sắc")
+    ]
 
 
 async def test_evaluated_inputs_and_outputs_carry_the_dmn_ids_and_names(zb):
@@ -162,12 +166,12 @@ async def test_evaluated_inputs_and_outputs_carry_the_dmn_ids_and_names(zb):
 async def test_required_decision_result_is_visible_by_its_id(zb):
     await zb.client.deploy_resource(str(FIXTURES / "evt_rating.dmn"))
 
-    reply = await zb.client.evaluate_decision(None, "evt_rating_notice",
-                                              {"score": 40, "code": "ĐT-01"})
+    reply = await zb.client.evaluate_decision(
+        None, "evt_rating_notice", {"score": 40, "code": "ĐT-01"}
+    )
 
     assert reply.decision_output == "Task ĐT-01: Không đạt"
-    assert [d.decision_id for d in reply.evaluated_decisions] == ["evt_rating",
-                                                                   "evt_rating_notice"]
+    assert [d.decision_id for d in reply.evaluated_decisions] == ["evt_rating", "evt_rating_notice"]
     assert reply.evaluated_decisions[1].decision_type == "LITERAL_EXPRESSION"
 
 
@@ -211,8 +215,11 @@ async def test_evaluate_with_bad_variables_is_invalid_argument(zb):
     await zb.client.deploy_resource(str(FIXTURES / "evt_rating.dmn"))
     from pyzeebe.proto import gateway_pb2 as pb
 
-    err = await rpc_error(zb.stub.EvaluateDecision(
-        pb.EvaluateDecisionRequest(decisionId="evt_rating", variables="[1]"), timeout=10))
+    err = await rpc_error(
+        zb.stub.EvaluateDecision(
+            pb.EvaluateDecisionRequest(decisionId="evt_rating", variables="[1]"), timeout=10
+        )
+    )
 
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
 
@@ -229,13 +236,15 @@ async def test_pyzeebe_evaluate_decision_by_id(zb, given, expected):
     assert reply.decision_output == expected
     assert reply.evaluated_decisions[0].decision_output == expected
     assert reply.evaluated_decisions[0].matched_rules[0].evaluated_outputs[0].output_value == (
-        expected)
+        expected
+    )
 
 
 async def test_pyzeebe_evaluate_decision_by_key(zb):
     deployed = await zb.client.deploy_resource(str(FIXTURES / "evt_pyzeebe.dmn"))
-    key = next(d.decision_key for d in deployed.deployments
-               if type(d).__name__ == "DecisionMetadata")
+    key = next(
+        d.decision_key for d in deployed.deployments if type(d).__name__ == "DecisionMetadata"
+    )
 
     reply = await zb.client.evaluate_decision(key, None, {"input": "1"})
 
@@ -279,9 +288,17 @@ async def test_first_gives_the_first_matching_rule(zb):
 async def test_priority_gives_the_match_whose_output_comes_first_in_the_output_values(zb):
     did = unique_decision_id("priority")
     rules = [([">= 0"], ['"low"']), ([">= 10"], ['"high"']), ([">= 5"], ['"medium"'])]
-    await deploy_table(zb, decision_table(
-        did, ["x"], ["level"], rules, hit_policy="PRIORITY",
-        output_values={"level": ['"high"', '"medium"', '"low"']}))
+    await deploy_table(
+        zb,
+        decision_table(
+            did,
+            ["x"],
+            ["level"],
+            rules,
+            hit_policy="PRIORITY",
+            output_values={"level": ['"high"', '"medium"', '"low"']},
+        ),
+    )
 
     assert await output_of(zb, did, x=20) == "high"
     assert await output_of(zb, did, x=7) == "medium"
@@ -317,21 +334,30 @@ async def test_collect_gives_every_matching_output(zb):
     assert await output_of(zb, did, x=None) == []
 
 
-@pytest.mark.parametrize(("aggregation", "expected"),
-                         [("SUM", 60), ("COUNT", 3), ("MIN", 10), ("MAX", 30)])
+@pytest.mark.parametrize(
+    ("aggregation", "expected"), [("SUM", 60), ("COUNT", 3), ("MIN", 10), ("MAX", 30)]
+)
 async def test_collect_with_an_aggregation(zb, aggregation, expected):
     did = unique_decision_id(aggregation.lower())
     rules = [([">= 0"], ["10"]), ([">= 1"], ["20"]), ([">= 2"], ["30"]), (["< 0"], ["99"])]
-    await deploy_table(zb, decision_table(did, ["x"], ["points"], rules, hit_policy="COLLECT",
-                                          aggregation=aggregation))
+    await deploy_table(
+        zb,
+        decision_table(
+            did, ["x"], ["points"], rules, hit_policy="COLLECT", aggregation=aggregation
+        ),
+    )
 
     assert await output_of(zb, did, x=5) == expected
 
 
 async def test_collect_count_of_no_match_is_zero(zb):
     did = unique_decision_id("count0")
-    await deploy_table(zb, decision_table(did, ["x"], ["p"], [(["> 100"], ["1"])],
-                                          hit_policy="COLLECT", aggregation="COUNT"))
+    await deploy_table(
+        zb,
+        decision_table(
+            did, ["x"], ["p"], [(["> 100"], ["1"])], hit_policy="COLLECT", aggregation="COUNT"
+        ),
+    )
 
     assert await output_of(zb, did, x=1) == 0
 
@@ -347,9 +373,17 @@ async def test_rule_order_lists_the_matches_in_rule_order(zb):
 async def test_output_order_lists_the_matches_by_output_value_priority(zb):
     did = unique_decision_id("outputorder")
     rules = [([">= 0"], ['"low"']), ([">= 10"], ['"high"']), ([">= 5"], ['"medium"'])]
-    await deploy_table(zb, decision_table(
-        did, ["x"], ["level"], rules, hit_policy="OUTPUT ORDER",
-        output_values={"level": ['"high"', '"medium"', '"low"']}))
+    await deploy_table(
+        zb,
+        decision_table(
+            did,
+            ["x"],
+            ["level"],
+            rules,
+            hit_policy="OUTPUT ORDER",
+            output_values={"level": ['"high"', '"medium"', '"low"']},
+        ),
+    )
 
     assert await output_of(zb, did, x=20) == ["high", "medium", "low"]
 
@@ -357,19 +391,27 @@ async def test_output_order_lists_the_matches_by_output_value_priority(zb):
 async def test_several_outputs_give_a_context(zb):
     did = unique_decision_id("multi")
     rules = [([">= 70", "true"], ['"Đạt"', "true"]), (["-", "-"], ['"Không đạt"', "false"])]
-    await deploy_table(zb, decision_table(did, ["score", "complete"], ["rating", "accepted"],
-                                          rules, hit_policy="FIRST"))
+    await deploy_table(
+        zb,
+        decision_table(
+            did, ["score", "complete"], ["rating", "accepted"], rules, hit_policy="FIRST"
+        ),
+    )
 
-    assert await output_of(zb, did, score=75, complete=True) == {"rating": "Đạt",
-                                                                 "accepted": True}
-    assert await output_of(zb, did, score=75, complete=False) == {"rating": "Không đạt",
-                                                                  "accepted": False}
+    assert await output_of(zb, did, score=75, complete=True) == {"rating": "Đạt", "accepted": True}
+    assert await output_of(zb, did, score=75, complete=False) == {
+        "rating": "Không đạt",
+        "accepted": False,
+    }
 
 
 async def test_unary_tests_lists_negation_and_any(zb):
     did = unique_decision_id("unary")
-    rules = [(['"A","B"', "-"], ['"ab"']), (['not("C")', "[1..3]"], ['"other-small"']),
-             (["-", "-"], ['"rest"'])]
+    rules = [
+        (['"A","B"', "-"], ['"ab"']),
+        (['not("C")', "[1..3]"], ['"other-small"']),
+        (["-", "-"], ['"rest"']),
+    ]
     await deploy_table(zb, decision_table(did, ["kind", "n"], ["g"], rules, hit_policy="FIRST"))
 
     assert await output_of(zb, did, kind="B", n=99) == "ab"
@@ -379,8 +421,9 @@ async def test_unary_tests_lists_negation_and_any(zb):
 
 async def test_output_entries_are_feel_expressions_over_the_inputs(zb):
     did = unique_decision_id("expr")
-    await deploy_table(zb, decision_table(did, ["budget"], ["tranche"],
-                                          [(["> 0"], ["budget * 0.3"])]))
+    await deploy_table(
+        zb, decision_table(did, ["budget"], ["tranche"], [(["> 0"], ["budget * 0.3"])])
+    )
 
     assert await output_of(zb, did, budget=1000) == 300
 
@@ -395,8 +438,9 @@ async def test_literal_expression_decision(zb):
 async def test_collect_with_several_outputs_gives_a_list_of_contexts(zb):
     did = unique_decision_id("collect2")
     rules = [([">= 0"], ['"a"', "1"]), ([">= 10"], ['"b"', "2"])]
-    await deploy_table(zb, decision_table(did, ["x"], ["name", "n"], rules,
-                                          hit_policy="RULE ORDER"))
+    await deploy_table(
+        zb, decision_table(did, ["x"], ["name", "n"], rules, hit_policy="RULE ORDER")
+    )
 
     assert await output_of(zb, did, x=20) == [{"name": "a", "n": 1}, {"name": "b", "n": 2}]
 
@@ -417,8 +461,11 @@ async def test_redeploying_the_same_dmn_keeps_its_version(zb):
     second = await deploy(zb.stub, resource)
 
     def keys(reply):
-        return [(d.decision.decisionKey, d.decision.version) for d in reply.deployments
-                if d.HasField("decision")]
+        return [
+            (d.decision.decisionKey, d.decision.version)
+            for d in reply.deployments
+            if d.HasField("decision")
+        ]
 
     assert keys(first) == keys(second)
     assert keys(first)[0][1] == 1
@@ -486,8 +533,12 @@ def rule_task_process(decision_id: str) -> tuple[EventProcess, str]:
     """start -> business rule task 'decide' (result in 'rating') -> 'probe' -> end."""
     p = EventProcess(unique_id("brt"))
     probe_type = unique_id("probe")
-    p.chain(p.start(), business_rule_task(p, "decide", decision_id, "rating"),
-            service_task(p, "probe", probe_type), p.end())
+    p.chain(
+        p.start(),
+        business_rule_task(p, "decide", decision_id, "rating"),
+        service_task(p, "probe", probe_type),
+        p.end(),
+    )
     return p, probe_type
 
 

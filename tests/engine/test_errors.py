@@ -64,8 +64,11 @@ def task_with_error_boundary(code: str | None, *, outputs=()) -> tuple[EventProc
     ref = p.error(code) if code is not None else None
     work, handle = unique_id("work"), unique_id("handle")
     p.chain(p.start(), service_task(p, "work", work), p.end())
-    p.chain(boundary(p, "caught", "work", error_def(ref), outputs=outputs),
-            service_task(p, "handle", handle), p.end("end_caught"))
+    p.chain(
+        boundary(p, "caught", "work", error_def(ref), outputs=outputs),
+        service_task(p, "handle", handle),
+        p.end("end_caught"),
+    )
     return p, work, handle
 
 
@@ -100,8 +103,7 @@ async def test_error_variables_reach_the_process_through_the_catch_event(zb):
 
 
 async def test_error_catch_event_output_mappings_take_only_what_they_map(zb):
-    p, work, handle = task_with_error_boundary("NO_FUNDS",
-                                               outputs=[("=detail.shortBy", "missing")])
+    p, work, handle = task_with_error_boundary("NO_FUNDS", outputs=[("=detail.shortBy", "missing")])
     await deploy(zb.stub, p)
     await create_instance(zb.stub, p.id, {"a": 1})
     job = await activate_one(zb.stub, work)
@@ -146,9 +148,13 @@ async def test_error_code_and_message_variables_on_the_catch_event(zb):
     ref = p.error("NO_FUNDS")
     work, handle = unique_id("work"), unique_id("handle")
     p.chain(p.start(), service_task(p, "work", work), p.end())
-    p.chain(boundary(p, "caught", "work",
-                     error_def(ref, code_variable="errCode", message_variable="errMsg")),
-            service_task(p, "handle", handle), p.end("end_caught"))
+    p.chain(
+        boundary(
+            p, "caught", "work", error_def(ref, code_variable="errCode", message_variable="errMsg")
+        ),
+        service_task(p, "handle", handle),
+        p.end("end_caught"),
+    )
     await deploy(zb.stub, p)
     await create_instance(zb.stub, p.id, {})
     job = await activate_one(zb.stub, work)
@@ -188,8 +194,11 @@ async def test_error_in_a_sub_process_is_caught_by_the_boundary_of_the_sub_proce
     sub = sub_process(p, "sub")
     sub.chain(sub.start("sub_start"), service_task(sub, "work", work), sub.end("sub_end"))
     p.chain(p.start(), "sub", service_task(p, "after", after), p.end())
-    p.chain(boundary(p, "caught", "sub", error_def(ref)), service_task(p, "handle", handle),
-            p.end("end_caught"))
+    p.chain(
+        boundary(p, "caught", "sub", error_def(ref)),
+        service_task(p, "handle", handle),
+        p.end("end_caught"),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {})).processInstanceKey
 
@@ -197,8 +206,9 @@ async def test_error_in_a_sub_process_is_caught_by_the_boundary_of_the_sub_proce
 
     assert (await activate_one(zb.stub, handle)).process_instance_key == pik
     assert await no_jobs(zb.stub, after)
-    assert "sub" not in [e["elementId"] for e in
-                         (await zb.admin.get_process_instance(pik))["elementInstances"]]
+    assert "sub" not in [
+        e["elementId"] for e in (await zb.admin.get_process_instance(pik))["elementInstances"]
+    ]
 
 
 async def test_the_nearest_matching_catch_event_wins(zb):
@@ -207,11 +217,17 @@ async def test_the_nearest_matching_catch_event_wins(zb):
     work, inner, outer = unique_id("work"), unique_id("inner"), unique_id("outer")
     sub = sub_process(p, "sub")
     sub.chain(sub.start("sub_start"), service_task(sub, "work", work), sub.end("sub_end"))
-    sub.chain(boundary(sub, "inner_caught", "work", error_def(ref)),
-              service_task(sub, "inner", inner), sub.end("sub_end2"))
+    sub.chain(
+        boundary(sub, "inner_caught", "work", error_def(ref)),
+        service_task(sub, "inner", inner),
+        sub.end("sub_end2"),
+    )
     p.chain(p.start(), "sub", p.end())
-    p.chain(boundary(p, "outer_caught", "sub", error_def(ref)),
-            service_task(p, "outer", outer), p.end("end_caught"))
+    p.chain(
+        boundary(p, "outer_caught", "sub", error_def(ref)),
+        service_task(p, "outer", outer),
+        p.end("end_caught"),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {})).processInstanceKey
 
@@ -227,11 +243,17 @@ async def test_a_non_matching_inner_catch_event_lets_the_error_through_to_an_out
     work, inner, outer = unique_id("work"), unique_id("inner"), unique_id("outer")
     sub = sub_process(p, "sub")
     sub.chain(sub.start("sub_start"), service_task(sub, "work", work), sub.end("sub_end"))
-    sub.chain(boundary(sub, "inner_caught", "work", error_def(other)),
-              service_task(sub, "inner", inner), sub.end("sub_end2"))
+    sub.chain(
+        boundary(sub, "inner_caught", "work", error_def(other)),
+        service_task(sub, "inner", inner),
+        sub.end("sub_end2"),
+    )
     p.chain(p.start(), "sub", p.end())
-    p.chain(boundary(p, "outer_caught", "sub", error_def(bad)),
-            service_task(p, "outer", outer), p.end("end_caught"))
+    p.chain(
+        boundary(p, "outer_caught", "sub", error_def(bad)),
+        service_task(p, "outer", outer),
+        p.end("end_caught"),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {})).processInstanceKey
 
@@ -248,10 +270,17 @@ async def test_error_from_a_job_inside_a_call_activity_is_caught_by_the_parents_
     parent = EventProcess(unique_id("parent"))
     ref = parent.error("CHILD_FAILED")
     handle, after = unique_id("handle"), unique_id("after")
-    parent.chain(parent.start(), call_activity(parent, "call", child.id),
-                 service_task(parent, "after", after), parent.end())
-    parent.chain(boundary(parent, "caught", "call", error_def(ref)),
-                 service_task(parent, "handle", handle), parent.end("end_caught"))
+    parent.chain(
+        parent.start(),
+        call_activity(parent, "call", child.id),
+        service_task(parent, "after", after),
+        parent.end(),
+    )
+    parent.chain(
+        boundary(parent, "caught", "call", error_def(ref)),
+        service_task(parent, "handle", handle),
+        parent.end("end_caught"),
+    )
     await deploy(zb.stub, child, parent)
     pik = (await create_instance(zb.stub, parent.id, {"x": 1})).processInstanceKey
     job = await activate_one(zb.stub, child_work)
@@ -277,8 +306,11 @@ async def test_error_end_event_in_a_called_process_is_caught_by_the_call_activit
     ref = parent.error("CHILD_FAILED")
     handle = unique_id("handle")
     parent.chain(parent.start(), call_activity(parent, "call", child.id), parent.end())
-    parent.chain(boundary(parent, "caught", "call", error_def(ref)),
-                 service_task(parent, "handle", handle), parent.end("end_caught"))
+    parent.chain(
+        boundary(parent, "caught", "call", error_def(ref)),
+        service_task(parent, "handle", handle),
+        parent.end("end_caught"),
+    )
     await deploy(zb.stub, child, parent)
 
     pik = (await create_instance(zb.stub, parent.id, {})).processInstanceKey
@@ -295,8 +327,11 @@ async def test_error_in_a_called_process_is_caught_by_an_event_sub_process_of_th
     handle = unique_id("handle")
     parent.chain(parent.start(), call_activity(parent, "call", child.id), parent.end())
     esp = event_sub_process(parent, "on_error")
-    esp.chain(start_event(esp, "esp_start", error_def(ref)), service_task(esp, "handle", handle),
-              esp.end("esp_end"))
+    esp.chain(
+        start_event(esp, "esp_start", error_def(ref)),
+        service_task(esp, "handle", handle),
+        esp.end("esp_end"),
+    )
     await deploy(zb.stub, child, parent)
     pik = (await create_instance(zb.stub, parent.id, {})).processInstanceKey
     job = await activate_one(zb.stub, child_work)
@@ -312,8 +347,11 @@ async def test_error_in_a_multi_instance_inner_instance_is_caught_by_the_boundar
     ref = p.error("BAD_ITEM")
     work, handle = unique_id("work"), unique_id("handle")
     p.chain(p.start(), service_task(p, "work", work, multi=loop("=items", "item")), p.end())
-    p.chain(boundary(p, "caught", "work", error_def(ref)), service_task(p, "handle", handle),
-            p.end("end_caught"))
+    p.chain(
+        boundary(p, "caught", "work", error_def(ref)),
+        service_task(p, "handle", handle),
+        p.end("end_caught"),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {"items": [1, 2, 3]})).processInstanceKey
     jobs = [await activate_one(zb.stub, work) for _ in range(3)]
@@ -332,8 +370,11 @@ async def test_error_inside_a_multi_instance_sub_process_is_caught_on_the_body(z
     sub = sub_process(p, "sub", multi=loop("=items", "item"))
     sub.chain(sub.start("sub_start"), service_task(sub, "work", work), sub.end("sub_end"))
     p.chain(p.start(), "sub", p.end())
-    p.chain(boundary(p, "caught", "sub", error_def(ref)), service_task(p, "handle", handle),
-            p.end("end_caught"))
+    p.chain(
+        boundary(p, "caught", "sub", error_def(ref)),
+        service_task(p, "handle", handle),
+        p.end("end_caught"),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {"items": ["a", "b"]})).processInstanceKey
     first = await activate_one(zb.stub, work)
@@ -354,8 +395,11 @@ async def test_error_event_sub_process_of_the_process_catches_a_job_error(zb):
     work, handle = unique_id("work"), unique_id("handle")
     p.chain(p.start(), service_task(p, "work", work), p.end())
     esp = event_sub_process(p, "on_error")
-    esp.chain(start_event(esp, "esp_start", error_def(ref)), service_task(esp, "handle", handle),
-              esp.end("esp_end"))
+    esp.chain(
+        start_event(esp, "esp_start", error_def(ref)),
+        service_task(esp, "handle", handle),
+        esp.end("esp_end"),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {"a": 1})).processInstanceKey
     job = await activate_one(zb.stub, work)
@@ -377,8 +421,11 @@ async def test_error_event_sub_process_inside_a_sub_process_catches_its_errors(z
     sub = sub_process(p, "sub")
     sub.chain(sub.start("sub_start"), service_task(sub, "work", work), sub.end("sub_end"))
     esp = event_sub_process(sub, "on_error")
-    esp.chain(start_event(esp, "esp_start", error_def(ref)), service_task(esp, "handle", handle),
-              esp.end("esp_end"))
+    esp.chain(
+        start_event(esp, "esp_start", error_def(ref)),
+        service_task(esp, "handle", handle),
+        esp.end("esp_end"),
+    )
     p.chain(p.start(), "sub", service_task(p, "after", after), p.end())
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {})).processInstanceKey
@@ -399,8 +446,11 @@ async def test_error_end_event_is_caught_by_the_boundary_of_its_sub_process(zb):
     sub = sub_process(p, "sub")
     sub.chain(sub.start("sub_start"), end_event(sub, "fail", error_def(ref)))
     p.chain(p.start(), "sub", service_task(p, "after", after), p.end())
-    p.chain(boundary(p, "caught", "sub", error_def(ref)), service_task(p, "handle", handle),
-            p.end("end_caught"))
+    p.chain(
+        boundary(p, "caught", "sub", error_def(ref)),
+        service_task(p, "handle", handle),
+        p.end("end_caught"),
+    )
     await deploy(zb.stub, p)
 
     pik = (await create_instance(zb.stub, p.id, {})).processInstanceKey
@@ -417,8 +467,11 @@ async def test_error_end_event_code_may_be_an_expression(zb):
     sub = sub_process(p, "sub")
     sub.chain(sub.start("sub_start"), end_event(sub, "fail", error_def(thrown)))
     p.chain(p.start(), "sub", p.end())
-    p.chain(boundary(p, "caught", "sub", error_def(caught)), service_task(p, "handle", handle),
-            p.end("end_caught"))
+    p.chain(
+        boundary(p, "caught", "sub", error_def(caught)),
+        service_task(p, "handle", handle),
+        p.end("end_caught"),
+    )
     await deploy(zb.stub, p)
 
     pik = (await create_instance(zb.stub, p.id, {"code": "DYNAMIC"})).processInstanceKey
@@ -499,11 +552,17 @@ async def test_boundary_on_the_task_wins_over_an_event_sub_process_of_the_proces
     ref = p.error("BAD")
     work, on_boundary, on_esp = unique_id("work"), unique_id("on-b"), unique_id("on-esp")
     p.chain(p.start(), service_task(p, "work", work), p.end())
-    p.chain(boundary(p, "caught", "work", error_def(ref)),
-            service_task(p, "on_boundary", on_boundary), p.end("end_caught"))
+    p.chain(
+        boundary(p, "caught", "work", error_def(ref)),
+        service_task(p, "on_boundary", on_boundary),
+        p.end("end_caught"),
+    )
     esp = event_sub_process(p, "on_error")
-    esp.chain(start_event(esp, "esp_start", error_def(ref)), service_task(esp, "on_esp", on_esp),
-              esp.end("esp_end"))
+    esp.chain(
+        start_event(esp, "esp_start", error_def(ref)),
+        service_task(esp, "on_esp", on_esp),
+        esp.end("esp_end"),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {})).processInstanceKey
 
@@ -520,11 +579,17 @@ async def test_event_sub_process_inside_a_sub_process_wins_over_the_sub_process_
     sub = sub_process(p, "sub")
     sub.chain(sub.start("sub_start"), service_task(sub, "work", work), sub.end("sub_end"))
     esp = event_sub_process(sub, "on_error")
-    esp.chain(start_event(esp, "esp_start", error_def(ref)), service_task(esp, "on_esp", on_esp),
-              esp.end("esp_end"))
+    esp.chain(
+        start_event(esp, "esp_start", error_def(ref)),
+        service_task(esp, "on_esp", on_esp),
+        esp.end("esp_end"),
+    )
     p.chain(p.start(), "sub", p.end())
-    p.chain(boundary(p, "caught", "sub", error_def(ref)),
-            service_task(p, "on_boundary", on_boundary), p.end("end_caught"))
+    p.chain(
+        boundary(p, "caught", "sub", error_def(ref)),
+        service_task(p, "on_boundary", on_boundary),
+        p.end("end_caught"),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {})).processInstanceKey
 
@@ -539,8 +604,11 @@ async def test_catch_all_error_event_sub_process(zb):
     work, handle = unique_id("work"), unique_id("handle")
     p.chain(p.start(), service_task(p, "work", work), p.end())
     esp = event_sub_process(p, "on_error")
-    esp.chain(start_event(esp, "esp_start", error_def()), service_task(esp, "handle", handle),
-              esp.end("esp_end"))
+    esp.chain(
+        start_event(esp, "esp_start", error_def()),
+        service_task(esp, "handle", handle),
+        esp.end("esp_end"),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {})).processInstanceKey
 

@@ -65,8 +65,9 @@ async def zb(engine_address):
 # --------------------------------------------------------------------------- escalation
 
 
-def escalating_sub_process(code: str, *, interrupting: bool, catch_all: bool = False,
-                           end: bool = False) -> tuple[EventProcess, dict[str, str]]:
+def escalating_sub_process(
+    code: str, *, interrupting: bool, catch_all: bool = False, end: bool = False
+) -> tuple[EventProcess, dict[str, str]]:
     """start -> sub-process [start -> escalate (throw or end) -> 'inner_next' -> end]
     -> 'after' -> end, with an escalation boundary 'caught' on the sub-process -> 'handle'."""
     p = EventProcess(unique_id("esc"))
@@ -76,12 +77,19 @@ def escalating_sub_process(code: str, *, interrupting: bool, catch_all: bool = F
     if end:
         sub.chain(sub.start("sub_start"), end_event(sub, "escalate", escalation_def(ref)))
     else:
-        sub.chain(sub.start("sub_start"), throw_event(sub, "escalate", escalation_def(ref)),
-                  service_task(sub, "inner_next", types["inner_next"]), sub.end("sub_end"))
+        sub.chain(
+            sub.start("sub_start"),
+            throw_event(sub, "escalate", escalation_def(ref)),
+            service_task(sub, "inner_next", types["inner_next"]),
+            sub.end("sub_end"),
+        )
     p.chain(p.start(), "sub", service_task(p, "after", types["after"]), p.end())
     catch_ref = None if catch_all else ref
-    p.chain(boundary(p, "caught", "sub", escalation_def(catch_ref), interrupting=interrupting),
-            service_task(p, "handle", types["handle"]), p.end("end_caught"))
+    p.chain(
+        boundary(p, "caught", "sub", escalation_def(catch_ref), interrupting=interrupting),
+        service_task(p, "handle", types["handle"]),
+        p.end("end_caught"),
+    )
     return p, types
 
 
@@ -139,11 +147,18 @@ async def test_escalation_with_another_code_is_not_caught(zb):
     thrown, other = p.escalation("LATE"), p.escalation("OTHER")
     nxt, handle = unique_id("next"), unique_id("handle")
     sub = sub_process(p, "sub")
-    sub.chain(sub.start("sub_start"), throw_event(sub, "escalate", escalation_def(thrown)),
-              service_task(sub, "inner_next", nxt), sub.end("sub_end"))
+    sub.chain(
+        sub.start("sub_start"),
+        throw_event(sub, "escalate", escalation_def(thrown)),
+        service_task(sub, "inner_next", nxt),
+        sub.end("sub_end"),
+    )
     p.chain(p.start(), "sub", p.end())
-    p.chain(boundary(p, "caught", "sub", escalation_def(other)),
-            service_task(p, "handle", handle), p.end("end_caught"))
+    p.chain(
+        boundary(p, "caught", "sub", escalation_def(other)),
+        service_task(p, "handle", handle),
+        p.end("end_caught"),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {})).processInstanceKey
 
@@ -155,8 +170,12 @@ async def test_uncaught_escalation_continues_without_an_incident(zb):
     p = EventProcess(unique_id("escfree"))
     ref = p.escalation("NOBODY")
     nxt = unique_id("next")
-    p.chain(p.start(), throw_event(p, "escalate", escalation_def(ref)),
-            service_task(p, "next", nxt), p.end())
+    p.chain(
+        p.start(),
+        throw_event(p, "escalate", escalation_def(ref)),
+        service_task(p, "next", nxt),
+        p.end(),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {})).processInstanceKey
 
@@ -182,14 +201,21 @@ async def test_escalation_from_a_called_process_is_caught_by_the_call_activity(z
     child = EventProcess(unique_id("child"))
     child_ref = child.escalation("NEEDS_LEADER")
     child_next = unique_id("child-next")
-    child.chain(child.start(), throw_event(child, "escalate", escalation_def(child_ref)),
-                service_task(child, "child_next", child_next), child.end())
+    child.chain(
+        child.start(),
+        throw_event(child, "escalate", escalation_def(child_ref)),
+        service_task(child, "child_next", child_next),
+        child.end(),
+    )
     parent = EventProcess(unique_id("parent"))
     ref = parent.escalation("NEEDS_LEADER")
     handle = unique_id("handle")
     parent.chain(parent.start(), call_activity(parent, "call", child.id), parent.end())
-    parent.chain(boundary(parent, "caught", "call", escalation_def(ref), interrupting=False),
-                 service_task(parent, "handle", handle), parent.end("end_caught"))
+    parent.chain(
+        boundary(parent, "caught", "call", escalation_def(ref), interrupting=False),
+        service_task(parent, "handle", handle),
+        parent.end("end_caught"),
+    )
     await deploy(zb.stub, child, parent)
 
     pik = (await create_instance(zb.stub, parent.id, {})).processInstanceKey
@@ -223,8 +249,12 @@ def signal_catch_process(name: str) -> tuple[EventProcess, str]:
     p = EventProcess(unique_id("sig"))
     ref = p.signal(name)
     probe_type = unique_id("probe")
-    p.chain(p.start(), catch_event(p, "wait", signal_def(ref)),
-            service_task(p, "probe", probe_type), p.end())
+    p.chain(
+        p.start(),
+        catch_event(p, "wait", signal_def(ref)),
+        service_task(p, "probe", probe_type),
+        p.end(),
+    )
     return p, probe_type
 
 
@@ -233,8 +263,7 @@ def signal_start_process(name: str) -> tuple[EventProcess, str]:
     p = EventProcess(unique_id("sigstart"))
     ref = p.signal(name)
     probe_type = unique_id("probe")
-    p.chain(start_event(p, "start", signal_def(ref)), service_task(p, "probe", probe_type),
-            p.end())
+    p.chain(start_event(p, "start", signal_def(ref)), service_task(p, "probe", probe_type), p.end())
     return p, probe_type
 
 
@@ -299,8 +328,11 @@ def task_with_signal_boundary(name: str, *, interrupting: bool) -> tuple[EventPr
     ref = p.signal(name)
     work, on_signal = unique_id("work"), unique_id("on-signal")
     p.chain(p.start(), service_task(p, "work", work), p.end())
-    p.chain(boundary(p, "sig", "work", signal_def(ref), interrupting=interrupting),
-            service_task(p, "on_signal", on_signal), p.end("end_sig"))
+    p.chain(
+        boundary(p, "sig", "work", signal_def(ref), interrupting=interrupting),
+        service_task(p, "on_signal", on_signal),
+        p.end("end_sig"),
+    )
     return p, work, on_signal
 
 
@@ -355,11 +387,17 @@ async def test_signal_throw_event_sends_its_input_mappings_as_variables(zb):
     thrower = EventProcess(unique_id("thrower"))
     ref = thrower.signal(name)
     after = unique_id("after")
-    thrower.chain(thrower.start(),
-                  thrower.node("intermediateThrowEvent", "send",
-                               extensions=io_mapping([("=total * 2", "doubled")]),
-                               body=signal_def(ref)),
-                  service_task(thrower, "after", after), thrower.end())
+    thrower.chain(
+        thrower.start(),
+        thrower.node(
+            "intermediateThrowEvent",
+            "send",
+            extensions=io_mapping([("=total * 2", "doubled")]),
+            body=signal_def(ref),
+        ),
+        service_task(thrower, "after", after),
+        thrower.end(),
+    )
     await deploy(zb.stub, waiting, thrower)
     pik = (await create_instance(zb.stub, waiting.id, {})).processInstanceKey
     await await_waiting_at(zb.admin, pik, "wait")
@@ -385,10 +423,18 @@ async def test_event_based_gateway_with_a_signal(zb):
     on_signal, on_message = unique_id("on-signal"), unique_id("on-message")
     gw = event_gateway(p, "gw")
     p.chain(p.start(), gw)
-    p.chain(gw, catch_event(p, "sig", signal_def(sig)), service_task(p, "on_signal", on_signal),
-            p.end("end_sig"))
-    p.chain(gw, catch_event(p, "msg", message_def(msg)),
-            service_task(p, "on_message", on_message), p.end("end_msg"))
+    p.chain(
+        gw,
+        catch_event(p, "sig", signal_def(sig)),
+        service_task(p, "on_signal", on_signal),
+        p.end("end_sig"),
+    )
+    p.chain(
+        gw,
+        catch_event(p, "msg", message_def(msg)),
+        service_task(p, "on_message", on_message),
+        p.end("end_msg"),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {"k": "x"})).processInstanceKey
     await await_waiting_at(zb.admin, pik, "gw")

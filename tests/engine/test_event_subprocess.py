@@ -68,8 +68,11 @@ def process_with_esp(definition_of, *, interrupting: bool) -> tuple[EventProcess
     work, handle = unique_id("work"), unique_id("handle")
     p.chain(p.start(), service_task(p, "work", work), p.end())
     esp = event_sub_process(p, "esp")
-    esp.chain(start_event(esp, "esp_start", definition_of(p), interrupting=interrupting),
-              service_task(esp, "handle", handle), esp.end("esp_end"))
+    esp.chain(
+        start_event(esp, "esp_start", definition_of(p), interrupting=interrupting),
+        service_task(esp, "handle", handle),
+        esp.end("esp_end"),
+    )
     return p, work, handle
 
 
@@ -78,8 +81,9 @@ def process_with_esp(definition_of, *, interrupting: bool) -> tuple[EventProcess
 
 async def test_interrupting_message_event_sub_process_terminates_the_flow(zb):
     name = unique_id("cancel")
-    p, work, handle = process_with_esp(lambda p: message_def(p.message(name, "=key")),
-                                       interrupting=True)
+    p, work, handle = process_with_esp(
+        lambda p: message_def(p.message(name, "=key")), interrupting=True
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {"key": "k1"})).processInstanceKey
     job = await activate_one(zb.stub, work)
@@ -96,8 +100,9 @@ async def test_interrupting_message_event_sub_process_terminates_the_flow(zb):
 
 async def test_non_interrupting_message_event_sub_process_runs_beside_the_flow(zb):
     name = unique_id("note")
-    p, work, handle = process_with_esp(lambda p: message_def(p.message(name, "=key")),
-                                       interrupting=False)
+    p, work, handle = process_with_esp(
+        lambda p: message_def(p.message(name, "=key")), interrupting=False
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {"key": "k1"})).processInstanceKey
     job = await activate_one(zb.stub, work)
@@ -113,8 +118,9 @@ async def test_non_interrupting_message_event_sub_process_runs_beside_the_flow(z
 
 async def test_non_interrupting_event_sub_process_can_be_triggered_again(zb):
     name = unique_id("note")
-    p, work, handle = process_with_esp(lambda p: message_def(p.message(name, "=key")),
-                                       interrupting=False)
+    p, work, handle = process_with_esp(
+        lambda p: message_def(p.message(name, "=key")), interrupting=False
+    )
     await deploy(zb.stub, p)
     await create_instance(zb.stub, p.id, {"key": "k1"})
     await activate_one(zb.stub, work)
@@ -128,8 +134,9 @@ async def test_non_interrupting_event_sub_process_can_be_triggered_again(zb):
 
 async def test_the_instance_completes_after_its_running_event_sub_process(zb):
     name = unique_id("note")
-    p, work, handle = process_with_esp(lambda p: message_def(p.message(name, "=key")),
-                                       interrupting=False)
+    p, work, handle = process_with_esp(
+        lambda p: message_def(p.message(name, "=key")), interrupting=False
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {"key": "k1"})).processInstanceKey
     job = await activate_one(zb.stub, work)
@@ -149,12 +156,17 @@ async def test_after_an_interrupting_event_sub_process_no_other_one_triggers(zb)
     work, on_cancel, on_note = unique_id("work"), unique_id("on-cancel"), unique_id("on-note")
     p.chain(p.start(), service_task(p, "work", work), p.end())
     esp1 = event_sub_process(p, "esp_cancel")
-    esp1.chain(start_event(esp1, "cancel_start", message_def(p.message(cancel, "=key"))),
-               service_task(esp1, "on_cancel", on_cancel), esp1.end("cancel_end"))
+    esp1.chain(
+        start_event(esp1, "cancel_start", message_def(p.message(cancel, "=key"))),
+        service_task(esp1, "on_cancel", on_cancel),
+        esp1.end("cancel_end"),
+    )
     esp2 = event_sub_process(p, "esp_note")
-    esp2.chain(start_event(esp2, "note_start", message_def(p.message(note, "=key")),
-                           interrupting=False),
-               service_task(esp2, "on_note", on_note), esp2.end("note_end"))
+    esp2.chain(
+        start_event(esp2, "note_start", message_def(p.message(note, "=key")), interrupting=False),
+        service_task(esp2, "on_note", on_note),
+        esp2.end("note_end"),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {"key": "k1"})).processInstanceKey
     await activate_one(zb.stub, work)
@@ -170,8 +182,9 @@ async def test_after_an_interrupting_event_sub_process_no_other_one_triggers(zb)
 
 async def test_event_sub_process_sees_the_variables_of_its_scope(zb):
     name = unique_id("note")
-    p, work, handle = process_with_esp(lambda p: message_def(p.message(name, "=key")),
-                                       interrupting=False)
+    p, work, handle = process_with_esp(
+        lambda p: message_def(p.message(name, "=key")), interrupting=False
+    )
     await deploy(zb.stub, p)
     await create_instance(zb.stub, p.id, {"key": "k1", "budget": 100})
 
@@ -183,8 +196,9 @@ async def test_event_sub_process_sees_the_variables_of_its_scope(zb):
 
 async def test_buffered_message_triggers_the_event_sub_process_when_the_scope_starts(zb):
     name = unique_id("early")
-    p, work, handle = process_with_esp(lambda p: message_def(p.message(name, "=key")),
-                                       interrupting=False)
+    p, work, handle = process_with_esp(
+        lambda p: message_def(p.message(name, "=key")), interrupting=False
+    )
     await deploy(zb.stub, p)
     await publish(zb.stub, name, "k1", ttl_ms=HOUR, variables={"early": True})
 
@@ -207,8 +221,11 @@ def sub_process_with_esp(name: str) -> tuple[EventProcess, dict[str, str]]:
     sub = sub_process(p, "sub")
     sub.chain(sub.start("sub_start"), service_task(sub, "inner", t["inner"]), sub.end("sub_end"))
     esp = event_sub_process(sub, "esp")
-    esp.chain(start_event(esp, "esp_start", message_def(p.message(name, "=key"))),
-              service_task(esp, "handle", t["handle"]), esp.end("esp_end"))
+    esp.chain(
+        start_event(esp, "esp_start", message_def(p.message(name, "=key"))),
+        service_task(esp, "handle", t["handle"]),
+        esp.end("esp_end"),
+    )
     p.chain(p.start(), "sub", service_task(p, "after", t["after"]), p.end())
     return p, t
 
@@ -251,9 +268,11 @@ async def test_event_sub_process_correlation_key_is_evaluated_in_its_scope(zb):
     sub = sub_process(p, "sub", inputs=[('="S-" + key', "subKey")])
     sub.chain(sub.start("sub_start"), service_task(sub, "inner", inner), sub.end("sub_end"))
     esp = event_sub_process(sub, "esp")
-    esp.chain(start_event(esp, "esp_start", message_def(p.message(name, "=subKey")),
-                          interrupting=False),
-              service_task(esp, "handle", handle), esp.end("esp_end"))
+    esp.chain(
+        start_event(esp, "esp_start", message_def(p.message(name, "=subKey")), interrupting=False),
+        service_task(esp, "handle", handle),
+        esp.end("esp_end"),
+    )
     p.chain(p.start(), "sub", p.end())
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {"key": "1"})).processInstanceKey
@@ -270,8 +289,9 @@ async def test_event_sub_process_correlation_key_is_evaluated_in_its_scope(zb):
 
 
 async def test_interrupting_timer_event_sub_process(zb):
-    p, work, handle = process_with_esp(lambda p: timer_def("timeDuration", "PT30M"),
-                                       interrupting=True)
+    p, work, handle = process_with_esp(
+        lambda p: timer_def("timeDuration", "PT30M"), interrupting=True
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {})).processInstanceKey
     job = await activate_one(zb.stub, work)
@@ -285,8 +305,9 @@ async def test_interrupting_timer_event_sub_process(zb):
 
 
 async def test_non_interrupting_timer_cycle_event_sub_process_fires_per_interval(zb):
-    p, work, handle = process_with_esp(lambda p: timer_def("timeCycle", "R2/PT1H"),
-                                       interrupting=False)
+    p, work, handle = process_with_esp(
+        lambda p: timer_def("timeCycle", "R2/PT1H"), interrupting=False
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {})).processInstanceKey
     await activate_one(zb.stub, work)
@@ -301,8 +322,9 @@ async def test_non_interrupting_timer_cycle_event_sub_process_fires_per_interval
 
 
 async def test_timer_event_sub_process_is_cancelled_when_the_instance_completes(zb):
-    p, work, handle = process_with_esp(lambda p: timer_def("timeDuration", "PT30M"),
-                                       interrupting=True)
+    p, work, handle = process_with_esp(
+        lambda p: timer_def("timeDuration", "PT30M"), interrupting=True
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {})).processInstanceKey
     await complete(zb.stub, (await activate_one(zb.stub, work)).key)
@@ -336,12 +358,19 @@ async def test_non_interrupting_escalation_event_sub_process_catches_from_a_sub_
     ref = p.escalation("LATE")
     inner_next, handle = unique_id("inner-next"), unique_id("handle")
     sub = sub_process(p, "sub")
-    sub.chain(sub.start("sub_start"), throw_event(sub, "escalate", escalation_def(ref)),
-              service_task(sub, "inner_next", inner_next), sub.end("sub_end"))
+    sub.chain(
+        sub.start("sub_start"),
+        throw_event(sub, "escalate", escalation_def(ref)),
+        service_task(sub, "inner_next", inner_next),
+        sub.end("sub_end"),
+    )
     p.chain(p.start(), "sub", p.end())
     esp = event_sub_process(p, "esp")
-    esp.chain(start_event(esp, "esp_start", escalation_def(ref), interrupting=False),
-              service_task(esp, "handle", handle), esp.end("esp_end"))
+    esp.chain(
+        start_event(esp, "esp_start", escalation_def(ref), interrupting=False),
+        service_task(esp, "handle", handle),
+        esp.end("esp_end"),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {})).processInstanceKey
 
@@ -362,8 +391,11 @@ async def test_interrupting_escalation_event_sub_process_ends_the_thrower(zb):
     sub.chain(sub.start("sub_start"), end_event(sub, "escalate", escalation_def(ref)))
     p.chain(p.start(), "sub", service_task(p, "inner_next", inner_next), p.end())
     esp = event_sub_process(p, "esp")
-    esp.chain(start_event(esp, "esp_start", escalation_def(ref), interrupting=True),
-              service_task(esp, "handle", handle), esp.end("esp_end"))
+    esp.chain(
+        start_event(esp, "esp_start", escalation_def(ref), interrupting=True),
+        service_task(esp, "handle", handle),
+        esp.end("esp_end"),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {})).processInstanceKey
 

@@ -84,8 +84,12 @@ def catching(definition_of) -> tuple[EventProcess, str]:
     """start -> catch 'wait' (definition_of(process)) -> 'probe' -> end."""
     p = EventProcess(unique_id("restart"))
     probe_type = unique_id("probe")
-    p.chain(p.start(), catch_event(p, "wait", definition_of(p)),
-            service_task(p, "probe", probe_type), p.end())
+    p.chain(
+        p.start(),
+        catch_event(p, "wait", definition_of(p)),
+        service_task(p, "probe", probe_type),
+        p.end(),
+    )
     return p, probe_type
 
 
@@ -114,8 +118,11 @@ async def test_timer_cycle_keeps_its_remaining_repetitions_across_a_crash(clock_
     p = EventProcess(unique_id("cycle"))
     work, remind = unique_id("work"), unique_id("remind")
     p.chain(p.start(), service_task(p, "work", work), p.end())
-    p.chain(boundary(p, "reminder", "work", timer_def("timeCycle", "R3/PT10M"),
-                     interrupting=False), service_task(p, "remind", remind), p.end("e2"))
+    p.chain(
+        boundary(p, "reminder", "work", timer_def("timeCycle", "R3/PT10M"), interrupting=False),
+        service_task(p, "remind", remind),
+        p.end("e2"),
+    )
     async with connect(clock_engine.address) as zb:
         await deploy(zb.stub, p)
         await create_instance(zb.stub, p.id, {})
@@ -137,8 +144,11 @@ async def test_timer_cycle_keeps_its_remaining_repetitions_across_a_crash(clock_
 async def test_timer_start_event_survives_a_crash(clock_engine):
     p = EventProcess(unique_id("tstart"))
     probe_type = unique_id("probe")
-    p.chain(start_event(p, "start", timer_def("timeCycle", "R1/PT1H")),
-            service_task(p, "probe", probe_type), p.end())
+    p.chain(
+        start_event(p, "start", timer_def("timeCycle", "R1/PT1H")),
+        service_task(p, "probe", probe_type),
+        p.end(),
+    )
     async with connect(clock_engine.address) as zb:
         await deploy(zb.stub, p)
 
@@ -194,8 +204,10 @@ async def test_message_id_of_a_buffered_message_is_still_taken_after_a_crash(clo
 
     async with connect(clock_engine.address) as zb:
         await catch_up(zb.admin, before)
-        await expect_code(publish(zb.stub, name, "o-1", ttl_ms=HOUR, message_id=message_id),
-                          grpc.StatusCode.ALREADY_EXISTS)
+        await expect_code(
+            publish(zb.stub, name, "o-1", ttl_ms=HOUR, message_id=message_id),
+            grpc.StatusCode.ALREADY_EXISTS,
+        )
 
 
 async def test_open_message_subscription_correlates_after_a_crash(clock_engine):
@@ -218,12 +230,18 @@ async def test_message_and_signal_start_events_work_after_a_crash(clock_engine):
     message, signal = unique_id("m"), unique_id("s")
     by_message = EventProcess(unique_id("mstart"))
     m_type = unique_id("probe-m")
-    by_message.chain(start_event(by_message, "start", message_def(by_message.message(message))),
-                     service_task(by_message, "probe", m_type), by_message.end())
+    by_message.chain(
+        start_event(by_message, "start", message_def(by_message.message(message))),
+        service_task(by_message, "probe", m_type),
+        by_message.end(),
+    )
     by_signal = EventProcess(unique_id("sstart"))
     s_type = unique_id("probe-s")
-    by_signal.chain(start_event(by_signal, "start", signal_def(by_signal.signal(signal))),
-                    service_task(by_signal, "probe", s_type), by_signal.end())
+    by_signal.chain(
+        start_event(by_signal, "start", signal_def(by_signal.signal(signal))),
+        service_task(by_signal, "probe", s_type),
+        by_signal.end(),
+    )
     async with connect(clock_engine.address) as zb:
         await deploy(zb.stub, by_message, by_signal)
 
@@ -277,8 +295,11 @@ async def test_timer_event_sub_process_of_a_running_instance_survives_a_crash(cl
     work, late = unique_id("work"), unique_id("late")
     p.chain(p.start(), service_task(p, "work", work), p.end())
     esp = event_sub_process(p, "esp")
-    esp.chain(start_event(esp, "esp_start", timer_def("timeDuration", "PT2H")),
-              service_task(esp, "late", late), esp.end("esp_end"))
+    esp.chain(
+        start_event(esp, "esp_start", timer_def("timeDuration", "PT2H")),
+        service_task(esp, "late", late),
+        esp.end("esp_end"),
+    )
     async with connect(clock_engine.address) as zb:
         await deploy(zb.stub, p)
         pik = (await create_instance(zb.stub, p.id, {})).processInstanceKey

@@ -47,8 +47,10 @@ async def _job_elements(zb, process_instance_key: int) -> list[str]:
 
 async def _await_job_elements(zb, process_instance_key: int) -> list[str]:
     """Wait until an instance has at least one open job; return their element ids."""
-    return await wait_for(lambda: _job_elements(zb, process_instance_key),
-                          message=f"a job of instance {process_instance_key}")
+    return await wait_for(
+        lambda: _job_elements(zb, process_instance_key),
+        message=f"a job of instance {process_instance_key}",
+    )
 
 
 # --------------------------------------------------------------------------- events
@@ -95,8 +97,7 @@ async def test_terminate_end_event_inside_subprocess_only_ends_the_subprocess(zb
     fork = sub.parallel("Sub_Fork")
     sub.chain(sub.start("Sub_Start"), fork)
     sub.chain(fork, sub.task("Sub_Wait", types["wait"]), sub.end("Sub_End"))
-    sub.chain(fork, sub.task("Sub_Quick", types["quick"]),
-              sub.end("Sub_Terminate", terminate=True))
+    sub.chain(fork, sub.task("Sub_Quick", types["quick"]), sub.end("Sub_Terminate", terminate=True))
     root_fork = p.parallel("Root_Fork")
     p.chain(p.start(), root_fork, "Sub", p.task("After", types["after"]), p.end())
     p.chain(root_fork, p.task("Outer", types["outer"]), p.end("End_Outer"))
@@ -193,8 +194,13 @@ async def test_subprocess_completes_only_when_every_inner_branch_has_ended(zb):
 async def test_pass_through_elements_complete_immediately(zb):
     """Undefined tasks, manual tasks and intermediate none throw events are pass-through."""
     p = Process(unique_id("passthru"))
-    p.chain(p.start(), p.node("task", "Task_Undefined"), p.node("manualTask", "Task_Manual"),
-            p.node("intermediateThrowEvent", "Event_Milestone"), p.end())
+    p.chain(
+        p.start(),
+        p.node("task", "Task_Undefined"),
+        p.node("manualTask", "Task_Manual"),
+        p.node("intermediateThrowEvent", "Event_Milestone"),
+        p.end(),
+    )
     await deploy(zb, p)
 
     result = await zb.client.run_process_with_result(p.id, {"v": 1}, timeout=10_000)
@@ -218,7 +224,8 @@ async def test_modeler_file_with_lanes_artifacts_and_embedded_form_runs(zb):
     (screen,) = [j for j in jobs if j.process_instance_key == pik]
     assert screen.element_id == "Task_Screen"
     assert screen.custom_headers["io.camunda.zeebe:formKey"] == (
-        "camunda-forms:bpmn:userTaskForm_screen")
+        "camunda-forms:bpmn:userTaskForm_screen"
+    )
     await complete(zb.stub, screen.key, eligible=True)
     notify = await activate_one(zb.stub, f"{pid}-notify")
     assert notify.variables == {"proposalId": 5, "eligible": True}
@@ -314,26 +321,32 @@ async def test_exclusive_gateway_without_true_condition_or_default_raises_incide
     assert again.code() == grpc.StatusCode.NOT_FOUND
 
 
-@pytest.mark.parametrize(("condition", "variables"), [
-    ("=count(members) >= 3", {"members": ["a", "b", "c"]}),
-    ('=list contains(roles, "chair")', {"roles": ["member", "chair"]}),
-    ("=score >= 7.5 and recommended", {"score": 8, "recommended": True}),
-    ('=application.kind = "basic" or application.budget > 100', {
-        "application": {"kind": "applied", "budget": 500}}),
-    ('=contains(upper case(title), "AI")', {"title": "Ứng dụng ai trong nông nghiệp"}),
-    ('=date(deadline) < date("2030-01-01")', {"deadline": "2029-12-31"}),
-    ("=not(rejected)", {"rejected": False}),
-    # FEEL numbers are decimals (DMN spec; Zeebe uses BigDecimal), not binary floats
-    ("=a + b = 0.3", {"a": 0.1, "b": 0.2}),
-    ("=total * 1.1 = 110", {"total": 100}),
-    pytest.param(
-        "=id != 9007199254740992", {"id": 9007199254740993},
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="FEEL numbers are doubles in feelin: integers beyond 2**53 lose precision",
+@pytest.mark.parametrize(
+    ("condition", "variables"),
+    [
+        ("=count(members) >= 3", {"members": ["a", "b", "c"]}),
+        ('=list contains(roles, "chair")', {"roles": ["member", "chair"]}),
+        ("=score >= 7.5 and recommended", {"score": 8, "recommended": True}),
+        (
+            '=application.kind = "basic" or application.budget > 100',
+            {"application": {"kind": "applied", "budget": 500}},
         ),
-    ),
-])
+        ('=contains(upper case(title), "AI")', {"title": "Ứng dụng ai trong nông nghiệp"}),
+        ('=date(deadline) < date("2030-01-01")', {"deadline": "2029-12-31"}),
+        ("=not(rejected)", {"rejected": False}),
+        # FEEL numbers are decimals (DMN spec; Zeebe uses BigDecimal), not binary floats
+        ("=a + b = 0.3", {"a": 0.1, "b": 0.2}),
+        ("=total * 1.1 = 110", {"total": 100}),
+        pytest.param(
+            "=id != 9007199254740992",
+            {"id": 9007199254740993},
+            marks=pytest.mark.xfail(
+                strict=True,
+                reason="FEEL numbers are doubles in feelin: integers beyond 2**53 lose precision",
+            ),
+        ),
+    ],
+)
 async def test_exclusive_gateway_evaluates_feel_conditions(zb, condition, variables):
     """Typical FEEL conditions (functions, paths, dates, boolean logic) select their flow."""
     p = Process(unique_id("feelcond"))
@@ -351,12 +364,16 @@ async def test_exclusive_gateway_evaluates_feel_conditions(zb, condition, variab
     assert await _await_job_elements(zb, created.process_instance_key) == ["Task_Yes"]
 
 
-@pytest.mark.parametrize(("condition", "variables"), [
-    ("=score", {"score": "high"}),
-    ("=score > 10", {}),
-])
+@pytest.mark.parametrize(
+    ("condition", "variables"),
+    [
+        ("=score", {"score": "high"}),
+        ("=score > 10", {}),
+    ],
+)
 async def test_non_boolean_condition_raises_incident_even_with_default_flow(
-        zb, condition, variables):
+    zb, condition, variables
+):
     """A condition that evaluates to a non-boolean (a string; null from a missing variable)
     is an expression failure: Zeebe raises an EXTRACT_VALUE_ERROR incident on the gateway
     instead of falling back to the default flow."""
@@ -440,9 +457,11 @@ async def test_resolving_without_fixing_the_cause_raises_a_new_incident(zb):
     await resolve_incident(zb.stub, first["key"])
 
     incidents = await wait_for(
-        lambda: _other_incidents(zb, pik, first["key"]), message="a new incident")
+        lambda: _other_incidents(zb, pik, first["key"]), message="a new incident"
+    )
     assert [(i["errorType"], i["elementId"]) for i in incidents] == [
-        ("CONDITION_ERROR", "Gateway_Strict")]
+        ("CONDITION_ERROR", "Gateway_Strict")
+    ]
     view = await zb.admin.get_process_instance(pik)
     assert view["state"] == "ACTIVE"
 
@@ -547,8 +566,12 @@ async def inclusive_process(zb):
     types = {name: unique_id(name.lower()) for name in names}
     fork, join = p.inclusive("Fork"), p.inclusive("Join")
     p.chain(p.start(), fork)
-    for name, condition in (("Audit", "=amount > 100"), ("Desk", "=vip"),
-                            ("Ship", "=express"), ("Standard", None)):
+    for name, condition in (
+        ("Audit", "=amount > 100"),
+        ("Desk", "=vip"),
+        ("Ship", "=express"),
+        ("Standard", None),
+    ):
         task = p.task(f"Task_{name}", types[name])
         p.flow(fork, task, condition=condition, default=condition is None)
         p.flow(task, join)
@@ -706,8 +729,13 @@ async def test_gateway_inside_subprocess_sees_the_subprocess_local_variables(zb)
     sub-process routes on it, and it does not leak to the root after the sub-process."""
     p = Process(unique_id("subgw"))
     big_type, small_type, after_type = unique_id("big"), unique_id("small"), unique_id("after")
-    sub = p.sub_process("Sub_Route", extensions=(
-        '<zeebe:ioMapping><zeebe:input source="=amount * 2" target="double" /></zeebe:ioMapping>'))
+    sub = p.sub_process(
+        "Sub_Route",
+        extensions=(
+            '<zeebe:ioMapping><zeebe:input source="=amount * 2" target="double" />'
+            "</zeebe:ioMapping>"
+        ),
+    )
     g = sub.exclusive("Sub_Gateway")
     sub.chain(sub.start("Sub_Start"), g)
     sub.flow(g, sub.task("Task_Big", big_type), condition="=double > 10")
@@ -733,8 +761,9 @@ async def test_nested_subprocesses_form_an_element_instance_tree(zb):
     job_type = unique_id("deep")
     outer = p.sub_process("Sub_Outer")
     inner = outer.sub_process("Sub_Inner")
-    inner.chain(inner.start("Inner_Start"), inner.task("Task_Deep", job_type),
-                inner.end("Inner_End"))
+    inner.chain(
+        inner.start("Inner_Start"), inner.task("Task_Deep", job_type), inner.end("Inner_End")
+    )
     outer.chain(outer.start("Outer_Start"), "Sub_Inner", outer.end("Outer_End"))
     p.chain(p.start(), "Sub_Outer", p.end())
     await deploy(zb, p)
@@ -785,9 +814,11 @@ async def test_feel_script_task_stores_its_result_variable(zb):
     result in resultVariable, visible to the next task and in the instance's variables."""
     p = Process(unique_id("script"))
     next_type = unique_id("next")
-    script = p.node("scriptTask", "Task_Sum",
-                    extensions='<zeebe:script expression="=sum(amounts) * rate" '
-                               'resultVariable="total" />')
+    script = p.node(
+        "scriptTask",
+        "Task_Sum",
+        extensions='<zeebe:script expression="=sum(amounts) * rate" resultVariable="total" />',
+    )
     p.chain(p.start(), script, p.task("Task_Next", next_type), p.end())
     await deploy(zb, p)
     created = await zb.client.run_process(p.id, {"amounts": [100, 250], "rate": 2})
@@ -805,8 +836,9 @@ async def test_tasks_in_sequence_each_create_their_job(zb):
     p = Process(unique_id("chain"))
     kinds = ["serviceTask", "sendTask", "scriptTask", "businessRuleTask"]
     types = [unique_id(k.lower()) for k in kinds]
-    ids = [p.task(f"Task_{i}", t, kind=k)
-           for i, (k, t) in enumerate(zip(kinds, types, strict=True))]
+    ids = [
+        p.task(f"Task_{i}", t, kind=k) for i, (k, t) in enumerate(zip(kinds, types, strict=True))
+    ]
     p.chain(p.start(), *ids, p.end())
     await deploy(zb, p)
     created = await zb.client.run_process(p.id)
@@ -872,12 +904,16 @@ async def test_task_type_expression_failing_raises_incident_until_fixed(zb):
     assert job.process_instance_key == pik
 
 
-@pytest.mark.parametrize(("job_type", "retries", "variables"), [
-    ("=n", None, {"n": 5}),
-    ("static-type", "=r", {"r": "five"}),
-])
+@pytest.mark.parametrize(
+    ("job_type", "retries", "variables"),
+    [
+        ("=n", None, {"n": 5}),
+        ("static-type", "=r", {"r": "five"}),
+    ],
+)
 async def test_task_type_or_retries_of_the_wrong_type_raise_incident(
-        zb, job_type, retries, variables):
+    zb, job_type, retries, variables
+):
     """The type must evaluate to a string and retries to a number: EXTRACT_VALUE_ERROR."""
     p = Process(unique_id("wrongtype"))
     p.chain(p.start(), p.task("Task_Typed", job_type, retries=retries), p.end())

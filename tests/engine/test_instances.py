@@ -56,8 +56,13 @@ def _create(pid: str, variables: str) -> pb.CreateProcessInstanceRequest:
 async def test_create_instance_with_variables(zb, waiting):
     """Creation variables become root variables, visible to the first job as sent."""
     pid, job_type = waiting
-    variables = {"proposalId": 42, "title": "Lúa chịu mặn", "budget": 1.5e9,
-                 "members": [{"name": "An", "role": "lead"}], "approved": None}
+    variables = {
+        "proposalId": 42,
+        "title": "Lúa chịu mặn",
+        "budget": 1.5e9,
+        "members": [{"name": "An", "role": "lead"}],
+        "approved": None,
+    }
 
     created = await zb.client.run_process(pid, variables)
 
@@ -121,9 +126,14 @@ async def test_start_instructions_start_at_the_given_element(zb):
     p.chain(p.start(), p.task("Task_First", first), p.task("Task_Second", second), p.end())
     await deploy(zb, p)
 
-    created = await zb.stub.CreateProcessInstance(pb.CreateProcessInstanceRequest(
-        bpmnProcessId=p.id, version=-1, variables='{"jump": true}',
-        startInstructions=[pb.ProcessInstanceCreationStartInstruction(elementId="Task_Second")]))
+    created = await zb.stub.CreateProcessInstance(
+        pb.CreateProcessInstanceRequest(
+            bpmnProcessId=p.id,
+            version=-1,
+            variables='{"jump": true}',
+            startInstructions=[pb.ProcessInstanceCreationStartInstruction(elementId="Task_Second")],
+        )
+    )
 
     job = await activate_one(zb.stub, second)
     assert job.process_instance_key == created.processInstanceKey
@@ -144,9 +154,9 @@ async def test_many_instances_run_concurrently_without_mixing_variables(zb):
         return {"square": n * n}
 
     async with running_worker(zb.channel, {job_type: square}):
-        results = await asyncio.gather(*(
-            zb.client.run_process_with_result(p.id, {"n": n}, timeout=20_000)
-            for n in range(20)))
+        results = await asyncio.gather(
+            *(zb.client.run_process_with_result(p.id, {"n": n}, timeout=20_000) for n in range(20))
+        )
 
     assert [r.variables for r in results] == [{"n": n, "square": n * n} for n in range(20)]
     assert len({r.process_instance_key for r in results}) == 20
@@ -190,7 +200,8 @@ async def test_create_with_result_fetch_variables_filters_the_result(zb, waiting
 
     async with running_worker(zb.channel, {job_type: work}):
         result = await zb.client.run_process_with_result(
-            pid, {"a": 1}, timeout=10_000, variables_to_fetch=["a", "c"])
+            pid, {"a": 1}, timeout=10_000, variables_to_fetch=["a", "c"]
+        )
 
     assert result.variables == {"a": 1, "c": 3}
 
@@ -201,7 +212,8 @@ async def test_create_with_result_fetch_of_unknown_names_returns_only_existing(z
     await deploy(zb, simple_process(pid))
 
     result = await zb.client.run_process_with_result(
-        pid, {"a": 1, "b": 2}, variables_to_fetch=["a", "missing"])
+        pid, {"a": 1, "b": 2}, variables_to_fetch=["a", "missing"]
+    )
 
     assert result.variables == {"a": 1}
 
@@ -213,7 +225,8 @@ async def test_create_with_result_times_out_with_deadline_exceeded(zb, waiting):
     """
     pid, job_type = waiting
     request = pb.CreateProcessInstanceWithResultRequest(
-        request=_create(pid, '{"k": 1}'), requestTimeout=500)
+        request=_create(pid, '{"k": 1}'), requestTimeout=500
+    )
 
     err = await rpc_error(zb.stub.CreateProcessInstanceWithResult(request, timeout=15))
 
@@ -227,7 +240,8 @@ async def test_create_with_result_times_out_with_deadline_exceeded(zb, waiting):
 async def test_create_with_result_unknown_process_is_not_found(zb):
     """CreateProcessInstanceWithResult of an unknown id is NOT_FOUND, like CreateProcessInstance."""
     request = pb.CreateProcessInstanceWithResultRequest(
-        request=_create(unique_id("nobody"), "{}"), requestTimeout=1000)
+        request=_create(unique_id("nobody"), "{}"), requestTimeout=1000
+    )
 
     err = await rpc_error(zb.stub.CreateProcessInstanceWithResult(request, timeout=10))
 
@@ -306,8 +320,11 @@ async def test_cancel_instance_with_incident_removes_the_incident(zb):
 
 async def test_cancel_unknown_instance_is_not_found(zb):
     """Cancelling a key that is no process instance: NOT_FOUND (pyzeebe's own error)."""
-    err = await rpc_error(zb.stub.CancelProcessInstance(
-        pb.CancelProcessInstanceRequest(processInstanceKey=(1 << 51) + 987_654_321)))
+    err = await rpc_error(
+        zb.stub.CancelProcessInstance(
+            pb.CancelProcessInstanceRequest(processInstanceKey=(1 << 51) + 987_654_321)
+        )
+    )
     assert err.code() == grpc.StatusCode.NOT_FOUND
 
     with pytest.raises(ProcessInstanceNotFoundError):
@@ -321,8 +338,11 @@ async def test_cancel_with_an_element_instance_key_is_not_found(zb, waiting):
     created = await zb.client.run_process(pid)
     job = await activate_one(zb.stub, job_type)
 
-    err = await rpc_error(zb.stub.CancelProcessInstance(
-        pb.CancelProcessInstanceRequest(processInstanceKey=job.element_instance_key)))
+    err = await rpc_error(
+        zb.stub.CancelProcessInstance(
+            pb.CancelProcessInstanceRequest(processInstanceKey=job.element_instance_key)
+        )
+    )
 
     assert err.code() == grpc.StatusCode.NOT_FOUND
     view = await zb.admin.get_process_instance(created.process_instance_key)
@@ -336,8 +356,11 @@ async def test_cancel_completed_instance_is_not_found(zb):
     created = await zb.client.run_process(pid)
     await await_instance_state(zb.admin, created.process_instance_key, "COMPLETED")
 
-    err = await rpc_error(zb.stub.CancelProcessInstance(
-        pb.CancelProcessInstanceRequest(processInstanceKey=created.process_instance_key)))
+    err = await rpc_error(
+        zb.stub.CancelProcessInstance(
+            pb.CancelProcessInstanceRequest(processInstanceKey=created.process_instance_key)
+        )
+    )
 
     assert err.code() == grpc.StatusCode.NOT_FOUND
 
@@ -348,8 +371,11 @@ async def test_cancel_twice_is_not_found_the_second_time(zb, waiting):
     created = await zb.client.run_process(pid)
     await zb.client.cancel_process_instance(created.process_instance_key)
 
-    err = await rpc_error(zb.stub.CancelProcessInstance(
-        pb.CancelProcessInstanceRequest(processInstanceKey=created.process_instance_key)))
+    err = await rpc_error(
+        zb.stub.CancelProcessInstance(
+            pb.CancelProcessInstanceRequest(processInstanceKey=created.process_instance_key)
+        )
+    )
 
     assert err.code() == grpc.StatusCode.NOT_FOUND
 
@@ -367,8 +393,13 @@ async def test_set_variables_with_a_bad_document_is_invalid_argument(zb, waiting
     pid, _ = waiting
     created = await zb.client.run_process(pid)
 
-    err = await rpc_error(zb.stub.SetVariables(pb.SetVariablesRequest(
-        elementInstanceKey=created.process_instance_key, variables=document)))
+    err = await rpc_error(
+        zb.stub.SetVariables(
+            pb.SetVariablesRequest(
+                elementInstanceKey=created.process_instance_key, variables=document
+            )
+        )
+    )
 
     assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
 
@@ -425,11 +456,22 @@ async def test_numbers_and_odd_names_survive_gateways_and_jobs_exactly(zb):
     p.flow(g, p.end("End_Other"), default=True)
     p.chain("Task_Check", p.end())
     await deploy(zb, p)
-    variables = {"flag": True, "precise": 9007199254740993, "big": 2**63 - 1, "dec": 0.1,
-                 "a.b": 1, "tên đề tài": "x", "neg": -(2**62)}
+    variables = {
+        "flag": True,
+        "precise": 9007199254740993,
+        "big": 2**63 - 1,
+        "dec": 0.1,
+        "a.b": 1,
+        "tên đề tài": "x",
+        "neg": -(2**62),
+    }
 
-    call = zb.stub.CreateProcessInstanceWithResult(pb.CreateProcessInstanceWithResultRequest(
-        request=_create(p.id, json.dumps(variables)), requestTimeout=10_000), timeout=20)
+    call = zb.stub.CreateProcessInstanceWithResult(
+        pb.CreateProcessInstanceWithResultRequest(
+            request=_create(p.id, json.dumps(variables)), requestTimeout=10_000
+        ),
+        timeout=20,
+    )
     job = await activate_one(zb.stub, job_type)
     assert job.variables == variables
     await complete(zb.stub, job.key, echoed=job.variables["precise"])
@@ -454,7 +496,9 @@ async def test_variables_document_with_nested_json_roundtrips(zb):
 
     result = await zb.stub.CreateProcessInstanceWithResult(
         pb.CreateProcessInstanceWithResultRequest(
-            request=_create(p.id, json.dumps(variables)), requestTimeout=5000),
-        timeout=15)
+            request=_create(p.id, json.dumps(variables)), requestTimeout=5000
+        ),
+        timeout=15,
+    )
 
     assert json.loads(result.variables) == variables

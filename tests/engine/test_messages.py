@@ -78,14 +78,19 @@ async def zb(clock_engine):
         yield conn
 
 
-def catch_process(message: str, key_expr: str = "=orderId", *, outputs=()) -> tuple[
-        EventProcess, str]:
+def catch_process(
+    message: str, key_expr: str = "=orderId", *, outputs=()
+) -> tuple[EventProcess, str]:
     """start -> message catch 'wait' -> service task 'probe' -> end: (process, probe type)."""
     p = EventProcess(unique_id("msg"))
     ref = p.message(message, key_expr)
     probe_type = unique_id("probe")
-    p.chain(p.start(), catch_event(p, "wait", message_def(ref), outputs=outputs),
-            service_task(p, "probe", probe_type), p.end())
+    p.chain(
+        p.start(),
+        catch_event(p, "wait", message_def(ref), outputs=outputs),
+        service_task(p, "probe", probe_type),
+        p.end(),
+    )
     return p, probe_type
 
 
@@ -174,8 +179,12 @@ async def test_message_name_may_be_a_feel_expression(zb):
     p = EventProcess(unique_id("msgname"))
     ref = p.message('="paid-" + kind', "=orderId")
     probe_type = unique_id("probe")
-    p.chain(p.start(), catch_event(p, "wait", message_def(ref)),
-            service_task(p, "probe", probe_type), p.end())
+    p.chain(
+        p.start(),
+        catch_event(p, "wait", message_def(ref)),
+        service_task(p, "probe", probe_type),
+        p.end(),
+    )
     await deploy(zb.stub, p)
     kind = unique_id("k")
     pik = await start_waiting(zb, p, {"orderId": "o-1", "kind": kind})
@@ -221,8 +230,7 @@ async def test_receive_task_waits_for_its_message(zb):
     p = EventProcess(unique_id("recv"))
     ref = p.message(name, "=contractNo")
     probe_type = unique_id("probe")
-    p.chain(p.start(), receive_task(p, "wait", ref), service_task(p, "probe", probe_type),
-            p.end())
+    p.chain(p.start(), receive_task(p, "wait", ref), service_task(p, "probe", probe_type), p.end())
     await deploy(zb.stub, p)
     pik = await start_waiting(zb, p, {"contractNo": "HD-1"})
     assert await no_jobs(zb.stub, probe_type)
@@ -314,10 +322,18 @@ async def test_message_correlates_once_to_an_instance_waiting_twice_for_it(zb):
     left, right = unique_id("left"), unique_id("right")
     fork = p.parallel("fork")
     p.chain(p.start(), fork)
-    p.chain(fork, catch_event(p, "wait_left", message_def(ref)),
-            service_task(p, "left", left), p.end("end_left"))
-    p.chain(fork, catch_event(p, "wait_right", message_def(ref)),
-            service_task(p, "right", right), p.end("end_right"))
+    p.chain(
+        fork,
+        catch_event(p, "wait_left", message_def(ref)),
+        service_task(p, "left", left),
+        p.end("end_left"),
+    )
+    p.chain(
+        fork,
+        catch_event(p, "wait_right", message_def(ref)),
+        service_task(p, "right", right),
+        p.end("end_right"),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {"orderId": "o-1"})).processInstanceKey
     await await_waiting_at(zb.admin, pik, "wait_right")
@@ -333,10 +349,12 @@ async def test_boundary_correlation_key_sees_the_activity_input_mappings(zb):
     p = EventProcess(unique_id("mbound"))
     ref = p.message(name, "=localKey")
     work, after = unique_id("work"), unique_id("after")
-    p.chain(p.start(), service_task(p, "work", work, inputs=[('="L-" + key', "localKey")]),
-            p.end())
-    p.chain(boundary(p, "msg", "work", message_def(ref)), service_task(p, "after_msg", after),
-            p.end("end_msg"))
+    p.chain(p.start(), service_task(p, "work", work, inputs=[('="L-" + key', "localKey")]), p.end())
+    p.chain(
+        boundary(p, "msg", "work", message_def(ref)),
+        service_task(p, "after_msg", after),
+        p.end("end_msg"),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {"key": "7"})).processInstanceKey
     await activate_one(zb.stub, work)
@@ -389,10 +407,12 @@ async def test_each_multi_instance_catch_event_waits_for_its_own_key(zb):
     p = EventProcess(unique_id("mi-msg"))
     ref = p.message(name, "=item")
     probe_type = unique_id("probe")
-    p.chain(p.start(),
-            p.node("intermediateCatchEvent", "wait", body=message_def(ref)
-                   + loop("=docs", "item")),
-            service_task(p, "probe", probe_type), p.end())
+    p.chain(
+        p.start(),
+        p.node("intermediateCatchEvent", "wait", body=message_def(ref) + loop("=docs", "item")),
+        service_task(p, "probe", probe_type),
+        p.end(),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {"docs": ["d1", "d2"]})).processInstanceKey
     await await_waiting_at(zb.admin, pik, "wait")
@@ -413,20 +433,24 @@ async def test_second_message_with_the_same_id_is_rejected_while_buffered(zb):
     message_id = unique_id("mid")
     await publish(zb.stub, name, "o-1", ttl_ms=HOUR, message_id=message_id)
 
-    err = await expect_code(publish(zb.stub, name, "o-1", ttl_ms=HOUR, message_id=message_id),
-                            grpc.StatusCode.ALREADY_EXISTS)
+    err = await expect_code(
+        publish(zb.stub, name, "o-1", ttl_ms=HOUR, message_id=message_id),
+        grpc.StatusCode.ALREADY_EXISTS,
+    )
     assert message_id in err.details()
 
 
 async def test_pyzeebe_raises_message_already_exists_for_a_duplicate_id(zb):
     name = unique_id("paid")
     message_id = unique_id("mid")
-    await zb.client.publish_message(name, "o-1", time_to_live_in_milliseconds=HOUR,
-                                    message_id=message_id)
+    await zb.client.publish_message(
+        name, "o-1", time_to_live_in_milliseconds=HOUR, message_id=message_id
+    )
 
     with pytest.raises(MessageAlreadyExistsError):
-        await zb.client.publish_message(name, "o-1", time_to_live_in_milliseconds=HOUR,
-                                        message_id=message_id)
+        await zb.client.publish_message(
+            name, "o-1", time_to_live_in_milliseconds=HOUR, message_id=message_id
+        )
 
 
 async def test_same_message_id_with_another_correlation_key_is_accepted(zb):
@@ -455,10 +479,11 @@ async def test_duplicate_message_is_not_correlated(zb):
     message_id = unique_id("mid")
     p, probe_type = catch_process(name)
     await deploy(zb.stub, p)
-    await publish(zb.stub, name, "o-1", ttl_ms=HOUR, message_id=message_id,
-                  variables={"n": 1})
-    await expect_code(publish(zb.stub, name, "o-1", ttl_ms=HOUR, message_id=message_id,
-                              variables={"n": 2}), grpc.StatusCode.ALREADY_EXISTS)
+    await publish(zb.stub, name, "o-1", ttl_ms=HOUR, message_id=message_id, variables={"n": 1})
+    await expect_code(
+        publish(zb.stub, name, "o-1", ttl_ms=HOUR, message_id=message_id, variables={"n": 2}),
+        grpc.StatusCode.ALREADY_EXISTS,
+    )
 
     pik = (await create_instance(zb.stub, p.id, {"orderId": "o-1"})).processInstanceKey
     job = await activate_one(zb.stub, probe_type)
@@ -512,8 +537,11 @@ def task_with_message_boundary(name: str, *, interrupting: bool) -> tuple[EventP
     ref = p.message(name, "=key")
     work, after = unique_id("work"), unique_id("after-msg")
     p.chain(p.start(), service_task(p, "work", work), p.end())
-    p.chain(boundary(p, "msg", "work", message_def(ref), interrupting=interrupting),
-            service_task(p, "after_msg", after), p.end("end_msg"))
+    p.chain(
+        boundary(p, "msg", "work", message_def(ref), interrupting=interrupting),
+        service_task(p, "after_msg", after),
+        p.end("end_msg"),
+    )
     return p, work, after
 
 
@@ -572,8 +600,11 @@ async def test_boundary_subscription_closes_when_the_task_completes(zb):
     ref = p.message(name, "=key")
     work, nxt, after = unique_id("work"), unique_id("next"), unique_id("after")
     p.chain(p.start(), service_task(p, "work", work), service_task(p, "next", nxt), p.end())
-    p.chain(boundary(p, "msg", "work", message_def(ref)), service_task(p, "after_msg", after),
-            p.end("end_msg"))
+    p.chain(
+        boundary(p, "msg", "work", message_def(ref)),
+        service_task(p, "after_msg", after),
+        p.end("end_msg"),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {"key": "k1"})).processInstanceKey
     await complete(zb.stub, (await activate_one(zb.stub, work)).key)
@@ -596,8 +627,12 @@ def gateway_process(name: str) -> tuple[EventProcess, str, str]:
     gw = event_gateway(p, "gw")
     p.chain(p.start(), gw)
     p.chain(gw, catch_event(p, "paid", message_def(ref)), service_task(p, "A", a), p.end("endA"))
-    p.chain(gw, catch_event(p, "timeout", timer_def("timeDuration", "PT1H")),
-            service_task(p, "B", b), p.end("endB"))
+    p.chain(
+        gw,
+        catch_event(p, "timeout", timer_def("timeDuration", "PT1H")),
+        service_task(p, "B", b),
+        p.end("endB"),
+    )
     return p, a, b
 
 
@@ -641,8 +676,9 @@ def message_start_process(name: str) -> tuple[EventProcess, str]:
     p = EventProcess(unique_id("mstart"))
     ref = p.message(name)
     probe_type = unique_id("probe")
-    p.chain(start_event(p, "start", message_def(ref)), service_task(p, "probe", probe_type),
-            p.end())
+    p.chain(
+        start_event(p, "start", message_def(ref)), service_task(p, "probe", probe_type), p.end()
+    )
     return p, probe_type
 
 
@@ -730,8 +766,9 @@ async def test_message_start_correlates_to_the_latest_version_only(zb):
     v2 = EventProcess(p.id)
     ref = v2.message(name)
     new_type = unique_id("probe2")
-    v2.chain(start_event(v2, "start", message_def(ref)), service_task(v2, "probe", new_type),
-             v2.end())
+    v2.chain(
+        start_event(v2, "start", message_def(ref)), service_task(v2, "probe", new_type), v2.end()
+    )
     await deploy(zb.stub, v2)
 
     await publish(zb.stub, name, "")
@@ -743,9 +780,9 @@ async def test_message_start_correlates_to_the_latest_version_only(zb):
 
 async def test_publish_with_bad_variables_is_invalid_argument(zb):
     err = await expect_code(
-        zb.stub.PublishMessage(pb.PublishMessageRequest(name="x", variables="[1, 2]"),
-                               timeout=10),
-        grpc.StatusCode.INVALID_ARGUMENT)
+        zb.stub.PublishMessage(pb.PublishMessageRequest(name="x", variables="[1, 2]"), timeout=10),
+        grpc.StatusCode.INVALID_ARGUMENT,
+    )
     assert err.details()
 
 
@@ -757,8 +794,9 @@ async def test_publish_with_bad_variables_is_invalid_argument(zb):
 @pytest.fixture
 async def scenario(zb):
     suffix = unique_id("s")
-    await deploy(zb.stub, ("evt_pyzeebe.bpmn",
-                           fixture_xml("evt_pyzeebe.bpmn", {"__SUFFIX__": suffix})))
+    await deploy(
+        zb.stub, ("evt_pyzeebe.bpmn", fixture_xml("evt_pyzeebe.bpmn", {"__SUFFIX__": suffix}))
+    )
     seen: list[str] = []
 
     async def handler(input: str, should_throw: bool) -> dict:
@@ -767,10 +805,12 @@ async def scenario(zb):
             raise RuntimeError("Error thrown")
         return {"output": input + "-done"}
 
-    async with running_worker(zb.channel, {f"evt-pyzeebe-{suffix}": handler},
-                              request_timeout_ms=500):
-        yield SimpleNamespace(process_id=f"evt-pyzeebe-{suffix}",
-                              message=f"start-evt-pyzeebe-{suffix}", seen=seen)
+    async with running_worker(
+        zb.channel, {f"evt-pyzeebe-{suffix}": handler}, request_timeout_ms=500
+    ):
+        yield SimpleNamespace(
+            process_id=f"evt-pyzeebe-{suffix}", message=f"start-evt-pyzeebe-{suffix}", seen=seen
+        )
 
 
 async def test_pyzeebe_run_process(zb, scenario):
@@ -787,8 +827,7 @@ async def test_pyzeebe_run_process(zb, scenario):
 async def test_pyzeebe_run_process_with_result(zb, scenario):
     variables = {"input": unique_id("in"), "should_throw": False}
 
-    result = await zb.client.run_process_with_result(scenario.process_id, variables,
-                                                     timeout=10_000)
+    result = await zb.client.run_process_with_result(scenario.process_id, variables, timeout=10_000)
 
     assert result.variables["output"].startswith(variables["input"])
 
@@ -796,9 +835,9 @@ async def test_pyzeebe_run_process_with_result(zb, scenario):
 async def test_pyzeebe_run_process_with_result_fetching_some_variables(zb, scenario):
     variables = {"input": unique_id("in"), "should_throw": False}
 
-    result = await zb.client.run_process_with_result(scenario.process_id, variables,
-                                                     timeout=10_000,
-                                                     variables_to_fetch=["output"])
+    result = await zb.client.run_process_with_result(
+        scenario.process_id, variables, timeout=10_000, variables_to_fetch=["output"]
+    )
 
     assert result.variables == {"output": variables["input"] + "-done"}
 
@@ -806,12 +845,15 @@ async def test_pyzeebe_run_process_with_result_fetching_some_variables(zb, scena
 async def test_pyzeebe_publish_message_starts_a_process(zb, scenario):
     variables = {"input": unique_id("in"), "should_throw": False}
 
-    reply = await zb.client.publish_message(scenario.message, correlation_key="",
-                                            variables=variables)
+    reply = await zb.client.publish_message(
+        scenario.message, correlation_key="", variables=variables
+    )
 
     assert reply.key > 0
-    await wait_for(lambda: variables["input"] in scenario.seen,
-                   message="the message-started instance reached the worker")
+    await wait_for(
+        lambda: variables["input"] in scenario.seen,
+        message="the message-started instance reached the worker",
+    )
 
 
 async def test_pyzeebe_run_a_process_that_does_not_exist(zb):

@@ -83,8 +83,12 @@ def timer_catch_process(kind: str, value: str) -> tuple[EventProcess, str]:
     """start -> timer catch 'wait' -> service task 'probe' -> end."""
     p = EventProcess(unique_id("timer"))
     probe_type = unique_id("probe")
-    p.chain(p.start(), catch_event(p, "wait", timer_def(kind, value)),
-            service_task(p, "probe", probe_type), p.end())
+    p.chain(
+        p.start(),
+        catch_event(p, "wait", timer_def(kind, value)),
+        service_task(p, "probe", probe_type),
+        p.end(),
+    )
     return p, probe_type
 
 
@@ -184,8 +188,9 @@ async def test_timer_date_with_a_zone_id(zb):
     due = datetime.fromtimestamp((now + 2 * HOUR) / 1000, tz=timezone(timedelta(hours=7)))
     p, probe_type = timer_catch_process("timeDate", "=dueAt")
     await deploy(zb.stub, p)
-    pik = await start_waiting(zb, p, {
-        "dueAt": due.strftime("%Y-%m-%dT%H:%M:%S+07:00") + "[Asia/Ho_Chi_Minh]"})
+    pik = await start_waiting(
+        zb, p, {"dueAt": due.strftime("%Y-%m-%dT%H:%M:%S+07:00") + "[Asia/Ho_Chi_Minh]"}
+    )
 
     assert await zb.admin.list_incidents(pik) == []
     await advance(zb.admin, HOUR)
@@ -255,14 +260,18 @@ async def test_cancelling_the_instance_cancels_its_timer(zb):
 # --------------------------------------------------------------------------- boundary events
 
 
-def task_with_timer_boundary(kind: str, value: str, *, interrupting: bool) -> tuple[
-        EventProcess, str, str]:
+def task_with_timer_boundary(
+    kind: str, value: str, *, interrupting: bool
+) -> tuple[EventProcess, str, str]:
     """start -> task 'work' (timer boundary 'timer' -> task 'on_timer') -> end."""
     p = EventProcess(unique_id("tbound"))
     work, on_timer = unique_id("work"), unique_id("on-timer")
     p.chain(p.start(), service_task(p, "work", work), p.end())
-    p.chain(boundary(p, "timer", "work", timer_def(kind, value), interrupting=interrupting),
-            service_task(p, "on_timer", on_timer), p.end("end_timer"))
+    p.chain(
+        boundary(p, "timer", "work", timer_def(kind, value), interrupting=interrupting),
+        service_task(p, "on_timer", on_timer),
+        p.end("end_timer"),
+    )
     return p, work, on_timer
 
 
@@ -349,8 +358,9 @@ async def test_non_interrupting_timer_duration_fires_once(zb):
 
 
 async def test_non_interrupting_timer_cycle_from_a_feel_expression(zb):
-    p, _, on_timer = task_with_timer_boundary("timeCycle", '="R" + string(times) + "/PT1H"',
-                                              interrupting=False)
+    p, _, on_timer = task_with_timer_boundary(
+        "timeCycle", '="R" + string(times) + "/PT1H"', interrupting=False
+    )
     await deploy(zb.stub, p)
     await create_instance(zb.stub, p.id, {"times": 2})
 
@@ -362,13 +372,17 @@ async def test_non_interrupting_timer_cycle_from_a_feel_expression(zb):
 # --------------------------------------------------------------------------- timer start events
 
 
-def timer_start_process(kind: str, value: str, process_id: str | None = None,
-                        probe_type: str | None = None) -> tuple[EventProcess, str]:
+def timer_start_process(
+    kind: str, value: str, process_id: str | None = None, probe_type: str | None = None
+) -> tuple[EventProcess, str]:
     """timer start 'start' -> service task 'probe' -> end."""
     p = EventProcess(process_id or unique_id("tstart"))
     probe_type = probe_type or unique_id("probe")
-    p.chain(start_event(p, "start", timer_def(kind, value)), service_task(p, "probe", probe_type),
-            p.end())
+    p.chain(
+        start_event(p, "start", timer_def(kind, value)),
+        service_task(p, "probe", probe_type),
+        p.end(),
+    )
     return p, probe_type
 
 
@@ -484,8 +498,11 @@ async def test_interrupting_timer_boundary_on_a_sub_process_terminates_what_runs
     sub = sub_process(p, "sub")
     sub.chain(sub.start("sub_start"), service_task(sub, "inner", inner), sub.end("sub_end"))
     p.chain(p.start(), "sub", p.end())
-    p.chain(boundary(p, "deadline", "sub", timer_def("timeDuration", "P15D")),
-            service_task(p, "late", late), p.end("end_late"))
+    p.chain(
+        boundary(p, "deadline", "sub", timer_def("timeDuration", "P15D")),
+        service_task(p, "late", late),
+        p.end("end_late"),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {})).processInstanceKey
     job = await activate_one(zb.stub, inner)
@@ -501,10 +518,18 @@ async def test_event_based_gateway_takes_the_earlier_of_two_timers(zb):
     early, late = unique_id("early"), unique_id("late")
     gw = event_gateway(p, "gw")
     p.chain(p.start(), gw)
-    p.chain(gw, catch_event(p, "t_early", timer_def("timeDuration", "PT1H")),
-            service_task(p, "early", early), p.end("end_early"))
-    p.chain(gw, catch_event(p, "t_late", timer_def("timeDuration", "PT2H")),
-            service_task(p, "late", late), p.end("end_late"))
+    p.chain(
+        gw,
+        catch_event(p, "t_early", timer_def("timeDuration", "PT1H")),
+        service_task(p, "early", early),
+        p.end("end_early"),
+    )
+    p.chain(
+        gw,
+        catch_event(p, "t_late", timer_def("timeDuration", "PT2H")),
+        service_task(p, "late", late),
+        p.end("end_late"),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {})).processInstanceKey
     await await_waiting_at(zb.admin, pik, "gw")
@@ -536,10 +561,12 @@ async def test_intermediate_timer_catch_with_a_cycle_is_refused_at_deploy(zb):
 async def test_timer_boundary_on_a_multi_instance_activity_is_one_timer_for_the_body(zb):
     p = EventProcess(unique_id("tmi"))
     review, late = unique_id("review"), unique_id("late")
-    p.chain(p.start(), service_task(p, "review", review, multi=loop("=members", "member")),
-            p.end())
-    p.chain(boundary(p, "deadline", "review", timer_def("timeDuration", "PT1H")),
-            service_task(p, "late", late), p.end("end_late"))
+    p.chain(p.start(), service_task(p, "review", review, multi=loop("=members", "member")), p.end())
+    p.chain(
+        boundary(p, "deadline", "review", timer_def("timeDuration", "PT1H")),
+        service_task(p, "late", late),
+        p.end("end_late"),
+    )
     await deploy(zb.stub, p)
     pik = (await create_instance(zb.stub, p.id, {"members": ["a", "b", "c"]})).processInstanceKey
     jobs = [await activate_one(zb.stub, review) for _ in range(3)]
@@ -576,9 +603,21 @@ async def test_non_interrupting_cron_boundary_fires_every_hour(zb):
 def run_engine_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """Run ``python -m engine`` with arguments that must make it refuse to start."""
     return subprocess.run(
-        [sys.executable, "-m", "engine", "--address", f"127.0.0.1:{free_port()}",
-         "--database", "sqlite:///:memory:", *args],
-        cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "engine",
+            "--address",
+            f"127.0.0.1:{free_port()}",
+            "--database",
+            "sqlite:///:memory:",
+            *args,
+        ],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 

@@ -38,8 +38,14 @@ CANDIDATE_USERS = "io.camunda.zeebe:candidateUsers"
 FORM_KEY = "io.camunda.zeebe:formKey"
 DUE_DATE = "io.camunda.zeebe:dueDate"
 FOLLOW_UP_DATE = "io.camunda.zeebe:followUpDate"
-USER_TASK_HEADERS = (ASSIGNEE, CANDIDATE_GROUPS, CANDIDATE_USERS, FORM_KEY, DUE_DATE,
-                     FOLLOW_UP_DATE)
+USER_TASK_HEADERS = (
+    ASSIGNEE,
+    CANDIDATE_GROUPS,
+    CANDIDATE_USERS,
+    FORM_KEY,
+    DUE_DATE,
+    FOLLOW_UP_DATE,
+)
 
 
 @pytest.fixture
@@ -54,8 +60,9 @@ async def _user_task_job(zb, process_instance_key: int, timeout: float = 10.0) -
     found: list[ActivatedJob] = []
 
     async def poll() -> bool:
-        jobs = await activate(zb.stub, USER_TASK_JOB_TYPE, max_jobs=32, timeout_ms=5_000,
-                              request_timeout_ms=500)
+        jobs = await activate(
+            zb.stub, USER_TASK_JOB_TYPE, max_jobs=32, timeout_ms=5_000, request_timeout_ms=500
+        )
         found.extend(j for j in jobs if j.process_instance_key == process_instance_key)
         return bool(found)
 
@@ -66,11 +73,19 @@ async def _user_task_job(zb, process_instance_key: int, timeout: float = 10.0) -
 async def test_user_task_creates_job_with_assignment_form_and_schedule_headers(zb):
     """Static assignment, form key and schedule become the documented headers."""
     p = Process(unique_id("review"))
-    p.chain(p.start(), p.user_task(
-        "Task_Review", assignee="alice", candidate_groups="staff, managers",
-        candidate_users="bob,carol", form_key="camunda-forms:bpmn:reviewForm",
-        due_date="2030-01-02T10:15:30+07:00", follow_up_date="2030-01-01T09:45:10+07:00",
-    ), p.end())
+    p.chain(
+        p.start(),
+        p.user_task(
+            "Task_Review",
+            assignee="alice",
+            candidate_groups="staff, managers",
+            candidate_users="bob,carol",
+            form_key="camunda-forms:bpmn:reviewForm",
+            due_date="2030-01-02T10:15:30+07:00",
+            follow_up_date="2030-01-01T09:45:10+07:00",
+        ),
+        p.end(),
+    )
     await deploy(zb, p)
     created = await zb.client.run_process(p.id, {"proposalId": 9})
 
@@ -93,8 +108,13 @@ async def test_user_task_creates_job_with_assignment_form_and_schedule_headers(z
 async def test_candidate_lists_are_compact_json_like_zeebe(zb):
     """Zeebe writes candidate lists as compact JSON ("a, b" -> '["a","b"]'); same bytes here."""
     p = Process(unique_id("compact"))
-    p.chain(p.start(), p.user_task("Task_Compact", candidate_groups="staff, managers",
-                                   candidate_users="bob,carol"), p.end())
+    p.chain(
+        p.start(),
+        p.user_task(
+            "Task_Compact", candidate_groups="staff, managers", candidate_users="bob,carol"
+        ),
+        p.end(),
+    )
     await deploy(zb, p)
     created = await zb.client.run_process(p.id)
 
@@ -109,17 +129,27 @@ async def test_linked_camunda_form_gives_the_deployed_form_key(zb):
     """zeebe:formDefinition formId links a Camunda Form deployed with the process; the job's
     formKey header is the key the deployment assigned to that form."""
     form_id = unique_id("review-form")
-    form = json.dumps({"id": form_id, "type": "default", "schemaVersion": 16, "components": [
-        {"key": "approved", "label": "Approved", "type": "checkbox"}]})
+    form = json.dumps(
+        {
+            "id": form_id,
+            "type": "default",
+            "schemaVersion": 16,
+            "components": [{"key": "approved", "label": "Approved", "type": "checkbox"}],
+        }
+    )
     p = Process(unique_id("linkedform"))
-    p.chain(p.start(), p.node("userTask", "Task_Linked", extensions=(
-        f'<zeebe:formDefinition formId="{form_id}" />')), p.end())
+    p.chain(
+        p.start(),
+        p.node(
+            "userTask", "Task_Linked", extensions=(f'<zeebe:formDefinition formId="{form_id}" />')
+        ),
+        p.end(),
+    )
 
     reply = await deploy(zb, p, ("review.form", form))
 
     forms = [d.form for d in reply.deployments if d.WhichOneof("Metadata") == "form"]
-    assert [(f.formId, f.version, f.resourceName) for f in forms] == [
-        (form_id, 1, "review.form")]
+    assert [(f.formId, f.version, f.resourceName) for f in forms] == [(form_id, 1, "review.form")]
     created = await zb.client.run_process(p.id)
     job = await _user_task_job(zb, created.process_instance_key)
     assert job.custom_headers[FORM_KEY] == str(forms[0].formKey)
@@ -129,13 +159,15 @@ async def test_linked_camunda_form_gives_the_deployed_form_key(zb):
 async def test_user_task_job_is_listed_with_its_headers_by_admin(zb):
     """The admin job list shows the user-task job and the same custom headers."""
     p = Process(unique_id("listed"))
-    p.chain(p.start(), p.user_task("Task_Listed", assignee="bao", candidate_groups="council"),
-            p.end())
+    p.chain(
+        p.start(), p.user_task("Task_Listed", assignee="bao", candidate_groups="council"), p.end()
+    )
     await deploy(zb, p)
     created = await zb.client.run_process(p.id)
 
     jobs = await wait_for(
-        lambda: zb.admin.list_jobs(process_instance_key=created.process_instance_key))
+        lambda: zb.admin.list_jobs(process_instance_key=created.process_instance_key)
+    )
 
     (job,) = jobs
     assert job["type"] == USER_TASK_JOB_TYPE
@@ -148,12 +180,20 @@ async def test_user_task_job_is_listed_with_its_headers_by_admin(zb):
 async def test_feel_assignment_is_evaluated(zb):
     """assignee="=owner" and candidateGroups="=groups" are evaluated against the variables."""
     p = Process(unique_id("feelassign"))
-    p.chain(p.start(), p.user_task("Task_Assess", assignee="=owner",
-                                   candidate_groups="=groups",
-                                   candidate_users='=["u-" + owner]'), p.end())
+    p.chain(
+        p.start(),
+        p.user_task(
+            "Task_Assess",
+            assignee="=owner",
+            candidate_groups="=groups",
+            candidate_users='=["u-" + owner]',
+        ),
+        p.end(),
+    )
     await deploy(zb, p)
     created = await zb.client.run_process(
-        p.id, {"owner": "dana", "groups": ["council", "secretariat"]})
+        p.id, {"owner": "dana", "groups": ["council", "secretariat"]}
+    )
 
     job = await _user_task_job(zb, created.process_instance_key)
 
@@ -189,9 +229,15 @@ async def test_failing_assignee_expression_raises_incident_then_resolves(zb):
 async def test_feel_schedule_is_evaluated(zb):
     """dueDate/followUpDate expressions may give a date-time string or a FEEL date and time."""
     p = Process(unique_id("feeldue"))
-    p.chain(p.start(), p.user_task(
-        "Task_Due", due_date="=dueAt",
-        follow_up_date='=date and time("2031-01-30T08:30:45+07:00")'), p.end())
+    p.chain(
+        p.start(),
+        p.user_task(
+            "Task_Due",
+            due_date="=dueAt",
+            follow_up_date='=date and time("2031-01-30T08:30:45+07:00")',
+        ),
+        p.end(),
+    )
     await deploy(zb, p)
     created = await zb.client.run_process(p.id, {"dueAt": "2031-02-03T04:05:06Z"})
 
@@ -202,11 +248,14 @@ async def test_feel_schedule_is_evaluated(zb):
     await complete(zb.stub, job.key)
 
 
-@pytest.mark.parametrize(("attribute", "variables"), [
-    ({"candidate_groups": "=groups"}, {"groups": "council"}),
-    ({"candidate_users": "=users"}, {"users": [1, 2]}),
-    ({"due_date": "=dueAt"}, {"dueAt": "next friday"}),
-])
+@pytest.mark.parametrize(
+    ("attribute", "variables"),
+    [
+        ({"candidate_groups": "=groups"}, {"groups": "council"}),
+        ({"candidate_users": "=users"}, {"users": [1, 2]}),
+        ({"due_date": "=dueAt"}, {"dueAt": "next friday"}),
+    ],
+)
 async def test_invalid_assignment_or_schedule_value_raises_incident(zb, attribute, variables):
     """Candidate lists must be lists of strings and dates ISO 8601 date-times; otherwise an
     EXTRACT_VALUE_ERROR incident on the user task and no job."""
@@ -239,8 +288,7 @@ async def test_user_task_without_assignment_has_no_assignment_headers(zb):
 async def test_user_task_keeps_its_own_task_headers(zb):
     """zeebe:taskHeaders on a user task are passed beside the user task headers."""
     p = Process(unique_id("utheaders"))
-    extra = ('<zeebe:taskHeaders><zeebe:header key="step" value="screening" />'
-             "</zeebe:taskHeaders>")
+    extra = '<zeebe:taskHeaders><zeebe:header key="step" value="screening" /></zeebe:taskHeaders>'
     p.chain(p.start(), p.user_task("Task_Screen", assignee="an", extensions=extra), p.end())
     await deploy(zb, p)
     created = await zb.client.run_process(p.id)
@@ -257,8 +305,13 @@ async def test_completing_user_task_continues_with_form_variables(zb):
     p = Process(unique_id("approve"))
     notify_type, reject_type = unique_id("notify"), unique_id("reject")
     g = p.exclusive("Gateway_Approved")
-    p.chain(p.start(), p.user_task("Task_Approve", candidate_groups="council",
-                                   form_key="camunda-forms:bpmn:approveForm"), g)
+    p.chain(
+        p.start(),
+        p.user_task(
+            "Task_Approve", candidate_groups="council", form_key="camunda-forms:bpmn:approveForm"
+        ),
+        g,
+    )
     p.flow(g, p.task("Task_Notify", notify_type), condition="=approved")
     p.flow(g, p.task("Task_Reject", reject_type), default=True)
     p.chain("Task_Notify", p.end("End_Approved"))
@@ -281,8 +334,11 @@ async def test_completing_user_task_continues_with_form_variables(zb):
 async def test_inbox_worker_completes_user_task(zb):
     """A real pyzeebe worker of the user task type (as the portal inbox is) completes it."""
     p = Process(unique_id("inbox"))
-    p.chain(p.start(), p.user_task("Task_Inbox", assignee="minh",
-                                   form_key="camunda-forms:bpmn:inboxForm"), p.end())
+    p.chain(
+        p.start(),
+        p.user_task("Task_Inbox", assignee="minh", form_key="camunda-forms:bpmn:inboxForm"),
+        p.end(),
+    )
     await deploy(zb, p)
     created = await zb.client.run_process(p.id, {"title": "Đề tài"})
     pik = created.process_instance_key

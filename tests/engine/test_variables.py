@@ -375,7 +375,12 @@ async def test_feel_fractions_compute_like_decimals(zb):
 
     job = await activate_one(zb.stub, work)
     assert job.variables == {
-        "price": 1.1, "budget": 10, "sum": 0.3, "total": 3.3, "equal": True, "rest": 9.3,
+        "price": 1.1,
+        "budget": 10,
+        "sum": 0.3,
+        "total": 3.3,
+        "equal": True,
+        "rest": 9.3,
     }
 
 

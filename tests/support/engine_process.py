@@ -26,7 +26,9 @@ def free_port() -> int:
 class EngineProcess:
     """One `khcn engine` subprocess bound to a database URL and a fixed port."""
 
-    def __init__(self, database_url: str, port: int | None = None, extra_args: list[str] | None = None):
+    def __init__(
+        self, database_url: str, port: int | None = None, extra_args: list[str] | None = None
+    ):
         self.database_url = database_url
         self.port = port or free_port()
         self.address = f"127.0.0.1:{self.port}"
@@ -38,9 +40,19 @@ class EngineProcess:
         """Start the engine and wait until its health service says SERVING."""
         log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the child's lifetime
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "engine", "--address", self.address, "--database",
-             self.database_url, *self.extra_args],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "engine",
+                "--address",
+                self.address,
+                "--database",
+                self.database_url,
+                *self.extra_args,
+            ],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -49,7 +61,9 @@ class EngineProcess:
             if self.is_serving():
                 return
             time.sleep(0.1)
-        raise RuntimeError(f"engine not serving after {timeout}s:\n{self.log_path.read_text()[-4000:]}")
+        raise RuntimeError(
+            f"engine not serving after {timeout}s:\n{self.log_path.read_text()[-4000:]}"
+        )
 
     def is_serving(self) -> bool:
         """True when the gRPC health service reports the gateway SERVING."""

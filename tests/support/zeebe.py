@@ -85,8 +85,9 @@ async def connect(address: str) -> AsyncIterator[Conn]:
     """Open a channel with a pyzeebe client, a raw stub and an admin client; close at exit."""
     channel = open_channel(address)
     try:
-        yield Conn(address, channel, ZeebeClient(channel), gateway_stub(channel),
-                   AdminClient(channel))
+        yield Conn(
+            address, channel, ZeebeClient(channel), gateway_stub(channel), AdminClient(channel)
+        )
     finally:
         await channel.close()
 
@@ -120,8 +121,9 @@ def _resource(item: Any) -> pb.Resource:
         return pb.Resource(name=f"{item.id}.bpmn", content=item.xml())
     if isinstance(item, tuple):
         name, content = item
-        return pb.Resource(name=name, content=content.encode() if isinstance(content, str)
-                           else content)
+        return pb.Resource(
+            name=name, content=content.encode() if isinstance(content, str) else content
+        )
     path = Path(item)
     return pb.Resource(name=path.name, content=path.read_bytes())
 
@@ -146,14 +148,19 @@ def fixture_xml(name: str, replace: Mapping[str, str] | None = None) -> bytes:
 
 
 async def create_instance(
-    target: Any, bpmn_process_id: str = "", variables: Mapping[str, Any] | None = None, *,
-    version: int = -1, process_definition_key: int = 0,
+    target: Any,
+    bpmn_process_id: str = "",
+    variables: Mapping[str, Any] | None = None,
+    *,
+    version: int = -1,
+    process_definition_key: int = 0,
 ) -> pb.CreateProcessInstanceResponse:
     """Raw CreateProcessInstance by id (latest or given version) or by definition key."""
     stub = _stub_of(target)
     return await stub.CreateProcessInstance(
         pb.CreateProcessInstanceRequest(
-            bpmnProcessId=bpmn_process_id, version=version,
+            bpmnProcessId=bpmn_process_id,
+            version=version,
             processDefinitionKey=process_definition_key,
             variables=json.dumps(dict(variables or {})),
         ),
@@ -186,20 +193,30 @@ class ActivatedJob:
     def from_proto(cls, job: pb.ActivatedJob) -> ActivatedJob:
         """Parse one ActivatedJob message."""
         return cls(
-            key=job.key, type=job.type, process_instance_key=job.processInstanceKey,
+            key=job.key,
+            type=job.type,
+            process_instance_key=job.processInstanceKey,
             bpmn_process_id=job.bpmnProcessId,
             process_definition_version=job.processDefinitionVersion,
-            process_definition_key=job.processDefinitionKey, element_id=job.elementId,
+            process_definition_key=job.processDefinitionKey,
+            element_id=job.elementId,
             element_instance_key=job.elementInstanceKey,
-            custom_headers=json.loads(job.customHeaders or "{}"), worker=job.worker,
-            retries=job.retries, deadline=job.deadline,
+            custom_headers=json.loads(job.customHeaders or "{}"),
+            worker=job.worker,
+            retries=job.retries,
+            deadline=job.deadline,
             variables=json.loads(job.variables or "{}"),
         )
 
 
 async def activate(
-    stub: GatewayStub, job_type: str, *, max_jobs: int = 10, timeout_ms: int = 30_000,
-    request_timeout_ms: int = 2_000, worker: str = "test-worker",
+    stub: GatewayStub,
+    job_type: str,
+    *,
+    max_jobs: int = 10,
+    timeout_ms: int = 30_000,
+    request_timeout_ms: int = 2_000,
+    worker: str = "test-worker",
     fetch: list[str] | None = None,
 ) -> list[ActivatedJob]:
     """One ActivateJobs call (long-polls up to request_timeout_ms; -1 answers at once)."""
@@ -207,8 +224,12 @@ async def activate(
     jobs: list[ActivatedJob] = []
     call = stub.ActivateJobs(
         pb.ActivateJobsRequest(
-            type=job_type, worker=worker, timeout=timeout_ms, maxJobsToActivate=max_jobs,
-            requestTimeout=request_timeout_ms, fetchVariable=fetch or [],
+            type=job_type,
+            worker=worker,
+            timeout=timeout_ms,
+            maxJobsToActivate=max_jobs,
+            requestTimeout=request_timeout_ms,
+            fetchVariable=fetch or [],
         ),
         timeout=grpc_timeout,
     )
@@ -229,8 +250,13 @@ async def await_jobs(
             raise AssertionError(
                 f"only {len(jobs)} of {count} jobs of type {job_type!r} within {timeout}s"
             )
-        jobs += await activate(stub, job_type, max_jobs=count - len(jobs),
-                               request_timeout_ms=int(min(left, 2.0) * 1000) or 1, **kwargs)
+        jobs += await activate(
+            stub,
+            job_type,
+            max_jobs=count - len(jobs),
+            request_timeout_ms=int(min(left, 2.0) * 1000) or 1,
+            **kwargs,
+        )
     return jobs
 
 
@@ -254,45 +280,69 @@ async def complete(stub: GatewayStub, key: int, **variables: Any) -> pb.Complete
 
 
 async def fail_job(
-    stub: GatewayStub, key: int, retries: int, message: str = "", *, backoff_ms: int = 0,
+    stub: GatewayStub,
+    key: int,
+    retries: int,
+    message: str = "",
+    *,
+    backoff_ms: int = 0,
     variables: Mapping[str, Any] | None = None,
 ) -> pb.FailJobResponse:
     """FailJob with remaining retries, an error message and an optional retry back-off."""
     return await stub.FailJob(
-        pb.FailJobRequest(jobKey=key, retries=retries, errorMessage=message,
-                          retryBackOff=backoff_ms, variables=json.dumps(dict(variables or {}))),
+        pb.FailJobRequest(
+            jobKey=key,
+            retries=retries,
+            errorMessage=message,
+            retryBackOff=backoff_ms,
+            variables=json.dumps(dict(variables or {})),
+        ),
         timeout=10,
     )
 
 
 async def throw_error(
-    stub: GatewayStub, key: int, code: str, message: str = "",
+    stub: GatewayStub,
+    key: int,
+    code: str,
+    message: str = "",
     variables: Mapping[str, Any] | None = None,
 ) -> pb.ThrowErrorResponse:
     """ThrowError (a BPMN error) for a job."""
     return await stub.ThrowError(
-        pb.ThrowErrorRequest(jobKey=key, errorCode=code, errorMessage=message,
-                             variables=json.dumps(dict(variables or {}))),
+        pb.ThrowErrorRequest(
+            jobKey=key,
+            errorCode=code,
+            errorMessage=message,
+            variables=json.dumps(dict(variables or {})),
+        ),
         timeout=10,
     )
 
 
 async def set_variables(
-    stub: GatewayStub, element_instance_key: int, variables: Mapping[str, Any], *,
+    stub: GatewayStub,
+    element_instance_key: int,
+    variables: Mapping[str, Any],
+    *,
     local: bool = False,
 ) -> pb.SetVariablesResponse:
     """SetVariables on a scope (process instance key or element instance key)."""
     return await stub.SetVariables(
-        pb.SetVariablesRequest(elementInstanceKey=element_instance_key,
-                               variables=json.dumps(dict(variables)), local=local),
+        pb.SetVariablesRequest(
+            elementInstanceKey=element_instance_key,
+            variables=json.dumps(dict(variables)),
+            local=local,
+        ),
         timeout=10,
     )
 
 
 async def resolve_incident(stub: GatewayStub, incident_key: int) -> pb.ResolveIncidentResponse:
     """ResolveIncident by key."""
-    return await stub.ResolveIncident(pb.ResolveIncidentRequest(incidentKey=incident_key),
-                                      timeout=10)
+    return await stub.ResolveIncident(
+        pb.ResolveIncidentRequest(incidentKey=incident_key), timeout=10
+    )
 
 
 async def update_retries(stub: GatewayStub, job_key: int, retries: int) -> Any:
@@ -313,7 +363,10 @@ async def update_timeout(stub: GatewayStub, job_key: int, timeout_ms: int) -> An
 
 
 async def wait_for(
-    predicate: Callable[[], Any], timeout: float = 10.0, *, interval: float = 0.05,
+    predicate: Callable[[], Any],
+    timeout: float = 10.0,
+    *,
+    interval: float = 0.05,
     message: str = "condition",
 ) -> Any:
     """Poll a (sync or async) predicate until it returns something truthy; return that."""
@@ -343,8 +396,9 @@ async def await_instance_state(
     try:
         await wait_for(check, timeout, message=f"instance {key} state {state}")
     except AssertionError as err:
-        raise AssertionError(f"instance {key} is {seen.get('state')!r}, not {state!r}: "
-                             f"{seen}") from err
+        raise AssertionError(
+            f"instance {key} is {seen.get('state')!r}, not {state!r}: {seen}"
+        ) from err
     return seen
 
 
@@ -353,7 +407,8 @@ async def await_incident(
 ) -> dict[str, Any]:
     """Wait for the first open incident of a process instance and return it."""
     incidents = await wait_for(
-        lambda: admin.list_incidents(process_instance_key), timeout,
+        lambda: admin.list_incidents(process_instance_key),
+        timeout,
         message=f"an incident on instance {process_instance_key}",
     )
     return incidents[0]
@@ -369,8 +424,12 @@ def active_elements(instance: Mapping[str, Any]) -> list[str]:
 
 @asynccontextmanager
 async def running_worker(
-    channel: grpc.aio.Channel, handlers: Mapping[str, Callable[..., Any]], *,
-    name: str = "test-worker", request_timeout_ms: int = 2_000, timeout_ms: int = 10_000,
+    channel: grpc.aio.Channel,
+    handlers: Mapping[str, Callable[..., Any]],
+    *,
+    name: str = "test-worker",
+    request_timeout_ms: int = 2_000,
+    timeout_ms: int = 10_000,
     **worker_kwargs: Any,
 ) -> AsyncIterator[ZeebeWorker]:
     """Run a real pyzeebe ZeebeWorker in a background task for {job type: handler}.
@@ -378,8 +437,9 @@ async def running_worker(
     Handlers follow pyzeebe's rules: parameters are the variables they need (or ``job:
     Job``), a returned dict becomes the job's result variables.
     """
-    worker = ZeebeWorker(channel, name=name, request_timeout=request_timeout_ms,
-                         poll_retry_delay=1, **worker_kwargs)
+    worker = ZeebeWorker(
+        channel, name=name, request_timeout=request_timeout_ms, poll_retry_delay=1, **worker_kwargs
+    )
     for job_type, handler in handlers.items():
         worker.task(task_type=job_type, timeout_ms=timeout_ms)(handler)
     task = asyncio.create_task(worker.work())
@@ -423,14 +483,28 @@ class _Scope:
         self.flows: list[_Flow] = []
 
     # generic ---------------------------------------------------------------
-    def node(self, tag: str, node_id: str, *, attrs: Mapping[str, str] | None = None,
-             extensions: str = "", body: str = "") -> str:
+    def node(
+        self,
+        tag: str,
+        node_id: str,
+        *,
+        attrs: Mapping[str, str] | None = None,
+        extensions: str = "",
+        body: str = "",
+    ) -> str:
         """Add any BPMN element (tag without prefix); extensions go in extensionElements."""
         self.nodes.append(_Node(tag, node_id, dict(attrs or {}), extensions, body))
         return node_id
 
-    def flow(self, source: str, target: str, *, condition: str | None = None,
-             default: bool = False, flow_id: str | None = None) -> str:
+    def flow(
+        self,
+        source: str,
+        target: str,
+        *,
+        condition: str | None = None,
+        default: bool = False,
+        flow_id: str | None = None,
+    ) -> str:
         """Add a sequence flow, optionally conditional (FEEL) or the gateway's default."""
         flow_id = flow_id or f"flow_{next(self._counter)}"
         self.flows.append(_Flow(flow_id, source, target, condition))
@@ -460,35 +534,64 @@ class _Scope:
         return self.node("endEvent", node_id, body=body)
 
     # tasks -----------------------------------------------------------------
-    def task(self, node_id: str, job_type: str, *, kind: str = "serviceTask",
-             retries: str | int | None = None, headers: Mapping[str, str] | None = None,
-             extensions: str = "") -> str:
+    def task(
+        self,
+        node_id: str,
+        job_type: str,
+        *,
+        kind: str = "serviceTask",
+        retries: str | int | None = None,
+        headers: Mapping[str, str] | None = None,
+        extensions: str = "",
+    ) -> str:
         """A job-based task (service, send, script, business rule ...) with its task definition."""
         retries_attr = "" if retries is None else f" retries={quoteattr(str(retries))}"
         ext = f"<zeebe:taskDefinition type={quoteattr(job_type)}{retries_attr} />"
         if headers:
-            ext += "<zeebe:taskHeaders>" + "".join(
-                f"<zeebe:header key={quoteattr(k)} value={quoteattr(v)} />"
-                for k, v in headers.items()) + "</zeebe:taskHeaders>"
+            ext += (
+                "<zeebe:taskHeaders>"
+                + "".join(
+                    f"<zeebe:header key={quoteattr(k)} value={quoteattr(v)} />"
+                    for k, v in headers.items()
+                )
+                + "</zeebe:taskHeaders>"
+            )
         return self.node(kind, node_id, extensions=ext + extensions)
 
-    def user_task(self, node_id: str, *, assignee: str | None = None,
-                  candidate_groups: str | None = None, candidate_users: str | None = None,
-                  form_key: str | None = None, due_date: str | None = None,
-                  follow_up_date: str | None = None, extensions: str = "") -> str:
+    def user_task(
+        self,
+        node_id: str,
+        *,
+        assignee: str | None = None,
+        candidate_groups: str | None = None,
+        candidate_users: str | None = None,
+        form_key: str | None = None,
+        due_date: str | None = None,
+        follow_up_date: str | None = None,
+        extensions: str = "",
+    ) -> str:
         """A job-worker user task with the zeebe assignment, form and schedule extensions."""
         ext = ""
-        assignment = {"assignee": assignee, "candidateGroups": candidate_groups,
-                      "candidateUsers": candidate_users}
+        assignment = {
+            "assignee": assignee,
+            "candidateGroups": candidate_groups,
+            "candidateUsers": candidate_users,
+        }
         if any(v is not None for v in assignment.values()):
-            ext += "<zeebe:assignmentDefinition" + "".join(
-                f" {k}={quoteattr(v)}" for k, v in assignment.items() if v is not None) + " />"
+            ext += (
+                "<zeebe:assignmentDefinition"
+                + "".join(f" {k}={quoteattr(v)}" for k, v in assignment.items() if v is not None)
+                + " />"
+            )
         if form_key is not None:
             ext += f"<zeebe:formDefinition formKey={quoteattr(form_key)} />"
         schedule = {"dueDate": due_date, "followUpDate": follow_up_date}
         if any(v is not None for v in schedule.values()):
-            ext += "<zeebe:taskSchedule" + "".join(
-                f" {k}={quoteattr(v)}" for k, v in schedule.items() if v is not None) + " />"
+            ext += (
+                "<zeebe:taskSchedule"
+                + "".join(f" {k}={quoteattr(v)}" for k, v in schedule.items() if v is not None)
+                + " />"
+            )
         return self.node("userTask", node_id, extensions=ext + extensions)
 
     # gateways --------------------------------------------------------------
@@ -534,10 +637,14 @@ class _Scope:
         for f in self.flows:
             cond = ""
             if f.condition is not None:
-                cond = (f'<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">'
-                        f"{escape(f.condition)}</bpmn:conditionExpression>")
-            parts.append(f'<bpmn:sequenceFlow id="{f.id}" sourceRef="{f.source}" '
-                         f'targetRef="{f.target}">{cond}</bpmn:sequenceFlow>')
+                cond = (
+                    f'<bpmn:conditionExpression xsi:type="bpmn:tFormalExpression">'
+                    f"{escape(f.condition)}</bpmn:conditionExpression>"
+                )
+            parts.append(
+                f'<bpmn:sequenceFlow id="{f.id}" sourceRef="{f.source}" '
+                f'targetRef="{f.target}">{cond}</bpmn:sequenceFlow>'
+            )
         return "\n".join(parts)
 
 

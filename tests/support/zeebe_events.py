@@ -87,24 +87,30 @@ class EventProcess(Process):
         ref = f"Message_{len(self.root)}"
         ext = ""
         if correlation_key is not None:
-            ext = ("<bpmn:extensionElements><zeebe:subscription correlationKey="
-                   f"{quoteattr(correlation_key)} /></bpmn:extensionElements>")
-        self.root.append(f"<bpmn:message id={quoteattr(ref)} name={quoteattr(name)}>{ext}"
-                         "</bpmn:message>")
+            ext = (
+                "<bpmn:extensionElements><zeebe:subscription correlationKey="
+                f"{quoteattr(correlation_key)} /></bpmn:extensionElements>"
+            )
+        self.root.append(
+            f"<bpmn:message id={quoteattr(ref)} name={quoteattr(name)}>{ext}</bpmn:message>"
+        )
         return ref
 
     def error(self, code: str) -> str:
         """A bpmn:error with an errorCode: its id."""
         ref = f"Error_{len(self.root)}"
-        self.root.append(f"<bpmn:error id={quoteattr(ref)} name={quoteattr(code)} "
-                         f"errorCode={quoteattr(code)} />")
+        self.root.append(
+            f"<bpmn:error id={quoteattr(ref)} name={quoteattr(code)} errorCode={quoteattr(code)} />"
+        )
         return ref
 
     def escalation(self, code: str) -> str:
         """A bpmn:escalation with an escalationCode: its id."""
         ref = f"Escalation_{len(self.root)}"
-        self.root.append(f"<bpmn:escalation id={quoteattr(ref)} name={quoteattr(code)} "
-                         f"escalationCode={quoteattr(code)} />")
+        self.root.append(
+            f"<bpmn:escalation id={quoteattr(ref)} name={quoteattr(code)} "
+            f"escalationCode={quoteattr(code)} />"
+        )
         return ref
 
     def signal(self, name: str) -> str:
@@ -137,12 +143,15 @@ def message_def(ref: str) -> str:
 def timer_def(kind: str, value: str) -> str:
     """A timerEventDefinition; kind is timeDuration, timeDate or timeCycle."""
     assert kind in ("timeDuration", "timeDate", "timeCycle"), kind
-    return (f'<bpmn:timerEventDefinition><bpmn:{kind} xsi:type="bpmn:tFormalExpression">'
-            f"{escape(value)}</bpmn:{kind}></bpmn:timerEventDefinition>")
+    return (
+        f'<bpmn:timerEventDefinition><bpmn:{kind} xsi:type="bpmn:tFormalExpression">'
+        f"{escape(value)}</bpmn:{kind}></bpmn:timerEventDefinition>"
+    )
 
 
-def error_def(ref: str | None = None, *, code_variable: str | None = None,
-              message_variable: str | None = None) -> str:
+def error_def(
+    ref: str | None = None, *, code_variable: str | None = None, message_variable: str | None = None
+) -> str:
     """An errorEventDefinition; without ref it catches every error (catch-all)."""
     attrs = "" if ref is None else f" errorRef={quoteattr(ref)}"
     if code_variable:
@@ -166,18 +175,26 @@ def signal_def(ref: str) -> str:
 # event elements -------------------------------------------------------------------
 
 
-def start_event(scope: _Scope, node_id: str, definition: str, *,
-                interrupting: bool | None = None, outputs: Pairs = ()) -> str:
+def start_event(
+    scope: _Scope,
+    node_id: str,
+    definition: str,
+    *,
+    interrupting: bool | None = None,
+    outputs: Pairs = (),
+) -> str:
     """A start event with an event definition (message, timer, signal, error, escalation)."""
     attrs = {} if interrupting is None else {"isInterrupting": str(interrupting).lower()}
-    return scope.node("startEvent", node_id, attrs=attrs, extensions=io_mapping((), outputs),
-                      body=definition)
+    return scope.node(
+        "startEvent", node_id, attrs=attrs, extensions=io_mapping((), outputs), body=definition
+    )
 
 
 def catch_event(scope: _Scope, node_id: str, definition: str, *, outputs: Pairs = ()) -> str:
     """An intermediate catch event (message, timer, signal)."""
-    return scope.node("intermediateCatchEvent", node_id, extensions=io_mapping((), outputs),
-                      body=definition)
+    return scope.node(
+        "intermediateCatchEvent", node_id, extensions=io_mapping((), outputs), body=definition
+    )
 
 
 def throw_event(scope: _Scope, node_id: str, definition: str) -> str:
@@ -190,20 +207,32 @@ def end_event(scope: _Scope, node_id: str, definition: str) -> str:
     return scope.node("endEvent", node_id, body=definition)
 
 
-def boundary(scope: _Scope, node_id: str, attached_to: str, definition: str, *,
-             interrupting: bool = True, outputs: Pairs = ()) -> str:
+def boundary(
+    scope: _Scope,
+    node_id: str,
+    attached_to: str,
+    definition: str,
+    *,
+    interrupting: bool = True,
+    outputs: Pairs = (),
+) -> str:
     """A boundary event attached to an activity of the same scope."""
     attrs = {"attachedToRef": attached_to}
     if not interrupting:
         attrs["cancelActivity"] = "false"
-    return scope.node("boundaryEvent", node_id, attrs=attrs,
-                      extensions=io_mapping((), outputs), body=definition)
+    return scope.node(
+        "boundaryEvent", node_id, attrs=attrs, extensions=io_mapping((), outputs), body=definition
+    )
 
 
 def receive_task(scope: _Scope, node_id: str, message_ref: str, *, outputs: Pairs = ()) -> str:
     """A receive task waiting for a message."""
-    return scope.node("receiveTask", node_id, attrs={"messageRef": message_ref},
-                      extensions=io_mapping((), outputs))
+    return scope.node(
+        "receiveTask",
+        node_id,
+        attrs={"messageRef": message_ref},
+        extensions=io_mapping((), outputs),
+    )
 
 
 def event_gateway(scope: _Scope, node_id: str) -> str:
@@ -218,11 +247,14 @@ def event_sub_process(scope: _Scope, node_id: str) -> _Scope:
     return inner
 
 
-def business_rule_task(scope: _Scope, node_id: str, decision_id: str,
-                       result_variable: str, *, outputs: Pairs = ()) -> str:
+def business_rule_task(
+    scope: _Scope, node_id: str, decision_id: str, result_variable: str, *, outputs: Pairs = ()
+) -> str:
     """A business rule task calling a DMN decision (zeebe:calledDecision)."""
-    ext = (f"<zeebe:calledDecision decisionId={quoteattr(decision_id)} "
-           f"resultVariable={quoteattr(result_variable)} />")
+    ext = (
+        f"<zeebe:calledDecision decisionId={quoteattr(decision_id)} "
+        f"resultVariable={quoteattr(result_variable)} />"
+    )
     return scope.node("businessRuleTask", node_id, extensions=ext + io_mapping((), outputs))
 
 
@@ -232,30 +264,44 @@ DMN_NS = "https://www.omg.org/spec/DMN/20191111/MODEL/"
 
 
 def _rule_xml(index: int, inputs: Sequence[str], outputs: Sequence[str]) -> str:
-    entries = "".join(f"<inputEntry id=\"r{index}_i{n}\"><text>{escape(t)}</text></inputEntry>"
-                      for n, t in enumerate(inputs))
+    entries = "".join(
+        f'<inputEntry id="r{index}_i{n}"><text>{escape(t)}</text></inputEntry>'
+        for n, t in enumerate(inputs)
+    )
     entries += "".join(
-        f"<outputEntry id=\"r{index}_o{n}\"><text>{escape(t)}</text></outputEntry>"
-        for n, t in enumerate(outputs))
+        f'<outputEntry id="r{index}_o{n}"><text>{escape(t)}</text></outputEntry>'
+        for n, t in enumerate(outputs)
+    )
     return f'<rule id="rule_{index}">{entries}</rule>'
 
 
 def decision_table(
-    decision_id: str, inputs: Sequence[str], outputs: Sequence[str],
-    rules: Sequence[tuple[Sequence[str], Sequence[str]]], *, hit_policy: str = "UNIQUE",
-    aggregation: str | None = None, required: Sequence[str] = (), name: str | None = None,
+    decision_id: str,
+    inputs: Sequence[str],
+    outputs: Sequence[str],
+    rules: Sequence[tuple[Sequence[str], Sequence[str]]],
+    *,
+    hit_policy: str = "UNIQUE",
+    aggregation: str | None = None,
+    required: Sequence[str] = (),
+    name: str | None = None,
     output_values: Mapping[str, Sequence[str]] | None = None,
 ) -> str:
     """A decision with a decision table: input expressions, output names, rules of
     (input entries, output entries); rule ids are ``rule_1``, ``rule_2`` ..."""
-    reqs = "".join(f'<informationRequirement id="req_{decision_id}_{r}">'
-                   f'<requiredDecision href="#{r}" /></informationRequirement>' for r in required)
+    reqs = "".join(
+        f'<informationRequirement id="req_{decision_id}_{r}">'
+        f'<requiredDecision href="#{r}" /></informationRequirement>'
+        for r in required
+    )
     attrs = f' hitPolicy="{hit_policy}"'
     if aggregation:
         attrs += f' aggregation="{aggregation}"'
     cols = "".join(
         f'<input id="in_{n}" label={quoteattr(e)}><inputExpression id="ie_{n}">'
-        f"<text>{escape(e)}</text></inputExpression></input>" for n, e in enumerate(inputs))
+        f"<text>{escape(e)}</text></inputExpression></input>"
+        for n, e in enumerate(inputs)
+    )
     for n, out in enumerate(outputs):
         values = (output_values or {}).get(out)
         body = ""
@@ -263,20 +309,28 @@ def decision_table(
             body = f"<outputValues><text>{escape(','.join(values))}</text></outputValues>"
         cols += f'<output id="out_{n}" name={quoteattr(out)} label={quoteattr(out)}>{body}</output>'
     body = "".join(_rule_xml(i, ins, outs) for i, (ins, outs) in enumerate(rules, start=1))
-    return (f'<decision id={quoteattr(decision_id)} name={quoteattr(name or decision_id)}>{reqs}'
-            f'<decisionTable id="table_{decision_id}"{attrs}>{cols}{body}</decisionTable>'
-            "</decision>")
+    return (
+        f"<decision id={quoteattr(decision_id)} name={quoteattr(name or decision_id)}>{reqs}"
+        f'<decisionTable id="table_{decision_id}"{attrs}>{cols}{body}</decisionTable>'
+        "</decision>"
+    )
 
 
-def literal_decision(decision_id: str, expression: str, *, variable: str | None = None,
-                     required: Sequence[str] = ()) -> str:
+def literal_decision(
+    decision_id: str, expression: str, *, variable: str | None = None, required: Sequence[str] = ()
+) -> str:
     """A decision with a FEEL literal expression."""
-    reqs = "".join(f'<informationRequirement id="req_{decision_id}_{r}">'
-                   f'<requiredDecision href="#{r}" /></informationRequirement>' for r in required)
-    return (f'<decision id={quoteattr(decision_id)} name={quoteattr(decision_id)}>'
-            f'<variable name={quoteattr(variable or decision_id)} />{reqs}'
-            f'<literalExpression id="lit_{decision_id}"><text>{escape(expression)}</text>'
-            "</literalExpression></decision>")
+    reqs = "".join(
+        f'<informationRequirement id="req_{decision_id}_{r}">'
+        f'<requiredDecision href="#{r}" /></informationRequirement>'
+        for r in required
+    )
+    return (
+        f"<decision id={quoteattr(decision_id)} name={quoteattr(decision_id)}>"
+        f"<variable name={quoteattr(variable or decision_id)} />{reqs}"
+        f'<literalExpression id="lit_{decision_id}"><text>{escape(expression)}</text>'
+        "</literalExpression></decision>"
+    )
 
 
 def dmn(drg_id: str, *decisions: str, name: str | None = None) -> bytes:
@@ -284,8 +338,9 @@ def dmn(drg_id: str, *decisions: str, name: str | None = None) -> bytes:
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<definitions xmlns="{DMN_NS}" id={quoteattr(drg_id)} name={quoteattr(name or drg_id)} '
-        'namespace="http://camunda.org/schema/1.0/dmn">\n' + "\n".join(decisions) +
-        "\n</definitions>\n"
+        'namespace="http://camunda.org/schema/1.0/dmn">\n'
+        + "\n".join(decisions)
+        + "\n</definitions>\n"
     ).encode()
 
 
@@ -303,19 +358,30 @@ def unique_decision_id(prefix: str = "d") -> str:
 
 
 async def publish(
-    target: Any, name: str, correlation_key: str = "", *, ttl_ms: int = 0,
-    message_id: str = "", variables: Mapping[str, Any] | None = None,
+    target: Any,
+    name: str,
+    correlation_key: str = "",
+    *,
+    ttl_ms: int = 0,
+    message_id: str = "",
+    variables: Mapping[str, Any] | None = None,
 ) -> pb.PublishMessageResponse:
     """Raw PublishMessage."""
     return await _stub_of(target).PublishMessage(
-        pb.PublishMessageRequest(name=name, correlationKey=correlation_key, timeToLive=ttl_ms,
-                                 messageId=message_id, variables=json.dumps(dict(variables or {}))),
+        pb.PublishMessageRequest(
+            name=name,
+            correlationKey=correlation_key,
+            timeToLive=ttl_ms,
+            messageId=message_id,
+            variables=json.dumps(dict(variables or {})),
+        ),
         timeout=10,
     )
 
 
-async def broadcast(target: Any, name: str,
-                    variables: Mapping[str, Any] | None = None) -> pb.BroadcastSignalResponse:
+async def broadcast(
+    target: Any, name: str, variables: Mapping[str, Any] | None = None
+) -> pb.BroadcastSignalResponse:
     """Raw BroadcastSignal."""
     return await _stub_of(target).BroadcastSignal(
         pb.BroadcastSignalRequest(signalName=name, variables=json.dumps(dict(variables or {}))),
@@ -323,12 +389,20 @@ async def broadcast(target: Any, name: str,
     )
 
 
-async def evaluate(target: Any, decision_id: str = "", *, decision_key: int = 0,
-                   variables: Mapping[str, Any] | None = None) -> pb.EvaluateDecisionResponse:
+async def evaluate(
+    target: Any,
+    decision_id: str = "",
+    *,
+    decision_key: int = 0,
+    variables: Mapping[str, Any] | None = None,
+) -> pb.EvaluateDecisionResponse:
     """Raw EvaluateDecision by id (latest version) or by key."""
     return await _stub_of(target).EvaluateDecision(
-        pb.EvaluateDecisionRequest(decisionId=decision_id, decisionKey=decision_key,
-                                   variables=json.dumps(dict(variables or {}))),
+        pb.EvaluateDecisionRequest(
+            decisionId=decision_id,
+            decisionKey=decision_key,
+            variables=json.dumps(dict(variables or {})),
+        ),
         timeout=10,
     )
 
@@ -342,25 +416,27 @@ async def active_element_ids(admin: AdminClient, process_instance_key: int) -> l
     return sorted(e["elementId"] for e in view.get("elementInstances", []))
 
 
-async def await_waiting_at(admin: AdminClient, process_instance_key: int, element_id: str,
-                           timeout: float = 10.0) -> list[str]:
+async def await_waiting_at(
+    admin: AdminClient, process_instance_key: int, element_id: str, timeout: float = 10.0
+) -> list[str]:
     """Wait until an element of an instance is active; return all active element ids."""
 
     async def check() -> list[str] | None:
         ids = await active_element_ids(admin, process_instance_key)
         return ids if element_id in ids else None
 
-    return await wait_for(check, timeout,
-                          message=f"instance {process_instance_key} waiting at {element_id}")
+    return await wait_for(
+        check, timeout, message=f"instance {process_instance_key} waiting at {element_id}"
+    )
 
 
-async def still_waiting_at(admin: AdminClient, process_instance_key: int,
-                           element_id: str) -> bool:
+async def still_waiting_at(admin: AdminClient, process_instance_key: int, element_id: str) -> bool:
     """After the engine went idle: is the instance (still) waiting at the element?"""
     await admin.wait_idle()
     view = await admin.get_process_instance(process_instance_key)
     return view["state"] == "ACTIVE" and element_id in [
-        e["elementId"] for e in view.get("elementInstances", [])]
+        e["elementId"] for e in view.get("elementInstances", [])
+    ]
 
 
 async def open_job_count(admin: AdminClient, job_type: str) -> int:
