@@ -1,0 +1,74 @@
+"""What every job worker shares: the domain database, the mailer, documents, and the wiring.
+
+Each feature module exposes `router(deps) -> ZeebeTaskRouter`; `run_workers` puts them all on
+one pyzeebe ZeebeWorker. A handler opens `deps.transaction()` for its database work, so each
+job is one transaction: a crash mid-step rolls back, the job is delivered again, and the
+handler (idempotent) does it once more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyzeebe import ZeebeTaskRouter, ZeebeWorker, create_insecure_channel
+from sqlalchemy.orm import Session, sessionmaker
+
+from khcn.settings import Settings
+from models.db import make_engine, make_sessionmaker
+from workers.notifications import Mailer
+
+log = logging.getLogger("workers")
+
+
+@dataclass
+class WorkerDeps:
+    """Dependencies handed to every feature router."""
+
+    sessions: sessionmaker[Session]
+    mailer: Mailer
+    documents_dir: Path
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One database transaction: committed when the block ends, rolled back on error."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+
+def make_deps(settings: Settings) -> WorkerDeps:
+    """Dependencies from the settings."""
+    return WorkerDeps(
+        sessions=make_sessionmaker(make_engine(settings.database_url)),
+        mailer=Mailer(settings.smtp_host, settings.smtp_port, settings.mail_from),
+        documents_dir=Path(settings.documents_dir),
+    )
+
+
+RouterFactory = Callable[[WorkerDeps], ZeebeTaskRouter]
+
+
+def feature_routers() -> list[RouterFactory]:
+    """Every feature's router factory, in one place so `khcn workers` starts them all."""
+    from workers import notify
+
+    return [notify.router]
+
+
+async def run_workers(settings: Settings, routers: list[RouterFactory] | None = None) -> None:
+    """Serve every job type of khcn against the engine at ZEEBE_ADDRESS until cancelled."""
+    deps = make_deps(settings)
+    channel = create_insecure_channel(grpc_address=settings.zeebe_address)
+    worker = ZeebeWorker(channel, name="khcn-workers", max_connection_retries=-1)
+    for factory in routers or feature_routers():
+        worker.include_router(factory(deps))
+    log.info("khcn workers polling %s", settings.zeebe_address)
+    try:
+        await worker.work()
+    except asyncio.CancelledError:
+        await worker.stop()
+        raise
