@@ -6,7 +6,7 @@ STAMP_PY := $(VENV)/.stamp-install
 STAMP_NPM := node_modules/.stamp-install
 FEEL_BUNDLE := engine/feel/dist/feel.js
 
-.PHONY: run test lint install engine clean
+.PHONY: run test lint lint-bpmn install engine clean
 
 install: $(STAMP_PY) $(FEEL_BUNDLE)
 
@@ -30,10 +30,14 @@ run: install
 test: install
 	$(PY) -m pytest -q
 
-lint: install
+lint: install lint-bpmn
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+
+# bpmnlint with Camunda 8.5 compatibility rules (.bpmnlintrc); the diagrams must lint clean.
+lint-bpmn: $(STAMP_NPM)
+	node_modules/.bin/bpmnlint bpmn/*.bpmn
 
 clean:
 	rm -rf $(VENV) node_modules engine/feel/dist var

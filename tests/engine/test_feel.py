@@ -570,3 +570,10 @@ def test_evaluate_static_or_feel(feel: FeelEngine) -> None:
     assert evaluate_static_or_feel("= a + 1", VARIABLES, feel) == 2
     assert evaluate_static_or_feel("PT1S", VARIABLES, feel) == "PT1S"
     assert evaluate_static_or_feel(None, VARIABLES, feel) is None
+
+
+def test_incoming_fractions_compare_like_decimals(feel: FeelEngine) -> None:
+    # a variable holding 1/3 (a Python float) equals FEEL's 1/3, as both are decimals in Zeebe
+    assert value(feel, "x <= 1/3", {"x": 1 / 3}) is True
+    assert value(feel, "x = 0.3", {"x": 0.1 + 0.2}) is True
+    assert value(feel, "x > 0.3", {"x": 0.30000001}) is True

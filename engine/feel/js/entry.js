@@ -576,12 +576,22 @@ function failure(error, extra = {}) {
 // ---------------------------------------------------------------------------------------
 // entry points (called from Python)
 
+/**
+ * Numbers coming in get the same 15 significant digits that arithmetic results get
+ * (build.mjs), so a variable holding 1/3 equals the FEEL expression `1/3`, as in Zeebe.
+ */
+function decimalReviver(_key, value) {
+  return typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value)
+    ? Number(value.toPrecision(15))
+    : value;
+}
+
 /** Evaluate one expression; `variablesJson` is a JSON object of (at least) the names it reads. */
 function evaluateJson(text, variablesJson, wantNames) {
   let reply;
   try {
     const entry = compileExpression(text);
-    const value = runCompiled(entry, JSON.parse(variablesJson));
+    const value = runCompiled(entry, JSON.parse(variablesJson, decimalReviver));
     reply = { v: toPlain(value), w: formatWarnings(entry.warnings) };
     if (wantNames) {
       reply.n = entry.names;
@@ -599,11 +609,11 @@ function evaluateJson(text, variablesJson, wantNames) {
  */
 function unaryTestsJson(testsJson, inputJson, inputExpression, variablesJson, wantNames) {
   const tests = JSON.parse(testsJson);
-  const variables = JSON.parse(variablesJson);
+  const variables = JSON.parse(variablesJson, decimalReviver);
   const warnings = [];
   let index = -1;
   try {
-    let input = JSON.parse(inputJson);
+    let input = JSON.parse(inputJson, decimalReviver);
     let inputNames = null;
     if (inputExpression !== null) {
       const entry = compileExpression(inputExpression);
