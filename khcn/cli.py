@@ -8,6 +8,8 @@ import typer
 
 from khcn.settings import load_settings
 
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
 app = typer.Typer(help="khcn: quản lý nhiệm vụ KH&CN / S&T task management.", no_args_is_help=True)
 
 
@@ -46,3 +48,50 @@ def engine(
         )
     chosen = ControlledClock() if clock == "controlled" else Clock()
     run_server(address or settings.engine_address, database or settings.engine_database, chosen)
+
+
+@app.command()
+def workers() -> None:
+    """Run every job worker of khcn against the engine at ZEEBE_ADDRESS."""
+    import asyncio
+    import logging
+
+    from workers.runtime import run_workers
+
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    asyncio.run(run_workers(load_settings()))
+
+
+db_app = typer.Typer(help="Cơ sở dữ liệu nghiệp vụ / the domain database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+    database: Annotated[
+        str | None, typer.Option(help="SQLAlchemy URL (default: KHCN_DATABASE_URL).")
+    ] = None,
+) -> None:
+    """Migrate the domain database to the newest schema (or to REVISION)."""
+    from models.migrate import current_revision, upgrade
+
+    url = database or load_settings().database_url
+    upgrade(url, revision)
+    typer.echo(f"database at revision {current_revision(url)}")
+
+
+@db_app.command("current")
+def db_current(
+    database: Annotated[
+        str | None, typer.Option(help="SQLAlchemy URL (default: KHCN_DATABASE_URL).")
+    ] = None,
+) -> None:
+    """Print the revision the domain database is at, and the newest one available."""
+    from models.migrate import current_revision, head_revision
+
+    url = database or load_settings().database_url
+    typer.echo(f"current: {current_revision(url) or '(none)'}")
+    typer.echo(f"head:    {head_revision()}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -17,6 +18,13 @@ class Settings(BaseSettings):
     env: str = "development"
     engine_address: str = "127.0.0.1:26500"
     engine_database: str = f"sqlite:///{ROOT / 'var' / 'engine.sqlite3'}"
+    database_url: str = f"sqlite:///{ROOT / 'var' / 'khcn.sqlite3'}"
+    # pyzeebe's own variable name, so workers and the portal follow the usual Zeebe setup
+    zeebe_address: str = Field(default="127.0.0.1:26500", validation_alias="ZEEBE_ADDRESS")
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    mail_from: str = "Sở KH&CN <khcn@localhost>"
+    documents_dir: str = str(ROOT / "var" / "documents")
 
 
 def load_settings() -> Settings:
