@@ -25,7 +25,7 @@ $(FEEL_BUNDLE): $(STAMP_NPM) engine/feel/js/entry.js engine/feel/js/build.mjs
 
 run: install
 	mkdir -p var
-	$(VENV)/bin/khcn engine
+	$(VENV)/bin/khcn run
 
 test: install
 	$(PY) -m pytest -q

@@ -51,6 +51,17 @@ def engine(
 
 
 @app.command()
+def run() -> None:
+    """Run the whole system on its embedded defaults (engine, workers, bpmn/ deployed)."""
+    import logging
+
+    from khcn.launcher import run_system
+
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    run_system(load_settings())
+
+
+@app.command()
 def workers() -> None:
     """Run every job worker of khcn against the engine at ZEEBE_ADDRESS."""
     import asyncio
@@ -95,3 +106,7 @@ def db_current(
     url = database or load_settings().database_url
     typer.echo(f"current: {current_revision(url) or '(none)'}")
     typer.echo(f"head:    {head_revision()}")
+
+
+if __name__ == "__main__":
+    app()

@@ -25,6 +25,8 @@ class Settings(BaseSettings):
     smtp_port: int = 8025
     mail_from: str = "Sở KH&CN <khcn@localhost>"
     documents_dir: str = str(ROOT / "var" / "documents")
+    # development only: where `khcn run` keeps the mail it catches instead of sending it
+    mail_dir: str = str(ROOT / "var" / "mail")
 
 
 def load_settings() -> Settings:
