@@ -9,7 +9,9 @@ handler (idempotent) does it once more.
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
+import pkgutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,10 +55,16 @@ RouterFactory = Callable[[WorkerDeps], ZeebeTaskRouter]
 
 
 def feature_routers() -> list[RouterFactory]:
-    """Every feature's router factory, in one place so `khcn workers` starts them all."""
-    from workers import notify
+    """Every feature's router factory: each module of workers/ that defines `router(deps)`."""
+    import workers
 
-    return [notify.router]
+    found: list[RouterFactory] = []
+    for info in sorted(pkgutil.iter_modules(workers.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"workers.{info.name}")
+        factory = getattr(module, "router", None)
+        if callable(factory):
+            found.append(factory)
+    return found
 
 
 async def run_workers(settings: Settings, routers: list[RouterFactory] | None = None) -> None:

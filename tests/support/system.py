@@ -1,0 +1,173 @@
+"""The whole back end for end-to-end tests: engine, domain database, SMTP inbox, workers.
+
+Use the `system` fixture (tests/workers/conftest.py re-exports these fixtures); complete user
+tasks the way the portal will with `complete_user_task`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email
+import json
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from email.policy import default
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from pyzeebe.proto import gateway_pb2 as pb
+from sqlalchemy.orm import Session, sessionmaker
+
+from khcn.launcher import bpmn_resources
+from khcn.settings import Settings
+from models.db import make_engine, make_sessionmaker
+from models.migrate import upgrade
+from tests.support.engine_process import EngineProcess, free_port
+from tests.support.zeebe import Conn, connect, deploy, wait_for
+from workers.runtime import run_workers
+
+USER_TASK = "io.camunda.zeebe:userTask"
+
+
+class Inbox:
+    """A real SMTP server (aiosmtpd) keeping every mail it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[email.message.EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append(email.message_from_bytes(envelope.content, policy=default))
+        return "250 OK"
+
+    def to(self, address: str) -> list[email.message.EmailMessage]:
+        """Mails addressed to one recipient."""
+        return [m for m in self.messages if address in (m["To"] or "")]
+
+
+@dataclass
+class System:
+    """Handles on the running back end."""
+
+    zb: Conn
+    sessions: sessionmaker[Session]
+    inbox: Inbox
+    settings: Settings
+    documents_dir: Path
+    completed_user_tasks: list[dict[str, Any]] = field(default_factory=list)
+
+
+@pytest.fixture(scope="module")
+def domain_url(engine_process: EngineProcess, make_database_url: Any) -> str:
+    """A fresh domain database of the engine's kind, migrated by Alembic."""
+    kind = "postgresql" if "postgresql" in engine_process.database_url else "sqlite"
+    url = make_database_url(kind)
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
+    """A local SMTP server for the module."""
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    yield inbox, controller.port
+    controller.stop()
+
+
+@pytest.fixture
+async def system(
+    engine_process: EngineProcess,
+    domain_url: str,
+    smtp_inbox: tuple[Inbox, int],
+    tmp_path: Path,
+) -> AsyncIterator[System]:
+    """bpmn/ deployed and every worker of workers/ running against the module's engine."""
+    inbox, port = smtp_inbox
+    inbox.messages.clear()
+    settings = Settings(
+        ZEEBE_ADDRESS=engine_process.address,
+        database_url=domain_url,
+        smtp_host="127.0.0.1",
+        smtp_port=port,
+        documents_dir=str(tmp_path / "documents"),
+    )
+    engine = make_engine(domain_url)
+    async with connect(engine_process.address) as zb:
+        await deploy(zb.stub, *bpmn_resources())
+        task = asyncio.create_task(run_workers(settings))
+        try:
+            yield System(zb, make_sessionmaker(engine), inbox, settings, tmp_path / "documents")
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            engine.dispose()
+
+
+async def complete_user_task(
+    system: System,
+    process_instance_key: int | None,
+    element_id: str,
+    variables: dict[str, Any],
+    *,
+    role: str | None = None,
+    assignee: str | None = None,
+    timeout: float = 15.0,
+) -> pb.ActivatedJob:
+    """Do what the portal's inbox does: take the user task's job and complete it with the form.
+
+    The job must belong to `process_instance_key` (any instance when None; user tasks of a
+    called step run in the step's own instance), to `element_id`, and to `assignee` when
+    given; `role` must be among its candidate groups. Other user-task jobs taken on the way
+    are handed back at once.
+    """
+    found: list[pb.ActivatedJob] = []
+
+    async def take() -> bool:
+        reply = system.zb.stub.ActivateJobs(
+            pb.ActivateJobsRequest(
+                type=USER_TASK,
+                worker="test-inbox",
+                timeout=60_000,
+                maxJobsToActivate=50,
+                requestTimeout=200,
+            )
+        )
+        async for batch in reply:
+            for job in batch.jobs:
+                job_headers = json.loads(job.customHeaders)
+                mine = (
+                    job.elementId == element_id
+                    and (
+                        process_instance_key is None
+                        or job.processInstanceKey == process_instance_key
+                    )
+                    and (
+                        assignee is None or job_headers.get("io.camunda.zeebe:assignee") == assignee
+                    )
+                )
+                if mine and not found:
+                    found.append(job)
+                else:
+                    await system.zb.stub.FailJob(
+                        pb.FailJobRequest(jobKey=job.key, retries=job.retries, errorMessage="")
+                    )
+        return bool(found)
+
+    await wait_for(take, timeout, message=f"user task '{element_id}'")
+    job = found[0]
+    headers = json.loads(job.customHeaders)
+    if role is not None:
+        groups = json.loads(headers.get("io.camunda.zeebe:candidateGroups", "[]"))
+        assert role in groups, f"'{element_id}' is for {groups}, not {role}"
+    if assignee is not None:
+        assert headers.get("io.camunda.zeebe:assignee") == assignee, headers
+    await system.zb.stub.CompleteJob(
+        pb.CompleteJobRequest(jobKey=job.key, variables=json.dumps(variables))
+    )
+    system.completed_user_tasks.append({"elementId": element_id, "variables": variables})
+    return job
