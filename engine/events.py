@@ -184,7 +184,7 @@ class EventBehaviour:
                         None, start, deployed.key, deployed.bpmn_process_id, None
                     )
                 except ExpressionFailure as exc:
-                    from engine.runtime import EngineError
+                    from engine.errors import EngineError
 
                     raise EngineError("INVALID_ARGUMENT", f"element '{sid}': {exc}") from exc
 
@@ -206,7 +206,7 @@ class EventBehaviour:
         self, name: str, correlation_key: str, ttl_ms: int, message_id: str, variables: dict
     ) -> int:
         """PublishMessage: correlate now, and buffer for the time to live."""
-        from engine.runtime import EngineError
+        from engine.errors import EngineError
 
         if not name:
             raise EngineError("INVALID_ARGUMENT", "Expected a message name, but it was empty")
@@ -323,7 +323,7 @@ class EventBehaviour:
     # ------------------------------------------------------------------ signals
     def broadcast_signal(self, name: str, variables: dict) -> int:
         """BroadcastSignal: every open signal subscription of that name, and signal starts."""
-        from engine.runtime import EngineError
+        from engine.errors import EngineError
 
         if not name:
             raise EngineError("INVALID_ARGUMENT", "Expected a signal name, but it was empty")
