@@ -39,8 +39,13 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
+    # workers run jobs on several threads: wait for the write lock instead of failing at once
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.close()
 
 
 def _sqlite_on_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    # IMMEDIATE takes the write lock up front: a deferred BEGIN that reads and then writes
+    # can fail with "database is locked" when another thread wrote meanwhile (no busy wait)
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
