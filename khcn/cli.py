@@ -75,6 +75,56 @@ def workers() -> None:
     asyncio.run(run_workers(load_settings()))
 
 
+@app.command()
+def seed(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Tạo tỉnh mẫu / seed the demo province.")
+    ] = False,
+    tasks: Annotated[int, typer.Option(help="How many demo tasks to drive.")] = 20,
+    people: Annotated[int, typer.Option(help="How many scientists and experts.")] = 220,
+    random_seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the random choices (same seed, same data).")
+    ] = 2026,
+    force: Annotated[
+        bool, typer.Option(help="Seed even when the database already holds data.")
+    ] = False,
+    workers: Annotated[
+        bool,
+        typer.Option(
+            "--workers/--no-workers",
+            help="Run the job workers in this process while seeding (default), or rely on "
+            "workers running elsewhere (khcn workers, khcn run).",
+        ),
+    ] = True,
+) -> None:
+    """Fill a fresh system with a demo province, its tasks driven through the processes."""
+    import logging
+
+    from khcn.launcher import run_demo_seed
+    from khcn.seed import SeedError
+
+    if not demo:
+        raise typer.BadParameter("only the demo data set exists: pass --demo", param_hint="--demo")
+    logging.basicConfig(level=logging.WARNING, format=LOG_FORMAT)
+    # a job retried after a conflict is not news here: the summary names any task that stalled
+    logging.getLogger("pyzeebe").setLevel(logging.CRITICAL)
+    try:
+        report = run_demo_seed(
+            load_settings(),
+            tasks=tasks,
+            people=people,
+            seed=random_seed,
+            force=force,
+            start_workers=workers,
+        )
+    except SeedError as refused:  # refused over existing data, no workers, too few people
+        typer.echo(str(refused), err=True)
+        raise typer.Exit(code=1) from None
+    typer.echo(report.summary())
+    if report.stalled:
+        raise typer.Exit(code=2)
+
+
 db_app = typer.Typer(help="Cơ sở dữ liệu nghiệp vụ / the domain database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 

@@ -3,7 +3,11 @@
 Starts the embedded engine (a child process, so a crash of either side shows plainly),
 migrates the domain database, deploys every diagram, form and decision table of bpmn/,
 catches outgoing mail in var/mail/ (development only), and runs the job workers until
-Ctrl-C.
+Ctrl-C. On the first start (no organisation in the domain database yet) it also seeds the
+demo province (khcn/seed.py) in the background, through the running workers, so the
+system is usable at once and fills up while you look; progress goes to the log.
+
+`run_demo_seed` is `khcn seed --demo` on its own: against an engine that already runs.
 """
 
 from __future__ import annotations
@@ -11,18 +15,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import subprocess
 import sys
 import time
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from pyzeebe import ZeebeClient, create_insecure_channel
 
 from khcn.settings import ROOT, Settings
+
+if TYPE_CHECKING:
+    from khcn.seed import SeedReport
 
 log = logging.getLogger("khcn")
 BPMN_DIR = ROOT / "bpmn"
@@ -109,7 +118,7 @@ def run_system(settings: Settings) -> None:
             mail.start()
             log.info("mail to port %d lands in %s", settings.smtp_port, settings.mail_dir)
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(run_workers(settings))
+            asyncio.run(_serve(settings, run_workers))
     finally:
         if mail is not None:
             mail.stop()
@@ -118,3 +127,127 @@ def run_system(settings: Settings) -> None:
             engine.wait(timeout=15)
         except subprocess.TimeoutExpired:
             engine.kill()
+
+
+# --------------------------------------------------------------------------- demo data
+
+
+async def _serve(settings: Settings, run_workers: Any) -> None:
+    """The workers until cancelled; on a first start, the demo seed beside them."""
+    workers = asyncio.create_task(run_workers(settings))
+    seeding = None
+    # Settings may switch the first-start seed off (e.g. a test of `khcn run` itself).
+    if getattr(settings, "seed_demo", True) and not _domain_has_data(settings):
+        seeding = asyncio.create_task(_seed_in_background(settings))
+    try:
+        await workers
+    finally:
+        if seeding is not None:
+            seeding.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await seeding
+
+
+def _domain_has_data(settings: Settings) -> bool:
+    from khcn.seed import has_data
+    from models.db import make_engine, make_sessionmaker
+
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            return has_data(session)
+    finally:
+        engine.dispose()
+
+
+async def _seed_in_background(settings: Settings) -> None:
+    """Seed the demo province through the running workers, logging progress."""
+    from khcn.seed import DEFAULT_PEOPLE, DEFAULT_TASKS, plan_total, seed_demo, targets_for
+
+    total = plan_total(DEFAULT_PEOPLE, targets_for(DEFAULT_TASKS))
+    done = [0]
+
+    def progress(n: int, what: str) -> None:
+        done[0] += n
+        log.info("demo seed %d/%d: %s", done[0], total, what)
+
+    log.info("empty database: seeding the demo province in the background (khcn seed --demo)")
+    try:
+        report = await seed_demo(settings, progress=progress)
+    except asyncio.CancelledError:
+        raise
+    except Exception:
+        log.exception("demo seed failed")
+        return
+    log.info("demo seed finished:\n%s", report.summary())
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((host, port)) != 0
+
+
+def run_demo_seed(
+    settings: Settings,
+    *,
+    tasks: int,
+    people: int,
+    seed: int,
+    force: bool,
+    start_workers: bool,
+) -> SeedReport:
+    """`khcn seed --demo`: migrate, deploy bpmn/, then seed with a progress bar.
+
+    The engine must run at ZEEBE_ADDRESS. With `start_workers` the job workers run in this
+    process for the duration (they are idempotent, so workers running elsewhere too do no
+    harm); in development, mail goes to var/mail/ unless an SMTP server already listens.
+    """
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from khcn.seed import (
+        REFUSAL,
+        SeedRefused,
+        plan_total,
+        seed_demo,
+        seed_with_workers,
+        targets_for,
+    )
+    from models.migrate import upgrade
+
+    upgrade(settings.database_url, "head")
+    if not force and _domain_has_data(settings):
+        raise SeedRefused(REFUSAL)
+    wait_serving(settings.zeebe_address)
+    asyncio.run(deploy_all(settings.zeebe_address, bpmn_resources()))
+    mail = None
+    if settings.env == "development" and _port_free(settings.smtp_host, settings.smtp_port):
+        from aiosmtpd.controller import Controller
+
+        mail = Controller(
+            MailFolder(Path(settings.mail_dir)),
+            hostname=settings.smtp_host,
+            port=settings.smtp_port,
+        )
+        mail.start()
+    try:
+        with Progress(
+            TextColumn("[bold]Dữ liệu mẫu / demo seed"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+        ) as bar:
+            job = bar.add_task("", total=plan_total(people, targets_for(tasks)))
+
+            def progress(n: int, what: str) -> None:
+                bar.update(job, advance=n, description=what[:60])
+
+            run = seed_with_workers if start_workers else seed_demo
+            report = asyncio.run(
+                run(settings, people=people, tasks=tasks, seed=seed, force=force, progress=progress)
+            )
+            bar.update(job, completed=bar.tasks[0].total, description="xong / done")
+        return report
+    finally:
+        if mail is not None:
+            mail.stop()

@@ -2,6 +2,13 @@
 
 Use the `system` fixture (tests/workers/conftest.py re-exports these fixtures); complete user
 tasks the way the portal will with `complete_user_task`.
+
+Tests of timers use `clock_system` instead: the same back end on a fresh engine started with
+`--clock controlled` and a fresh domain database for each test (import `clock_system`,
+`database_kind`, `clock_domain_url` and `smtp_inbox` into the module). A fresh engine per test
+matters: workers compute deadlines from the wall clock, so an engine clock moved months ahead
+by one test would make every deadline of the next test fall due at once. `engine_fixture(*args)`
+builds a module-scoped `engine_process` with other extra arguments for tests sharing one engine.
 """
 
 from __future__ import annotations
@@ -10,7 +17,8 @@ import asyncio
 import contextlib
 import email
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from email.policy import default
 from pathlib import Path
@@ -25,6 +33,7 @@ from khcn.launcher import bpmn_resources
 from khcn.settings import Settings
 from models.db import make_engine, make_sessionmaker
 from models.migrate import upgrade
+from tests.conftest import DATABASE_KINDS
 from tests.support.engine_process import EngineProcess, free_port
 from tests.support.zeebe import Conn, connect, deploy, wait_for
 from workers.runtime import run_workers
@@ -57,6 +66,8 @@ class System:
     settings: Settings
     documents_dir: Path
     completed_user_tasks: list[dict[str, Any]] = field(default_factory=list)
+    # the engine process when the system started its own (clock_system)
+    engine: EngineProcess | None = None
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +89,32 @@ def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
     controller.stop()
 
 
+@asynccontextmanager
+async def running_system(
+    engine_address: str, domain_url: str, inbox: Inbox, smtp_port: int, documents_dir: Path
+) -> AsyncIterator[System]:
+    """bpmn/ deployed on the engine at `engine_address` and every worker of workers/ running."""
+    inbox.messages.clear()
+    settings = Settings(
+        ZEEBE_ADDRESS=engine_address,
+        database_url=domain_url,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+        documents_dir=str(documents_dir),
+    )
+    engine = make_engine(domain_url)
+    async with connect(engine_address) as zb:
+        await deploy(zb.stub, *bpmn_resources())
+        task = asyncio.create_task(run_workers(settings))
+        try:
+            yield System(zb, make_sessionmaker(engine), inbox, settings, documents_dir)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+            engine.dispose()
+
+
 @pytest.fixture
 async def system(
     engine_process: EngineProcess,
@@ -87,25 +124,79 @@ async def system(
 ) -> AsyncIterator[System]:
     """bpmn/ deployed and every worker of workers/ running against the module's engine."""
     inbox, port = smtp_inbox
-    inbox.messages.clear()
-    settings = Settings(
-        ZEEBE_ADDRESS=engine_process.address,
-        database_url=domain_url,
-        smtp_host="127.0.0.1",
-        smtp_port=port,
-        documents_dir=str(tmp_path / "documents"),
-    )
-    engine = make_engine(domain_url)
-    async with connect(engine_process.address) as zb:
-        await deploy(zb.stub, *bpmn_resources())
-        task = asyncio.create_task(run_workers(settings))
+    async with running_system(
+        engine_process.address, domain_url, inbox, port, tmp_path / "documents"
+    ) as running:
+        yield running
+
+
+def engine_fixture(*extra_args: str) -> Callable[..., Iterator[EngineProcess]]:
+    """A module-scoped `engine_process` fixture whose engine runs with `extra_args`.
+
+    In a test module: `engine_process = engine_fixture("--clock", "controlled")`.
+    """
+
+    @pytest.fixture(name="engine_process", scope="module", params=DATABASE_KINDS)
+    def engine_process(
+        request: pytest.FixtureRequest, make_database_url: Any
+    ) -> Iterator[EngineProcess]:
+        proc = EngineProcess(make_database_url(request.param), extra_args=list(extra_args))
+        proc.start()
         try:
-            yield System(zb, make_sessionmaker(engine), inbox, settings, tmp_path / "documents")
+            yield proc
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            engine.dispose()
+            proc.stop()
+
+    return engine_process
+
+
+@pytest.fixture(scope="module", params=DATABASE_KINDS)
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """The kind of database (sqlite, postgresql) of the module's clock tests."""
+    return str(request.param)
+
+
+@pytest.fixture
+def clock_domain_url(database_kind: str, make_database_url: Any) -> str:
+    """A fresh domain database of the kind, migrated by Alembic, for one test.
+
+    One per test, like the engine: a fresh engine numbers its keys from the start again, and
+    workers that recognise their own audit entries by process instance and job keys alone
+    would take another test's entries for theirs (see test_procedure_branches.py).
+    """
+    url = str(make_database_url(database_kind))
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+async def clock_system(
+    database_kind: str,
+    clock_domain_url: str,
+    smtp_inbox: tuple[Inbox, int],
+    make_database_url: Any,
+    tmp_path: Path,
+) -> AsyncIterator[System]:
+    """The whole back end on a fresh engine with a controlled clock (its own for each test)."""
+    proc = EngineProcess(make_database_url(database_kind), extra_args=["--clock", "controlled"])
+    proc.start()
+    inbox, port = smtp_inbox
+    try:
+        async with running_system(
+            proc.address, clock_domain_url, inbox, port, tmp_path / "documents"
+        ) as running:
+            running.engine = proc
+            yield running
+    finally:
+        proc.stop()
+
+
+def _matches(job: pb.ActivatedJob, match: Mapping[str, Any] | None) -> bool:
+    """Whether a job's variables hold every value of `match`."""
+    if not match:
+        return True
+    variables = json.loads(job.variables or "{}")
+    return all(variables.get(name) == value for name, value in match.items())
 
 
 async def complete_user_task(
@@ -116,14 +207,16 @@ async def complete_user_task(
     *,
     role: str | None = None,
     assignee: str | None = None,
+    match: Mapping[str, Any] | None = None,
     timeout: float = 15.0,
 ) -> pb.ActivatedJob:
     """Do what the portal's inbox does: take the user task's job and complete it with the form.
 
     The job must belong to `process_instance_key` (any instance when None; user tasks of a
     called step run in the step's own instance), to `element_id`, and to `assignee` when
-    given; `role` must be among its candidate groups. Other user-task jobs taken on the way
-    are handed back at once.
+    given, and its variables must hold the values of `match` when given (e.g. `{"taskCode":
+    code}` to find a called step's task of one S&T task); `role` must be among its candidate
+    groups. Other user-task jobs taken on the way are handed back at once.
     """
     found: list[pb.ActivatedJob] = []
 
@@ -149,6 +242,7 @@ async def complete_user_task(
                     and (
                         assignee is None or job_headers.get("io.camunda.zeebe:assignee") == assignee
                     )
+                    and _matches(job, match)
                 )
                 if mine and not found:
                     found.append(job)

@@ -1,0 +1,1270 @@
+"""`khcn seed --demo`: a believable province, with its tasks driven through the real processes.
+
+Two parts:
+
+- **Reference data** (organisations, 200+ scientists and experts with fields, degrees and
+  affiliations, user accounts for staff, leaders, council members and scientists) is made
+  through the models services in one transaction. It is not process data: the portal's
+  administrators would enter it the same way.
+- **Tasks** are never inserted as rows. For each demo task the seeder does what the portal
+  does: it records the applicant's proposal, starts `khcn-task` on the engine with
+  `{proposalId}`, completes user tasks as staff, leaders and council members would (activating
+  `io.camunda.zeebe:userTask` jobs, as the portal's inbox does), files applications and
+  publishes the applicants' messages (signed contract, final report, registration dossier).
+  Every service task is done by the real workers, which therefore must be running: `khcn run`
+  runs them; `khcn seed --demo` starts them in-process for its own duration unless told that
+  they run elsewhere (`--no-workers`).
+
+Each task is driven to a target stage, so the demo shows the procedure at every step:
+proposals waiting for screening, rejected, in the advisory council, calls open, contracts
+awaiting signature, tasks being carried out, at acceptance, waiting for registration, and
+results registered and published (a few failed at acceptance). Everything random comes from
+one seeded `random.Random`, so two runs make the same people, organisations and tasks.
+
+Where a step's workers are missing or fail, the task stops there: the report says which task
+stopped where, and the other tasks go on.
+
+What the demo cannot show on a wall-clock engine: a call for applications closes on a timer
+30 days out (`callClosesAt`), so no demo task is scored by a selection council; tasks past
+step 2 are assigned directly (giao trực tiếp), and the call-open tasks wait with their
+applications filed. Timers (progress reports every 6 months, deadlines) have not fired yet.
+
+While it runs, the seeder activates every user-task job (as an inbox would) and holds the
+ones of its own tasks; the work a demo task is meant to leave open (a proposal to screen,
+council members' reviews) is handed back when seeding ends, for the portal's inbox. On SQLite
+the tasks are driven one after the other (one writer at a time); on PostgreSQL, four at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import unicodedata
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, TypeVar
+
+import grpc
+from pyzeebe.proto import gateway_pb2 as pb
+from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
+from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from khcn import seed_data as data
+from khcn.settings import Settings
+from models.audit import AuditEntry
+from models.calls import Call, CallItem
+from models.contracts import Contract
+from models.enums import (
+    ChangeKind,
+    ContractStatus,
+    Degree,
+    DocumentKind,
+    Field,
+    Method,
+    OrganisationKind,
+    Role,
+    TaskKind,
+)
+from models.implementation import ChangeRequest, ProgressReport
+from models.people import Organisation, Person
+from models.proposals import Proposal
+from models.registration import ResultRegistration
+from models.services import calls as calls_service
+from models.services import documents as documents_service
+from models.services import implementation as implementation_service
+from models.services import people as people_service
+from models.services import proposals as proposals_service
+from models.services.audit import Actor, record_audit
+from models.tasks import Task
+from models.users import User
+
+log = logging.getLogger("khcn.seed")
+T = TypeVar("T")
+
+USER_TASK = "io.camunda.zeebe:userTask"
+PROCESS_ID = "khcn-task"
+DEFAULT_SEED = 2026
+DEFAULT_PEOPLE = 220
+DEFAULT_TASKS = 20
+# Held user-task jobs must outlive the whole seeding run, or the engine hands them out again.
+JOB_TIMEOUT_MS = 30 * 60 * 1000
+MESSAGE_TTL_MS = 60 * 60 * 1000
+SEEDER = Actor(name="seed:demo")
+APPLICATION_DOCUMENTS = {
+    TaskKind.RESEARCH_TOPIC: DocumentKind.PROPOSAL_RESEARCH,
+    TaskKind.PILOT_PROJECT: DocumentKind.PROPOSAL_PILOT,
+    TaskKind.SCHEME: DocumentKind.PROPOSAL_SCHEME,
+}
+
+
+REFUSAL = (
+    "Cơ sở dữ liệu đã có dữ liệu; dùng --force để vẫn tạo dữ liệu mẫu. / "
+    "The database already holds data; use --force to seed anyway."
+)
+
+
+class SeedError(RuntimeError):
+    """The demo seed cannot be made (a message for the person who asked for it)."""
+
+
+class SeedRefused(SeedError):
+    """The domain database already holds data and --force was not given."""
+
+
+class Target(StrEnum):
+    """Where a demo task is left standing (what the portal then shows)."""
+
+    SCREENING = "screening"  # chờ sàng lọc: the screening user task stays open
+    REVISION = "revision"  # chờ bổ sung: screening asked for a revised proposal
+    REJECTED = "rejected"  # không đạt sàng lọc
+    ADVISORY = "advisory"  # hội đồng tư vấn đang nhận xét, biểu quyết
+    NOT_RECOMMENDED = "not-recommended"  # hội đồng tư vấn không kiến nghị
+    CALL_OPEN = "call-open"  # thông báo tuyển chọn đang mở, đã có hồ sơ nộp
+    CONTRACT = "contract"  # chờ ký hợp đồng
+    IMPLEMENTING = "implementing"  # đang thực hiện
+    ACCEPTANCE = "acceptance"  # hội đồng nghiệm thu đang đánh giá
+    REGISTRATION = "registration"  # đã nghiệm thu, chờ hồ sơ đăng ký kết quả
+    PUBLISHED = "published"  # đã đăng ký, công bố kết quả
+    FAILED = "failed"  # nghiệm thu không đạt
+
+
+# Who completes each user task the seeder meets (bpmn/README.md, "User tasks").
+ROLE_OF = {
+    "screenProposal": "staff",
+    "reviewAdvisory": "council",
+    "recordAttendance": "staff",
+    "approveList": "leader",
+    "appraiseBudget": "staff",
+    "approveSelection": "leader",
+    "reviewChange": "staff",
+    "decideChange": "leader",
+    "checkDossier": "staff",
+    "reviewAcceptance": "council",
+    "approveAcceptance": "leader",
+    "checkRegistration": "staff",
+}
+
+# Targets whose khcn-task instance has ended; every other one waits in the engine.
+ENDED = frozenset({Target.REJECTED, Target.NOT_RECOMMENDED, Target.PUBLISHED, Target.FAILED})
+
+# The first targets handed out (so even a few tasks show the main stages), then a cycle.
+FIRST_TARGETS = [
+    Target.PUBLISHED,
+    Target.SCREENING,
+    Target.IMPLEMENTING,
+    Target.REJECTED,
+    Target.CALL_OPEN,
+    Target.FAILED,
+    Target.ACCEPTANCE,
+    Target.REGISTRATION,
+    Target.ADVISORY,
+    Target.CONTRACT,
+    Target.REVISION,
+    Target.NOT_RECOMMENDED,
+]
+MORE_TARGETS = [
+    Target.PUBLISHED,
+    Target.PUBLISHED,
+    Target.IMPLEMENTING,
+    Target.PUBLISHED,
+    Target.SCREENING,
+    Target.FAILED,
+    Target.PUBLISHED,
+    Target.ACCEPTANCE,
+    Target.CALL_OPEN,
+    Target.IMPLEMENTING,
+    Target.REJECTED,
+    Target.SCREENING,
+]
+
+# How many progress steps driving a task to each target takes (for the progress bar): the
+# start, each milestone passed on the way (screened, listed, contracted, implemented,
+# accepted) and the target itself.
+STEPS = {
+    Target.SCREENING: 2,
+    Target.REVISION: 2,
+    Target.REJECTED: 2,
+    Target.ADVISORY: 3,
+    Target.NOT_RECOMMENDED: 3,
+    Target.CALL_OPEN: 4,
+    Target.CONTRACT: 4,
+    Target.IMPLEMENTING: 5,
+    Target.ACCEPTANCE: 6,
+    Target.FAILED: 6,
+    Target.REGISTRATION: 7,
+    Target.PUBLISHED: 7,
+}
+
+
+def targets_for(n: int) -> list[Target]:
+    """The target stages of `n` demo tasks."""
+    out = FIRST_TARGETS[:n]
+    while len(out) < n:
+        out.append(MORE_TARGETS[(len(out) - len(FIRST_TARGETS)) % len(MORE_TARGETS)])
+    return out
+
+
+# --------------------------------------------------------------------------- report
+
+
+@dataclass
+class SeededTask:
+    """One demo task: its proposal, target, engine instance and how far it got."""
+
+    proposal_id: int
+    title: str
+    field: Field
+    target: Target
+    process_instance_key: int = 0
+    task_code: str = ""
+    reached: str = "proposal"
+    error: str | None = None
+    # an implementing task that asks for (and gets) a six-month extension
+    extension: bool = False
+
+    @property
+    def done(self) -> bool:
+        """Whether the task reached its target."""
+        return self.error is None and self.reached == self.target.value
+
+
+@dataclass
+class SeedReport:
+    """What a seeding run made."""
+
+    organisations: int = 0
+    people: int = 0
+    experts: int = 0
+    users_by_role: dict[str, int] = field(default_factory=dict)
+    tasks: list[SeededTask] = field(default_factory=list)
+
+    @property
+    def stalled(self) -> list[SeededTask]:
+        """Tasks that did not reach their target (a missing or failing worker)."""
+        return [t for t in self.tasks if not t.done]
+
+    def summary(self) -> str:
+        """A short human-readable summary (Vietnamese first)."""
+        by_target: dict[str, int] = {}
+        for t in self.tasks:
+            if t.done:
+                by_target[t.target.value] = by_target.get(t.target.value, 0) + 1
+        lines = [
+            f"Tổ chức / organisations: {self.organisations}",
+            f"Nhà khoa học / people: {self.people} (chuyên gia / experts: {self.experts})",
+            "Người dùng / users: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(self.users_by_role.items())),
+            f"Nhiệm vụ / tasks: {len(self.tasks)} — "
+            + ", ".join(f"{k} {v}" for k, v in sorted(by_target.items())),
+        ]
+        for t in self.stalled:
+            lines.append(
+                f"  dừng / stalled: {t.task_code or t.proposal_id} ({t.target.value}) "
+                f"at {t.reached}: {t.error}"
+            )
+        return "\n".join(lines)
+
+
+ProgressCallback = Callable[[int, str], None]
+"""Called with (steps advanced, what just happened); the total is `plan_total`."""
+
+
+# --------------------------------------------------------------------------- reference data
+
+
+def fold(text: str) -> str:
+    """ASCII letters of a Vietnamese text (đ → d), lower case."""
+    text = text.translate(data.VIETNAMESE_FOLD)
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+def username_for(full_name: str) -> str:
+    """The usual Vietnamese login: given name + initials of the others (Lê Văn Hùng → hunglv)."""
+    parts = fold(full_name).split()
+    return parts[-1] + "".join(p[0] for p in parts[:-1])
+
+
+def has_data(session: Session) -> bool:
+    """Whether the domain database holds organisations or proposals already."""
+    return bool(
+        session.scalar(select(func.count()).select_from(Organisation))
+        or session.scalar(select(func.count()).select_from(Proposal))
+    )
+
+
+@dataclass
+class Reference:
+    """Ids of the reference data the tasks draw on."""
+
+    organisation_ids: dict[str, int]
+    # per field: (person id, organisation id) of people who can propose and lead tasks
+    leads: dict[Field, list[tuple[int, int]]]
+    staff: list[str]
+    leaders: list[str]
+
+
+def _person_name(rng: random.Random) -> str:
+    female = rng.random() < 0.42
+    family = rng.choice(data.FAMILY_NAMES)
+    if family == "Tôn Thất" and female:
+        family = "Tôn Nữ"
+    middle = rng.choice(data.FEMALE_MIDDLE if female else data.MALE_MIDDLE)
+    given = rng.choice(data.FEMALE_GIVEN if female else data.MALE_GIVEN)
+    if family == "Tôn Nữ" and middle == "Thị" and rng.random() < 0.5:
+        middle = "Thị " + rng.choice(data.FEMALE_MIDDLE[3:])
+    return f"{family} {middle} {given}"
+
+
+def _get_or_create_org(session: Session, spec: data.OrgSpec) -> Organisation:
+    name, short, kind, _fields, address = spec
+    found = session.scalar(select(Organisation).where(Organisation.name == name))
+    if found is not None:
+        return found
+    return people_service.create_organisation(
+        session=session,
+        name=name,
+        kind=kind,
+        short_name=short,
+        address=address,
+        email=f"vanthu@{fold(short).replace(' ', '')}.demo.vn",
+    )
+
+
+def _user(
+    session: Session,
+    username: str,
+    display_name: str,
+    roles: list[Role],
+    email: str,
+    person_id: int | None = None,
+) -> User:
+    found = session.scalar(select(User).where(User.username == username))
+    if found is not None:
+        return found
+    return people_service.create_user(
+        session=session,
+        username=username,
+        email=email,
+        display_name=display_name,
+        roles=roles,
+        person_id=person_id,
+    )
+
+
+def seed_reference(session: Session, rng: random.Random, people: int) -> Reference:
+    """Organisations, scientists and experts, and every user account (get-or-create)."""
+    orgs: dict[str, Organisation] = {}
+    for spec in data.ORGANISATIONS:
+        orgs[spec[0]] = _get_or_create_org(session, spec)
+    by_field: dict[Field, list[data.OrgSpec]] = {}
+    for spec in data.ORGANISATIONS:
+        for f in spec[3]:
+            by_field.setdefault(f, []).append(spec)
+    degree_weights = [d[3] for d in data.DEGREES]
+    leads: dict[Field, list[tuple[int, int]]] = {f: [] for f in Field}
+    # Logins come from the names alone, so the same seed finds the same rows again (--force).
+    used_names: set[str] = set()
+    fields = list(Field)
+    for i in range(people):
+        # every field gets its share of people, so every council can be filled
+        main_field = fields[i % len(fields)]
+        spec = rng.choice(by_field[main_field])
+        org = orgs[spec[0]]
+        full_name = _person_name(rng)
+        prefix, degree, title, _w = rng.choices(data.DEGREES, weights=degree_weights)[0]
+        base = username_for(full_name)
+        username, n = base, 1
+        while username in used_names:
+            n += 1
+            username = f"{base}{n}"
+        used_names.add(username)
+        email = f"{username}@{fold(spec[1]).replace(' ', '')}.demo.vn"
+        person = session.scalar(select(Person).where(Person.email == email))
+        # experts (they sit on councils): doctors and above, and half of the masters
+        is_expert = degree in (Degree.DOCTOR, Degree.DOCTOR_OF_SCIENCE) or (
+            degree is Degree.MASTER and rng.random() < 0.5
+        )
+        # every draw happens whether or not the person exists already, so that --force
+        # with the same seed walks the same sequence and finds the same rows
+        specialities = rng.sample(data.SPECIALITIES[main_field], k=rng.choice((1, 2)))
+        expertise: list[tuple[Field, str]] = [(main_field, s) for s in specialities]
+        if rng.random() < 0.25:
+            other = rng.choice([f for f in fields if f is not main_field])
+            expertise.append((other, rng.choice(data.SPECIALITIES[other])))
+        position = rng.choice(data.POSITIONS[org.kind])
+        birth_year = rng.randint(1958, 1992)
+        if person is None:
+            person = people_service.create_person(
+                session=session,
+                full_name=full_name,
+                degree=degree,
+                academic_title=title,
+                email=email,
+                fields=expertise,
+                organisation_id=org.id,
+                position=position,
+                is_expert=is_expert,
+            )
+            person.birth_year = birth_year
+            person.biography = (
+                f"{prefix} {full_name}, {position.lower()} tại {org.name}; chuyên ngành: "
+                f"{', '.join(s for _f, s in expertise)}."
+            )
+        roles = [Role.SCIENTIST] + ([Role.COUNCIL_MEMBER] if person.is_expert else [])
+        _user(
+            session,
+            username,
+            f"{prefix} {full_name}",
+            roles,
+            email,
+            person_id=person.id,
+        )
+        if degree in (Degree.DOCTOR, Degree.DOCTOR_OF_SCIENCE) and (
+            org.kind is not OrganisationKind.GOVERNMENT_AGENCY
+        ):
+            leads[main_field].append((person.id, org.id))
+    staff = [
+        _user(session, u, name, [Role.STAFF], f"{u}@skhcn.demo.vn").username
+        for u, name, _pos in data.STAFF_USERS
+    ]
+    leaders = [
+        _user(session, u, name, [Role.LEADER, Role.STAFF], f"{u}@skhcn.demo.vn").username
+        for u, name, _pos in data.LEADER_USERS
+    ]
+    for u, name, _pos in data.ADMIN_USERS:
+        _user(session, u, name, [Role.ADMIN], f"{u}@skhcn.demo.vn")
+    session.flush()
+    return Reference(
+        organisation_ids={name: org.id for name, org in orgs.items()},
+        leads=leads,
+        staff=staff,
+        leaders=leaders,
+    )
+
+
+def count_reference(session: Session, report: SeedReport) -> None:
+    """Fill the counts of a report from the database."""
+    from models.users import UserRole
+
+    report.organisations = session.scalar(select(func.count()).select_from(Organisation)) or 0
+    report.people = session.scalar(select(func.count()).select_from(Person)) or 0
+    report.experts = (
+        session.scalar(select(func.count()).select_from(Person).where(Person.is_expert)) or 0
+    )
+    report.users_by_role = {
+        str(role): n
+        for role, n in session.execute(
+            select(UserRole.role, func.count()).group_by(UserRole.role)
+        ).all()
+    }
+
+
+def submit_proposal(
+    session: Session,
+    rng: random.Random,
+    reference: Reference,
+    number: int,
+    target: Target,
+    today: date,
+) -> SeededTask:
+    """An organisation submits a proposal through the portal (a domain row, nothing else)."""
+    field_ = list(Field)[number % len(Field)]
+    titles = data.PROPOSAL_TITLES[field_]
+    title = titles[(number // len(Field)) % len(titles)]
+    if number >= len(Field) * len(titles):
+        title = f"{title} (giai đoạn {number // (len(Field) * len(titles)) + 1})"
+    # few people (a tiny --people) may leave a field without doctors: borrow from another
+    pool = reference.leads[field_] or [lead for leads in reference.leads.values() for lead in leads]
+    if not pool:
+        raise SeedError("too few people to propose tasks: seed at least 60 people")
+    person_id, org_id = rng.choice(pool)
+    kind = TaskKind.PILOT_PROJECT if rng.random() < 0.2 else TaskKind.RESEARCH_TOPIC
+    budget = rng.randrange(400, 2400, 50) * 1_000_000
+    proposal = proposals_service.create_proposal(
+        session=session,
+        year=today.year,
+        title=title,
+        field=field_,
+        kind=kind,
+        proposer_organisation_id=org_id,
+        proposer_person_id=person_id,
+        rationale="Xuất phát từ yêu cầu thực tiễn phát triển kinh tế - xã hội của tỉnh.",
+        objectives=f"Mục tiêu: {title[0].lower()}{title[1:]}.",
+        expected_results="Báo cáo tổng hợp, quy trình kỹ thuật, bài báo khoa học.",
+        estimated_budget=budget,
+        suggested_method=Method.SELECTION if target is Target.CALL_OPEN else Method.DIRECT,
+        actor=SEEDER,
+    )
+    return SeededTask(proposal.id, title, field_, target)
+
+
+def seed_plan(
+    session: Session, *, seed: int, people: int, tasks: int, today: date | None = None
+) -> tuple[Reference, list[SeededTask], random.Random]:
+    """The deterministic part: reference data and the demo proposals, in one transaction."""
+    rng = random.Random(seed)
+    reference = seed_reference(session, rng, people)
+    day = today or date.today()
+    planned = [
+        submit_proposal(session, rng, reference, number, target, day)
+        for number, target in enumerate(targets_for(tasks))
+    ]
+    # every other implementing task, the first included, shows the change-request branch
+    implementing = [t for t in planned if t.target is Target.IMPLEMENTING]
+    for seeded in implementing[::2]:
+        seeded.extension = True
+    return reference, planned, rng
+
+
+# --------------------------------------------------------------------------- the inbox driver
+
+
+@dataclass
+class UserTaskJob:
+    """An activated user-task job: what the portal's inbox shows as one work item."""
+
+    key: int
+    element_id: str
+    process_instance_key: int
+    retries: int
+    variables: dict[str, Any]
+    headers: dict[str, Any]
+
+    @property
+    def assignee(self) -> str | None:
+        """The assignee header (council members' own review tasks)."""
+        return self.headers.get("io.camunda.zeebe:assignee")
+
+    @property
+    def candidate_groups(self) -> list[str]:
+        """The candidate groups header (the roles that may complete the task)."""
+        return list(json.loads(self.headers.get("io.camunda.zeebe:candidateGroups") or "[]"))
+
+
+class UserTaskDriver:
+    """Completes user tasks the way the portal's inbox does, for the tasks the seeder drives.
+
+    One loop activates `io.camunda.zeebe:userTask` jobs (all variables fetched) and files each
+    under (its `proposalId` variable, its element id); the task drivers take them from there
+    and complete them with the form's fields. Jobs of proposals the seeder does not drive are
+    handed back at once (with a short back-off), and the jobs a demo task is meant to leave
+    open are handed back when seeding ends, so people find them in their inbox.
+    """
+
+    def __init__(self, stub: GatewayStub, worker: str = "khcn-seed") -> None:
+        self.stub = stub
+        self.worker = worker
+        self.owners: set[int] = set()
+        self._held: dict[tuple[int, str], dict[int, UserTaskJob]] = {}
+        self._changed = asyncio.Condition()
+        self._stopping = False
+
+    async def run(self) -> None:
+        """Activate user-task jobs until `stop` (or cancellation)."""
+        while not self._stopping:
+            try:
+                await self._poll()
+            except grpc.aio.AioRpcError as err:
+                log.debug("activation failed (%s), retrying", err.code())
+                await asyncio.sleep(0.5)
+
+    async def stop(self, running: asyncio.Task[None]) -> int:
+        """Stop activating (the poll under way ends first, so no job is lost in flight), then
+        hand back every job still held for the portal's inbox: how many."""
+        self._stopping = True
+        with contextlib.suppress(asyncio.CancelledError, grpc.aio.AioRpcError):
+            await asyncio.wait_for(running, timeout=10)
+        return await self.release()
+
+    async def _poll(self) -> None:
+        reply = self.stub.ActivateJobs(
+            pb.ActivateJobsRequest(
+                type=USER_TASK,
+                worker=self.worker,
+                timeout=JOB_TIMEOUT_MS,
+                maxJobsToActivate=100,
+                requestTimeout=1000,
+            )
+        )
+        got = False
+        async for batch in reply:
+            for raw in batch.jobs:
+                got = True
+                await self._receive(raw)
+        if not got:
+            await asyncio.sleep(0.05)
+
+    async def _receive(self, raw: pb.ActivatedJob) -> None:
+        variables = json.loads(raw.variables or "{}")
+        owner = variables.get("proposalId")
+        if owner not in self.owners:
+            # someone else's work item: give it back, and do not see it again at once
+            await self.stub.FailJob(
+                pb.FailJobRequest(
+                    jobKey=raw.key, retries=raw.retries, errorMessage="", retryBackOff=2000
+                )
+            )
+            return
+        job = UserTaskJob(
+            key=raw.key,
+            element_id=raw.elementId,
+            process_instance_key=raw.processInstanceKey,
+            retries=raw.retries,
+            variables=variables,
+            headers=json.loads(raw.customHeaders or "{}"),
+        )
+        async with self._changed:
+            self._held.setdefault((int(owner), raw.elementId), {})[raw.key] = job
+            self._changed.notify_all()
+
+    async def take(
+        self, owner: int, element_id: str, *, count: int | None = 1, timeout: float = 60.0
+    ) -> list[UserTaskJob]:
+        """The user-task jobs of one element of one proposal's process: `count` of them, or
+        (None) as many as the multi-instance's `reviewAssignments`."""
+        slot = (owner, element_id)
+
+        def ready() -> bool:
+            held = self._held.get(slot, {})
+            if not held:
+                return False
+            wanted = count
+            if wanted is None:
+                first = next(iter(held.values()))
+                wanted = len(first.variables.get("reviewAssignments") or [0])
+            return len(held) >= wanted
+
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(ready), timeout)
+            except TimeoutError:
+                raise TimeoutError(f"no user task '{element_id}' within {timeout:.0f} s") from None
+            held = self._held.pop(slot)
+        jobs = sorted(held.values(), key=lambda j: j.key)
+        if count is not None and len(jobs) > count:
+            async with self._changed:
+                self._held[slot] = {j.key: j for j in jobs[count:]}
+            jobs = jobs[:count]
+        return jobs
+
+    async def complete(self, job: UserTaskJob, variables: dict[str, Any]) -> None:
+        """Submit the form: complete the job with its fields."""
+        await self.stub.CompleteJob(
+            pb.CompleteJobRequest(jobKey=job.key, variables=json.dumps(variables))
+        )
+
+    async def leave(self, jobs: list[UserTaskJob]) -> None:
+        """Leave work items open: held until seeding ends, then handed back (handing them
+        back now would only have this driver's own loop take them again)."""
+        async with self._changed:
+            for job in jobs:
+                self._held.setdefault((-1, job.element_id), {})[job.key] = job
+
+    async def release(self) -> int:
+        """Hand back every job still held (the seeder stops): how many."""
+        async with self._changed:
+            held = [j for jobs in self._held.values() for j in jobs.values()]
+            self._held.clear()
+        for job in held:
+            await self._hand_back(job)
+        return len(held)
+
+    async def _hand_back(self, job: UserTaskJob) -> None:
+        with contextlib.suppress(grpc.aio.AioRpcError):
+            await self.stub.FailJob(
+                pb.FailJobRequest(jobKey=job.key, retries=max(job.retries, 1), errorMessage="")
+            )
+
+
+# --------------------------------------------------------------------------- the task drivers
+
+
+@dataclass
+class Seeder:
+    """Drives the demo tasks through `khcn-task` on the engine, as the portal and people do."""
+
+    stub: GatewayStub
+    sessions: sessionmaker[Session]
+    documents_dir: Path
+    rng: random.Random
+    reference: Reference
+    driver: UserTaskDriver
+    progress: ProgressCallback
+    step_timeout: float = 60.0
+    today: date = field(default_factory=date.today)
+    # what already timed out once: a missing or broken worker, so later tasks need not wait
+    # the whole timeout again for the same thing
+    stalled_on: set[str] = field(default_factory=set)
+
+    def timeout_for(self, what: str) -> float:
+        """The wait for `what`: short once it failed for another task."""
+        return min(self.step_timeout, 5.0) if what in self.stalled_on else self.step_timeout
+
+    # ----------------------------------------------------------------- portal actions
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One domain transaction, as one portal request."""
+        with self.sessions() as session, session.begin():
+            yield session
+
+    def record_started(self, task: SeededTask) -> None:
+        """Keep the instance key with the proposal and its task, as the portal does when it
+        starts the process (only the starter knows the root instance's key)."""
+        with self.transaction() as session:
+            row = session.scalar(select(Task).where(Task.proposal_id == task.proposal_id))
+            if row is not None and row.process_instance_key is None:
+                row.process_instance_key = task.process_instance_key
+            record_audit(
+                session=session,
+                action="proposal.process_start",
+                entity_type="proposal",
+                entity_id=task.proposal_id,
+                actor=Actor(name=SEEDER.name, process_instance_key=task.process_instance_key),
+                details={"process_id": PROCESS_ID},
+            )
+
+    def store(self, content: str, name: str) -> int:
+        """An upload through the portal: the stored file's id."""
+        with self.transaction() as session:
+            stored = documents_service.store_file(
+                session=session,
+                root=self.documents_dir,
+                content=content.encode(),
+                original_name=name,
+                content_type="application/pdf",
+            )
+            return stored.id
+
+    def task_id(self, code: str) -> int:
+        """The id of the task with a code."""
+        with self.sessions() as session:
+            found = session.scalar(select(Task.id).where(Task.code == code))
+        if found is None:
+            raise LookupError(f"no task {code}")
+        return found
+
+    def apply(self, task: SeededTask, call_id: int) -> int:
+        """Two or three host organisations apply to an open call with complete dossiers."""
+        candidates = list(self.reference.leads[task.field]) or [
+            lead for leads in self.reference.leads.values() for lead in leads
+        ]
+        rng = random.Random(f"{task.proposal_id}-{call_id}-{task.title}")
+        rng.shuffle(candidates)
+        chosen: list[tuple[int, int]] = []
+        for person_id, org_id in candidates:
+            if org_id not in {o for _p, o in chosen}:
+                chosen.append((person_id, org_id))
+            if len(chosen) == rng.choice((2, 3)):
+                break
+        task_id = self.task_id(task.task_code)
+        with self.transaction() as session:
+            kind = session.scalar(select(Task.kind).where(Task.id == task_id)) or (
+                TaskKind.RESEARCH_TOPIC
+            )
+            for person_id, org_id in chosen:
+                application = calls_service.submit_application(
+                    session=session,
+                    call_id=call_id,
+                    task_id=task_id,
+                    organisation_id=org_id,
+                    principal_investigator_id=person_id,
+                    requested_budget=rng.randrange(500, 2000, 50) * 1_000_000,
+                )
+                for doc_kind in (
+                    DocumentKind.APPLICATION_FORM,
+                    APPLICATION_DOCUMENTS[kind],
+                    DocumentKind.ORGANISATION_PROFILE,
+                    DocumentKind.CURRICULUM_VITAE,
+                ):
+                    stored = documents_service.store_file(
+                        session=session,
+                        root=self.documents_dir,
+                        content=f"{doc_kind.value} {task.task_code} {application.id}".encode(),
+                        original_name=f"{doc_kind.value}-{task.task_code}.pdf",
+                        content_type="application/pdf",
+                    )
+                    documents_service.add_dossier_document(
+                        session=session,
+                        stored_file_id=stored.id,
+                        kind=doc_kind,
+                        application_id=application.id,
+                    )
+        return len(chosen)
+
+    def request_extension(self, task: SeededTask) -> int | None:
+        """The host asks for a six-month extension (the portal's change-request form)."""
+        task_id = self.task_id(task.task_code)
+        with self.transaction() as session:
+            row = session.get(Task, task_id)
+            if row is None or row.end_date is None:
+                return None
+            request = implementation_service.request_change(
+                session=session,
+                task_id=task_id,
+                kind=ChangeKind.EXTENSION,
+                reason="Thời tiết bất thường làm chậm thí nghiệm đồng ruộng vụ Đông Xuân.",
+                requested_end_date=row.end_date + timedelta(days=182),
+                actor=SEEDER,
+            )
+            return request.id
+
+    # ----------------------------------------------------------------- engine actions
+
+    async def publish(self, task: SeededTask, name: str, variables: dict[str, Any]) -> None:
+        """The applicant files something: a message correlated by the task code."""
+        await self.stub.PublishMessage(
+            pb.PublishMessageRequest(
+                name=name,
+                correlationKey=task.task_code,
+                timeToLive=MESSAGE_TTL_MS,
+                messageId=f"seed-{name}-{task.task_code}",
+                variables=json.dumps(variables),
+            )
+        )
+
+    async def write(self, action: Callable[..., T], *args: Any) -> T:
+        """Run a portal action (one transaction) off the event loop; on SQLite, try again
+        while a worker's transaction holds the write lock."""
+        for attempt in range(20):
+            try:
+                return await asyncio.to_thread(action, *args)
+            except OperationalError as err:
+                if "locked" not in str(err) or attempt == 19:
+                    raise
+                await asyncio.sleep(0.1 + 0.05 * attempt)
+        raise AssertionError("unreachable")
+
+    async def until(self, check: Callable[[Session], Any], what: str) -> Any:
+        """Wait until the domain database shows something a worker does."""
+        loop = asyncio.get_running_loop()
+        timeout = self.timeout_for(what)
+        deadline = loop.time() + timeout
+
+        def probe() -> Any:
+            with self.sessions() as session:
+                return check(session)
+
+        while True:
+            found = await asyncio.to_thread(probe)
+            if found:
+                return found
+            if loop.time() > deadline:
+                self.stalled_on.add(what)
+                raise TimeoutError(f"{what} not seen within {timeout:.0f} s")
+            await asyncio.sleep(0.1)
+
+    async def take(self, task: SeededTask, element_id: str, count: int | None = 1) -> list[Any]:
+        """The open user tasks of one element of a demo task."""
+        try:
+            jobs = await self.driver.take(
+                task.proposal_id, element_id, count=count, timeout=self.timeout_for(element_id)
+            )
+        except TimeoutError:
+            self.stalled_on.add(element_id)
+            raise
+        for job in jobs:
+            # the portal lets only people of the task's candidate group act on it
+            role = ROLE_OF[element_id]
+            if role not in job.candidate_groups or (role == "council" and not job.assignee):
+                raise ValueError(
+                    f"'{element_id}' is for {job.candidate_groups} "
+                    f"(assignee {job.assignee!r}), not for {role}: see bpmn/README.md"
+                )
+        return jobs
+
+    async def one(self, task: SeededTask, element_id: str, form: dict[str, Any]) -> UserTaskJob:
+        """Someone completes a (single) user task with its form."""
+        [job] = await self.take(task, element_id)
+        await self.driver.complete(job, form)
+        return job
+
+    def reached(self, task: SeededTask, stage: str) -> None:
+        """Mark progress."""
+        task.reached = stage
+        self.progress(1, f"{task.task_code or task.proposal_id}: {stage}")
+
+    # ----------------------------------------------------------------- one task
+
+    async def drive(self, task: SeededTask) -> None:
+        """Drive one task to its target; on a failure, record where it stopped."""
+        try:
+            await self._drive(task)
+        except Exception as err:  # noqa: BLE001 - reported, the other tasks go on
+            task.error = f"{type(err).__name__}: {err}"
+            log.warning("demo task %s stopped at %s: %s", task.task_code, task.reached, err)
+
+    async def _drive(self, task: SeededTask) -> None:
+        rng = random.Random(f"{task.proposal_id}:{task.title}:{task.target}")
+        target = task.target
+        [screen] = await self.take(task, "screenProposal")
+        task.task_code = str(screen.variables.get("taskCode", ""))
+        if target is Target.SCREENING:
+            await self.driver.leave([screen])
+            return self.reached(task, target.value)
+        if target in (Target.REJECTED, Target.REVISION):
+            result = "rejected" if target is Target.REJECTED else "revise"
+            note = (
+                "Nội dung trùng lặp với nhiệm vụ đã thực hiện; không thuộc lĩnh vực ưu tiên."
+                if target is Target.REJECTED
+                else "Đề nghị làm rõ sản phẩm dự kiến và dự toán kinh phí."
+            )
+            await self.driver.complete(screen, {"screeningResult": result, "screeningNote": note})
+            if target is Target.REJECTED:
+                await self.closed(task)
+            else:
+                # the applicant has been asked (the send task's worker notes it on the proposal)
+                await self.until(
+                    lambda s: s.scalar(
+                        select(Proposal.screened_at).where(Proposal.id == task.proposal_id)
+                    ),
+                    "the revision request",
+                )
+            return self.reached(task, target.value)
+        await self.driver.complete(
+            screen, {"screeningResult": "passed", "screeningNote": "Đề xuất đầy đủ, hợp lệ."}
+        )
+        self.reached(task, "screened")
+
+        # Step 1: the advisory council
+        reviews = await self.take(task, "reviewAdvisory", count=None)
+        if target is Target.ADVISORY:
+            # some members have sent their opinion, the others have not yet
+            for job in reviews[: len(reviews) // 2]:
+                await self.driver.complete(job, {"vote": "approve", "comment": _comment(rng)})
+            await self.driver.leave(reviews[len(reviews) // 2 :])
+            return self.reached(task, target.value)
+        against = len(reviews) // 2 + 1 if target is Target.NOT_RECOMMENDED else 0
+        for i, job in enumerate(reviews):
+            vote = "reject" if i < against else "approve"
+            await self.driver.complete(job, {"vote": vote, "comment": _comment(rng, vote)})
+        await self.attendance(task)
+        if target is Target.NOT_RECOMMENDED:
+            await self.closed(task)
+            return self.reached(task, target.value)
+        method = "selection" if target is Target.CALL_OPEN else "direct"
+        await self.one(
+            task,
+            "approveList",
+            {
+                "listApproved": True,
+                "method": method,
+                "listDecisionNumber": f"{100 + task.proposal_id % 800}/QĐ-SKHCN",
+                "decisionNote": "Phê duyệt danh mục nhiệm vụ KH&CN cấp tỉnh.",
+            },
+        )
+        self.reached(task, "listed")
+
+        # Step 2
+        if target is Target.CALL_OPEN:
+            task_id = self.task_id(task.task_code)
+            call_id = await self.until(
+                lambda s: s.scalar(
+                    select(Call.id)
+                    .join(CallItem)
+                    .where(CallItem.task_id == task_id, Call.status == "open")
+                ),
+                "the call for applications",
+            )
+            await self.write(self.apply, task, call_id)
+            return self.reached(task, target.value)
+        await self.one(
+            task,
+            "appraiseBudget",
+            {
+                "approvedBudget": rng.randrange(450, 1800, 25) * 1_000_000,
+                "appraisalNote": "Kinh phí phù hợp với nội dung và định mức hiện hành.",
+            },
+        )
+        await self.one(
+            task,
+            "approveSelection",
+            {
+                "selectionDecisionNumber": f"{300 + task.proposal_id % 600}/QĐ-SKHCN",
+                "selectionDecisionDate": self.today.isoformat(),
+                "decisionNote": "Giao trực tiếp tổ chức chủ trì.",
+            },
+        )
+        task_id = self.task_id(task.task_code)
+        await self.until(
+            lambda s: s.scalar(select(Contract.id).where(Contract.task_id == task_id)),
+            "the contract",
+        )
+        if target is Target.CONTRACT:
+            return self.reached(task, target.value)
+        signed = await self.write(
+            self.store, f"Hợp đồng đã ký {task.task_code}", f"hop-dong-{task.task_code}.pdf"
+        )
+        await self.publish(task, "khcn.contract.signed", {"signedContractDocumentId": signed})
+        await self.until(
+            lambda s: (
+                s.scalar(select(Contract.status).where(Contract.task_id == task_id))
+                == ContractStatus.SIGNED
+                and s.scalar(select(ProgressReport.id).where(ProgressReport.task_id == task_id))
+            ),
+            "the signed contract and the report schedule",
+        )
+        self.reached(task, "contracted")
+
+        # Step 3
+        if target is Target.IMPLEMENTING:
+            if task.extension:
+                await self.extension(task)
+            return self.reached(task, target.value)
+        report = await self.write(
+            self.store,
+            f"Báo cáo tổng hợp kết quả {task.task_code}",
+            f"bao-cao-tong-hop-{task.task_code}.pdf",
+        )
+        await self.publish(
+            task, "khcn.implementation.final-report", {"finalReportDocumentId": report}
+        )
+        self.reached(task, "implemented")
+
+        # Step 4
+        await self.one(task, "checkDossier", {"dossierValid": True, "missingDocuments": ""})
+        reviews = await self.take(task, "reviewAcceptance", count=None)
+        if target is Target.ACCEPTANCE:
+            for job in reviews[: len(reviews) // 3]:
+                await self.driver.complete(job, {"rating": "pass", "comment": _comment(rng)})
+            await self.driver.leave(reviews[len(reviews) // 3 :])
+            return self.reached(task, target.value)
+        for i, job in enumerate(reviews):
+            if target is Target.FAILED:
+                rating = "fail" if i < len(reviews) // 2 + 1 else "pass"
+            else:
+                rating = "excellent" if rng.random() < 0.3 else "pass"
+            await self.driver.complete(job, {"rating": rating, "comment": _comment(rng, rating)})
+        await self.attendance(task)
+        if target is Target.FAILED:
+            await self.closed(task)
+            return self.reached(task, target.value)
+        await self.one(
+            task,
+            "approveAcceptance",
+            {
+                "acceptanceDecisionNumber": f"{700 + task.proposal_id % 200}/QĐ-SKHCN",
+                "acceptanceDecisionDate": self.today.isoformat(),
+            },
+        )
+        # the registration step records the Director's decision before it waits for the dossier
+        await self.until(
+            lambda s: s.scalar(select(Task.status).where(Task.id == task_id)) == "accepted",
+            "the acceptance decision",
+        )
+        self.reached(task, "accepted")
+        if target is Target.REGISTRATION:
+            return self.reached(task, target.value)
+
+        # Step 5
+        form = await self.write(
+            self.store, f"Mẫu 5 – Phiếu đăng ký kết quả {task.task_code}", "mau-5.pdf"
+        )
+        await self.publish(
+            task, "khcn.registration.dossier-submitted", {"registrationFormDocumentId": form}
+        )
+        await self.one(task, "checkRegistration", {"registrationValid": True})
+        await self.until(
+            lambda s: s.scalar(
+                select(ResultRegistration.published_on).where(ResultRegistration.task_id == task_id)
+            ),
+            "the published result",
+        )
+        await self.closed(task)
+        self.reached(task, target.value)
+
+    async def closed(self, task: SeededTask) -> None:
+        """Wait for the last job of an ended task (`khcn.task.close`), so no worker of this
+        task still writes when the next task starts."""
+        task_id = self.task_id(task.task_code)
+        await self.until(
+            lambda s: s.scalar(
+                select(AuditEntry.id).where(
+                    AuditEntry.task_id == task_id, AuditEntry.action == "task.close"
+                )
+            ),
+            "the closed task",
+        )
+
+    async def attendance(self, task: SeededTask) -> None:
+        """Staff record who came to the council meeting: every member."""
+        [job] = await self.take(task, "recordAttendance")
+        options = [o["value"] for o in job.variables.get("memberOptions") or []]
+        await self.driver.complete(
+            job,
+            {"presentMemberIds": options, "meetingNote": "Họp tại phòng họp Sở KH&CN."},
+        )
+
+    async def extension(self, task: SeededTask) -> None:
+        """A change request: six more months, reviewed by staff and approved by the leader."""
+        request_id = await self.write(self.request_extension, task)
+        if request_id is None:
+            return
+        await self.publish(
+            task,
+            "khcn.implementation.change-requested",
+            {"changeRequestId": request_id, "changeKind": "extension"},
+        )
+        note = "Lý do gia hạn có cơ sở, đề nghị chấp thuận."
+        await self.one(task, "reviewChange", {"changeReviewNote": note})
+        await self.one(
+            task,
+            "decideChange",
+            {
+                "changeApproved": True,
+                "extensionMonths": 6,
+                "changeDecisionNote": "Đồng ý gia hạn 6 tháng.",
+            },
+        )
+        await self.until(
+            lambda s: (
+                s.scalar(select(ChangeRequest.status).where(ChangeRequest.id == request_id))
+                == "approved"
+            ),
+            "the approved extension",
+        )
+
+
+def _registered(proposal_id: int) -> Callable[[Session], Any]:
+    """A check: the proposal was registered (its task row and code exist)."""
+    return lambda s: s.scalar(select(Task.code).where(Task.proposal_id == proposal_id))
+
+
+def _comment(rng: random.Random, verdict: str = "approve") -> str:
+    good = [
+        "Nội dung phù hợp với định hướng phát triển của tỉnh.",
+        "Phương pháp nghiên cứu rõ ràng, khả thi.",
+        "Sản phẩm có khả năng ứng dụng thực tiễn cao.",
+        "Đề nghị bổ sung phân tích hiệu quả kinh tế.",
+    ]
+    bad = [
+        "Mục tiêu chưa rõ, trùng lặp với nghiên cứu đã có.",
+        "Sản phẩm chưa đạt yêu cầu đặt hàng.",
+        "Số liệu chưa đủ độ tin cậy.",
+    ]
+    return rng.choice(bad if verdict in ("reject", "fail") else good)
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def plan_total(people: int, targets: list[Target]) -> int:
+    """The progress bar's total for a run."""
+    return 1 + sum(STEPS[t] for t in targets)
+
+
+async def seed_demo(
+    settings: Settings,
+    *,
+    people: int = DEFAULT_PEOPLE,
+    tasks: int = DEFAULT_TASKS,
+    seed: int = DEFAULT_SEED,
+    force: bool = False,
+    progress: ProgressCallback | None = None,
+    step_timeout: float = 60.0,
+    sessions: sessionmaker[Session] | None = None,
+    concurrency: int | None = None,
+) -> SeedReport:
+    """Fill the domain database and the engine with the demo province (workers must run)."""
+    from pyzeebe import create_insecure_channel
+
+    from models.db import make_engine, make_sessionmaker
+
+    advance = progress or (lambda _n, _what: None)
+    own_engine = None
+    if sessions is None:
+        own_engine = make_engine(settings.database_url)
+        sessions = make_sessionmaker(own_engine)
+    report = SeedReport()
+    channel = create_insecure_channel(grpc_address=settings.zeebe_address)
+    driver_task: asyncio.Task[None] | None = None
+    try:
+        with sessions() as session, session.begin():
+            if has_data(session) and not force:
+                raise SeedRefused(REFUSAL)
+            reference, report.tasks, rng = seed_plan(session, seed=seed, people=people, tasks=tasks)
+        advance(1, f"{people} nhà khoa học, {len(data.ORGANISATIONS)} tổ chức")
+        stub = GatewayStub(channel)
+        driver = UserTaskDriver(stub)
+        seeder = Seeder(
+            stub=stub,
+            sessions=sessions,
+            documents_dir=Path(settings.documents_dir),
+            rng=rng,
+            reference=reference,
+            driver=driver,
+            progress=advance,
+            step_timeout=step_timeout,
+        )
+        driver.owners.update(t.proposal_id for t in report.tasks)
+        driver_task = asyncio.create_task(driver.run())
+        # Started one after the other, each once registered, so task codes follow the
+        # proposals' order from one run to the next.
+        for seeded in report.tasks:
+            created = await stub.CreateProcessInstance(
+                pb.CreateProcessInstanceRequest(
+                    bpmnProcessId=PROCESS_ID,
+                    version=-1,
+                    variables=json.dumps({"proposalId": seeded.proposal_id}),
+                )
+            )
+            seeded.process_instance_key = created.processInstanceKey
+            try:
+                await seeder.until(_registered(seeded.proposal_id), "the registered proposal")
+            except TimeoutError:
+                if seeded is report.tasks[0]:
+                    raise SeedError(
+                        "không có worker nào tiếp nhận đề xuất / no worker registered the first "
+                        f"proposal within {step_timeout:.0f} s: are the job workers running "
+                        f"against {settings.zeebe_address}?"
+                    ) from None
+            await seeder.write(seeder.record_started, seeded)
+            advance(1, f"{seeded.title[:60]}")
+        # SQLite takes one writer at a time and the workers' transactions read before they
+        # write, so concurrent steps of several tasks make them fail with "database is
+        # locked": on SQLite the tasks are driven one after the other.
+        if concurrency is None:
+            sqlite = sessions.kw["bind"].dialect.name == "sqlite"
+            concurrency = 1 if sqlite else 4
+        gate = asyncio.Semaphore(concurrency)
+
+        async def drive(seeded: SeededTask) -> None:
+            async with gate:
+                await seeder.drive(seeded)
+
+        await asyncio.gather(*(drive(t) for t in report.tasks))
+        released = await driver.stop(driver_task)
+        driver_task = None
+        log.info("%d work items left open for the portal's inbox", released)
+        with sessions() as session:
+            count_reference(session, report)
+        return report
+    finally:
+        if driver_task is not None:
+            # stopped early (an error, or cancelled): still give back what is held
+            await driver.stop(driver_task)
+        await channel.close()
+        if own_engine is not None:
+            own_engine.dispose()
+
+
+async def seed_with_workers(settings: Settings, **kwargs: Any) -> SeedReport:
+    """Seed with the job workers running in this process for the duration."""
+    from workers.runtime import run_workers
+
+    workers = asyncio.create_task(run_workers(settings))
+    try:
+        return await seed_demo(settings, **kwargs)
+    finally:
+        workers.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await workers
