@@ -237,8 +237,8 @@ def parse_date(value: str) -> date:
 
 
 def decision_number_part(number: str) -> str:
-    """The number as the template wants it: the template itself adds "/QĐ-SKHCN"."""
-    return number.strip().removesuffix("/QĐ-SKHCN")
+    """The decision number as the leader entered it (e.g. "56/QĐ-SKHCN"), trimmed."""
+    return number.strip()
 
 
 def record_decision(

@@ -127,10 +127,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                     "contract",
                     {
                         "province": PROVINCE,
-                        # The template prints its own "/HĐ-SKHCN" after the number.
-                        "number": contract.number.removesuffix(
-                            "/" + contracts_service.CONTRACT_SUFFIX
-                        ),
+                        "number": contract.number,
                         "task_title": task.title,
                         "task_code": task.code,
                         "host_organisation": application.organisation.name,

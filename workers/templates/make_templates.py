@@ -18,7 +18,7 @@ MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự d
 
 TEMPLATES: dict[str, list[str]] = {
     "decision.docx": [
-        "Số: {{ number }}/QĐ-SKHCN",
+        "Số: {{ number }}",
         "{{ place }}, ngày {{ day }} tháng {{ month }} năm {{ year }}",
         "QUYẾT ĐỊNH",
         "{{ title }}",
@@ -31,7 +31,7 @@ TEMPLATES: dict[str, list[str]] = {
     ],
     "contract.docx": [
         "HỢP ĐỒNG THỰC HIỆN NHIỆM VỤ KHOA HỌC VÀ CÔNG NGHỆ",
-        "Số: {{ number }}/HĐ-SKHCN",
+        "Số: {{ number }}",
         "Tên nhiệm vụ: {{ task_title }} (mã số {{ task_code }})",
         "Bên A (Bên đặt hàng): Sở Khoa học và Công nghệ tỉnh {{ province }}",
         "Bên B (Tổ chức chủ trì): {{ host_organisation }}",
