@@ -23,7 +23,7 @@ import logging
 import random
 import time as clock
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -45,6 +45,7 @@ from models.services.errors import NotFoundError
 from models.services.tasks import move_task
 from models.tasks import Task
 from workers import documents
+from workers.clock import today_vn
 from workers.runtime import WorkerDeps
 
 log = logging.getLogger("workers.acceptance")
@@ -93,11 +94,6 @@ def retry_when_locked(handler: Callable[P, R]) -> Callable[P, R]:
         raise AssertionError("unreachable")
 
     return run
-
-
-def today_vn() -> date:
-    """Today's date in Vietnam."""
-    return datetime.now(UTC).astimezone(VIETNAM_TZ).date()
 
 
 def deadline_at(day: date) -> str:
@@ -212,14 +208,14 @@ def store_document(
     return doc
 
 
-def department_dossier(session: Session, task: Task, job: Job) -> AcceptanceDossier:
-    """The Department-level acceptance dossier of the task, recorded now if nobody did yet."""
+def department_dossier(session: Session, task: Task, job: Job, today: date) -> AcceptanceDossier:
+    """The Department-level acceptance dossier of the task, recorded `today` if nobody did yet."""
     # The final report arrives by message and no job records it, so the first job of step 4
     # that needs the dossier files it (idempotent per task and level).
     return acceptance_service.submit_acceptance_dossier(
         session=session,
         task_id=task.id,
-        submitted_on=today_vn(),
+        submitted_on=today,
         level=AcceptanceLevel.DEPARTMENT,
         actor=job_actor(job),
     )
@@ -251,7 +247,7 @@ def record_decision(
     council_rating: str | None = None,
 ) -> AcceptanceDossier:
     """Record the Director's acceptance decision and render it (once) on the dossier."""
-    dossier = department_dossier(session, task, job)
+    dossier = department_dossier(session, task, job, today_vn(deps.clock))
     decided_on = parse_date(decision_date)
     # The council's rating as recorded by record-result; the process variable otherwise.
     rating = dossier.council_rating or Rating(council_rating or Rating.PASS.value)
@@ -320,12 +316,12 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
             if done_by_job(session, job, "acceptance.request_revision", taskCode):
                 return {}
             task = task_by_code(session, taskCode)
-            dossier = department_dossier(session, task, job)
+            dossier = department_dossier(session, task, job, today_vn(deps.clock))
             acceptance_service.validate_acceptance_dossier(
                 session=session,
                 dossier_id=dossier.id,
                 valid=False,
-                checked_on=today_vn(),
+                checked_on=today_vn(deps.clock),
                 actor=job_actor(job),
             )
             message_id = mail_host(
@@ -363,12 +359,12 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
             if done is not None:
                 return {"councilDeadline": done.details["councilDeadline"]}
             task = task_by_code(session, taskCode)
-            dossier = department_dossier(session, task, job)
+            dossier = department_dossier(session, task, job, today_vn(deps.clock))
             # extensionDays only counts after an escalation in this very instance: a value
             # left over from elsewhere must not shorten or stretch the legal 15 days.
             escalated = bool(job_entries(session, job, "acceptance.council_deadline", taskCode))
             if escalated and extensionDays:
-                due = VIETNAM.add_working_days(today_vn(), int(extensionDays))
+                due = VIETNAM.add_working_days(today_vn(deps.clock), int(extensionDays))
                 dossier.council_due_on = due
                 session.flush()
             else:
@@ -379,7 +375,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                         session=session,
                         dossier_id=dossier.id,
                         valid=True,
-                        checked_on=today_vn(),
+                        checked_on=today_vn(deps.clock),
                         actor=job_actor(job),
                     )
                 assert dossier.council_due_on is not None
@@ -440,7 +436,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
             if done_by_job(session, job, "acceptance.record_result", taskCode):
                 return {}
             task = task_by_code(session, taskCode)
-            dossier = department_dossier(session, task, job)
+            dossier = department_dossier(session, task, job, today_vn(deps.clock))
             # The DMN decided the rating (staff tune it in Modeler); the domain keeps what
             # the process routes on rather than recomputing it with other thresholds.
             dossier.council_rating = rating

@@ -17,9 +17,10 @@ from models.services import contracts as contracts_service
 from models.services import documents as documents_service
 from models.services.audit import record_audit
 from models.services.errors import get_or_raise
+from workers.clock import now_vn, today_vn
 from workers.documents import render
 from workers.runtime import WorkerDeps
-from workers.selection import VIETNAM_TZ, actor_of, task_by_code, today
+from workers.selection import VIETNAM_TZ, actor_of, task_by_code
 
 PREPARE = "khcn.contract.prepare"
 SIGN = "khcn.contract.sign"
@@ -101,7 +102,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 calls_service.select_application(
                     session=session, application_id=application.id, actor=actor
                 )
-            starts_on = task.start_date or today()
+            starts_on = task.start_date or today_vn(deps.clock)
             ends_on = task.end_date or add_months(starts_on, DEFAULT_DURATION_MONTHS) - timedelta(
                 days=1
             )
@@ -202,7 +203,10 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
         with deps.transaction() as session:
             contract = get_or_raise(session, Contract, int(contractId))
             contracts_service.sign_contract(
-                session=session, contract_id=contract.id, signed_on=today(), actor=actor
+                session=session,
+                contract_id=contract.id,
+                signed_on=today_vn(deps.clock),
+                actor=actor,
             )
             if signedContractDocumentId is not None:
                 _attach_signed(session, contract, int(signedContractDocumentId))
@@ -229,8 +233,8 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                         "signed_document_id": signedContractDocumentId,
                     },
                 )
-            signed_on = contract.signed_on or today()
-        signed_at = datetime.combine(signed_on, datetime.now(VIETNAM_TZ).time(), VIETNAM_TZ)
+            signed_on = contract.signed_on or today_vn(deps.clock)
+        signed_at = datetime.combine(signed_on, now_vn(deps.clock).time(), VIETNAM_TZ)
         return {"contractSignedAt": signed_at.isoformat(timespec="seconds")}
 
     @r.task(task_type=CLOSE)
@@ -239,11 +243,14 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
         actor = actor_of(job)
         with deps.transaction() as session:
             contract = contracts_service.close_contract(
-                session=session, contract_id=int(contractId), liquidated_on=today(), actor=actor
+                session=session,
+                contract_id=int(contractId),
+                liquidated_on=today_vn(deps.clock),
+                actor=actor,
             )
             # close_contract audits the closing with this job's element and instance.
-            closed_on = contract.liquidated_on or today()
-        closed_at = datetime.combine(closed_on, datetime.now(VIETNAM_TZ).time(), VIETNAM_TZ)
+            closed_on = contract.liquidated_on or today_vn(deps.clock)
+        closed_at = datetime.combine(closed_on, now_vn(deps.clock).time(), VIETNAM_TZ)
         return {"contractClosedAt": closed_at.isoformat(timespec="seconds")}
 
     return r

@@ -68,6 +68,7 @@ from models.services.errors import ConflictOfInterestError, get_or_raise
 from models.services.proposals import screen_proposal
 from models.tasks import Task
 from models.users import User, UserRole
+from workers.clock import Clock, today_vn
 from workers.runtime import WorkerDeps
 from workers.tasklist import VIETNAM_TZ, actor_of, iso_vn, task_by_code
 
@@ -115,9 +116,9 @@ def council_roles(size: int, rules: RuleSettings = DEFAULT_RULES) -> list[Counci
     return head + [CouncilRole.MEMBER] * (size - len(head))
 
 
-def next_meeting_at(after: datetime | None = None) -> datetime:
+def next_meeting_at(clock: Clock, after: datetime | None = None) -> datetime:
     """A meeting a few working days after `after` (or today), at 08:00 Vietnam time, in UTC."""
-    today = datetime.now(VIETNAM_TZ).date()
+    today = today_vn(clock)
     start = today
     if after is not None:
         start = max(today, _as_utc(after).astimezone(VIETNAM_TZ).date())
@@ -400,7 +401,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                     name=f"{_TYPE_NAME[kind]} nhiệm vụ {task.code}",
                     task_id=task.id,
                     call_id=call_id,
-                    established_on=datetime.now(VIETNAM_TZ).date(),
+                    established_on=today_vn(deps.clock),
                     actor=actor,
                 )
             if council.status is CouncilStatus.FORMING:
@@ -412,7 +413,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
             meeting = next(
                 (m for m in council.meetings if m.status is MeetingStatus.SCHEDULED), None
             )
-            if meeting is not None and _as_utc(meeting.scheduled_at) < datetime.now(UTC):
+            if meeting is not None and _as_utc(meeting.scheduled_at) < deps.clock.now():
                 # a council convened again (after a deadline escalation) meets anew
                 meeting.status = MeetingStatus.CANCELLED
                 meeting = None
@@ -420,7 +421,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 meeting = council_service.schedule_meeting(
                     session=session,
                     council_id=council.id,
-                    scheduled_at=next_meeting_at(),
+                    scheduled_at=next_meeting_at(deps.clock),
                     location="Phòng họp Sở Khoa học và Công nghệ",
                 )
             meeting_at = iso_vn(meeting.scheduled_at)
@@ -521,7 +522,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 meeting = council_service.schedule_meeting(
                     session=session,
                     council_id=council.id,
-                    scheduled_at=next_meeting_at(latest.scheduled_at),
+                    scheduled_at=next_meeting_at(deps.clock, latest.scheduled_at),
                     location=latest.location,
                 )
                 record_audit(
@@ -572,11 +573,14 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 present = set(_int_ids(presentMemberIds))
             members = {m.id: m for m in council.members}
             concluded = council.status is CouncilStatus.CONCLUDED
+            today = today_vn(deps.clock)
             items = [r for r in reviews or [] if r and int(r.get("memberId") or 0) in members]
             if kind is CouncilType.ADVISORY:
-                out = _tally_advisory(session, council, meeting, present, items, concluded, actor)
+                out = _tally_advisory(
+                    session, council, meeting, present, items, concluded, actor, today
+                )
             elif kind is CouncilType.SELECTION:
-                out = _tally_selection(session, council, present, items, concluded, actor)
+                out = _tally_selection(session, council, present, items, concluded, actor, today)
             else:
                 out = _tally_acceptance(session, council, meeting, present, items, concluded, actor)
             if not concluded:
@@ -584,10 +588,6 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
         return out
 
     return r
-
-
-def _today() -> date:
-    return datetime.now(VIETNAM_TZ).date()
 
 
 def _tally_advisory(
@@ -598,6 +598,7 @@ def _tally_advisory(
     reviews: list[dict[str, Any]],
     concluded: bool,
     actor: Actor,
+    today: date,
 ) -> dict[str, Any]:
     """Advisory council: recommended when more than 3/4 of the members present approve."""
     task = get_or_raise(session, Task, council.task_id)
@@ -611,7 +612,7 @@ def _tally_advisory(
                 session=session,
                 member_id=member_id,
                 opinion=ReviewOpinion.APPROVE if vote == "approve" else ReviewOpinion.REJECT,
-                submitted_on=_today(),
+                submitted_on=today,
                 comments=r.get("comment") or "",
                 proposal_id=proposal.id,
             )
@@ -637,6 +638,7 @@ def _tally_selection(
     reviews: list[dict[str, Any]],
     concluded: bool,
     actor: Actor,
+    today: date,
 ) -> dict[str, Any]:
     """Selection council: each application's average, zero counts and scorers.
 
@@ -659,7 +661,7 @@ def _tally_selection(
                     if sum(scores.values()) >= DEFAULT_RULES.selection_min_average
                     else ReviewOpinion.REJECT
                 ),
-                submitted_on=_today(),
+                submitted_on=today,
                 comments=r.get("comment") or "",
                 application_id=application_id,
             )

@@ -1,6 +1,6 @@
 """Step 3 (triển khai thực hiện): report schedule, progress reports, change requests."""
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from pyzeebe import Job, ZeebeTaskRouter
@@ -15,9 +15,10 @@ from models.services import implementation as implementation_service
 from models.services.audit import record_audit
 from models.services.errors import get_or_raise
 from models.tasks import Task
+from workers.clock import today_vn
 from workers.notify import SIGNATURE, recipients_of
 from workers.runtime import WorkerDeps
-from workers.selection import actor_of, task_by_code, today
+from workers.selection import actor_of, task_by_code
 
 PLAN = "khcn.implementation.plan"
 RECORD_REPORT = "khcn.implementation.record-report"
@@ -119,10 +120,10 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                     task_id=task.id,
                     period=report.period,
                     summary=f"[{progress:g}%] {reportSummary}",
-                    submitted_at=datetime.now(UTC),
+                    submitted_at=deps.clock.now(),
                 )
                 period = report.period
-            expected = expected_progress(task.start_date, task.end_date, today())
+            expected = expected_progress(task.start_date, task.end_date, today_vn(deps.clock))
             needed = inspection_needed(progress, expected)
             record_audit(
                 session=session,

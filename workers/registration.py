@@ -43,9 +43,9 @@ from workers.acceptance import (
     retry_when_locked,
     store_document,
     task_by_code,
-    today_vn,
     vn_date,
 )
+from workers.clock import today_vn
 from workers.runtime import WorkerDeps
 
 DEADLINE = "khcn.registration.deadline"
@@ -65,7 +65,7 @@ def acceptance_dossier(session: Session, task: Task) -> AcceptanceDossier | None
     )
 
 
-def main_registration(session: Session, task: Task, job: Job) -> ResultRegistration:
+def main_registration(session: Session, task: Task, job: Job, today: date) -> ResultRegistration:
     """The registration of the task's overall result, recorded when first needed."""
     # The dossier arrives by message and no job records it: the first job that needs the
     # registration files it (register_result is idempotent per task and result).
@@ -73,13 +73,13 @@ def main_registration(session: Session, task: Task, job: Job) -> ResultRegistrat
         session=session,
         task_id=task.id,
         title=task.title,
-        submitted_on=today_vn(),
+        submitted_on=today,
         actor=job_actor(job),
     )
 
 
 def registration_of(
-    session: Session, task: Task, certificate_number: str | None, job: Job
+    session: Session, task: Task, certificate_number: str | None, job: Job, today: date
 ) -> ResultRegistration:
     """The registration a certificate number names (the task's main one without a number)."""
     if certificate_number:
@@ -91,7 +91,7 @@ def registration_of(
         )
         if found is not None:
             return found
-    return main_registration(session, task, job)
+    return main_registration(session, task, job, today)
 
 
 def accepted_rating(session: Session, task: Task) -> Rating:
@@ -137,14 +137,16 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
             decided_on: date = (
                 parse_date(acceptanceDecisionDate)
                 if acceptanceDecisionDate
-                else (dossier.decision_on if dossier and dossier.decision_on else today_vn())
+                else (
+                    dossier.decision_on if dossier and dossier.decision_on else today_vn(deps.clock)
+                )
             )
             # extensionDays only counts after an escalation in this very instance: the
             # acceptance step's escalation form sets a variable of the same name, which the
             # call activities carry into this process.
             escalated = bool(job_entries(session, job, "registration.deadline", taskCode))
             if escalated and extensionDays:
-                due = today_vn() + timedelta(days=int(extensionDays))
+                due = today_vn(deps.clock) + timedelta(days=int(extensionDays))
                 subject = f"Gia hạn đăng ký kết quả thực hiện nhiệm vụ {task.code}"
                 lead = (
                     "Theo chỉ đạo của lãnh đạo Sở, thời hạn nộp hồ sơ đăng ký kết quả thực "
@@ -198,7 +200,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
             if done_by_job(session, job, "registration.request_revision", taskCode):
                 return {}
             task = task_by_code(session, taskCode)
-            registration = main_registration(session, task, job)
+            registration = main_registration(session, task, job, today_vn(deps.clock))
             message_id = mail_host(
                 deps,
                 job,
@@ -230,14 +232,14 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
         """Issue the certificate (once per result) and render it."""
         with deps.transaction() as session:
             task = task_by_code(session, taskCode)
-            registration = main_registration(session, task, job)
+            registration = main_registration(session, task, job, today_vn(deps.clock))
             fresh = registration.certificate_number is None
             # The service locks the row and keeps a number once given: a job delivered
             # twice, or run again by a later instance, gets the same number back.
             registration = registration_service.issue_certificate(
                 session=session,
                 registration_id=registration.id,
-                issued_on=today_vn(),
+                issued_on=today_vn(deps.clock),
                 actor=job_actor(job),
             )
             number = registration.certificate_number
@@ -298,7 +300,9 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
             if done_by_job(session, job, "registration.archive", taskCode):
                 return {}
             task = task_by_code(session, taskCode)
-            registration = registration_of(session, task, certificateNumber, job)
+            registration = registration_of(
+                session, task, certificateNumber, job, today_vn(deps.clock)
+            )
             dossier = acceptance_dossier(session, task)
             docs = list(registration.documents) + (list(dossier.documents) if dossier else [])
             manifest = []
@@ -338,11 +342,13 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
             if done_by_job(session, job, "registration.published_notice", taskCode):
                 return {}
             task = task_by_code(session, taskCode)
-            registration = registration_of(session, task, certificateNumber, job)
+            registration = registration_of(
+                session, task, certificateNumber, job, today_vn(deps.clock)
+            )
             registration_service.publish_result(
                 session=session,
                 registration_id=registration.id,
-                published_on=today_vn(),
+                published_on=today_vn(deps.clock),
                 actor=job_actor(job),
             )
             assert registration.published_on is not None

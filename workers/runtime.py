@@ -14,7 +14,7 @@ import logging
 import pkgutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pyzeebe import ZeebeTaskRouter, ZeebeWorker, create_insecure_channel
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from khcn.settings import Settings
 from models.db import make_engine, make_sessionmaker
+from workers.clock import Clock, WallClock
 from workers.notifications import Mailer
 
 log = logging.getLogger("workers")
@@ -34,6 +35,8 @@ class WorkerDeps:
     sessions: sessionmaker[Session]
     mailer: Mailer
     documents_dir: Path
+    # Where dates and deadlines come from: the wall clock, or the engine's controlled clock.
+    clock: Clock = field(default_factory=WallClock)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -42,12 +45,13 @@ class WorkerDeps:
             yield session
 
 
-def make_deps(settings: Settings) -> WorkerDeps:
-    """Dependencies from the settings."""
+def make_deps(settings: Settings, clock: Clock | None = None) -> WorkerDeps:
+    """Dependencies from the settings; the wall clock unless another `clock` is given."""
     return WorkerDeps(
         sessions=make_sessionmaker(make_engine(settings.database_url)),
         mailer=Mailer(settings.smtp_host, settings.smtp_port, settings.mail_from),
         documents_dir=Path(settings.documents_dir),
+        clock=clock or WallClock(),
     )
 
 
@@ -67,9 +71,15 @@ def feature_routers() -> list[RouterFactory]:
     return found
 
 
-async def run_workers(settings: Settings, routers: list[RouterFactory] | None = None) -> None:
-    """Serve every job type of khcn against the engine at ZEEBE_ADDRESS until cancelled."""
-    deps = make_deps(settings)
+async def run_workers(
+    settings: Settings, routers: list[RouterFactory] | None = None, clock: Clock | None = None
+) -> None:
+    """Serve every job type of khcn against the engine at ZEEBE_ADDRESS until cancelled.
+
+    `clock` is where the workers read the time (default: the wall clock); an engine with a
+    controlled clock wants `EngineClock(settings.zeebe_address)`.
+    """
+    deps = make_deps(settings, clock)
     channel = create_insecure_channel(grpc_address=settings.zeebe_address)
     worker = ZeebeWorker(channel, name="khcn-workers", max_connection_retries=-1)
     for factory in routers or feature_routers():

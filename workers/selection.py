@@ -1,6 +1,6 @@
 """Step 2 (tuyển chọn, giao trực tiếp): calls for applications, ranking, direct assignment."""
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from typing import Any
 
 from pyzeebe import Job, ZeebeTaskRouter
@@ -16,6 +16,7 @@ from models.services import calls as calls_service
 from models.services.audit import Actor, record_audit
 from models.services.errors import get_or_raise
 from models.tasks import Task
+from workers.clock import today_vn
 from workers.runtime import WorkerDeps
 
 ASSIGN_DIRECT = "khcn.selection.assign-direct"
@@ -40,11 +41,6 @@ def actor_of(job: Job) -> Actor:
         bpmn_element_id=job.element_id,
         process_instance_key=job.process_instance_key,
     )
-
-
-def today() -> date:
-    """Today in Vietnam (the office's calendar day, whatever the server's zone)."""
-    return datetime.now(VIETNAM_TZ).date()
 
 
 def task_by_code(session: Session, code: str) -> Task:
@@ -125,8 +121,8 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                     number=number,
                     title=f"Giao trực tiếp nhiệm vụ {task.code}: {task.title}"[:500],
                     year=task.year,
-                    opens_on=today(),
-                    closes_on=today(),
+                    opens_on=today_vn(deps.clock),
+                    closes_on=today_vn(deps.clock),
                     task_ids=[task.id],
                     actor=actor,
                 )
@@ -136,6 +132,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                     task_id=task.id,
                     organisation_id=organisation_id,
                     principal_investigator_id=person_id,
+                    submitted_at=deps.clock.now(),
                 )
                 # No council scores a direct assignment: the leader approves it as recommended.
                 application.status = ApplicationStatus.RECOMMENDED
@@ -168,7 +165,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 if call_round > 1
                 else None
             )
-            opens_on = today()
+            opens_on = today_vn(deps.clock)
             closes_on = opens_on + timedelta(days=CALL_OPEN_DAYS)
             if not VIETNAM.is_working_day(closes_on):
                 closes_on = VIETNAM.add_working_days(closes_on, 1)

@@ -26,6 +26,7 @@ from models.services.errors import InvalidStateError, NotFoundError, get_or_rais
 from models.services.proposals import screen_proposal
 from models.services.tasks import move_task
 from models.tasks import Task
+from workers.clock import now_vn
 from workers.runtime import WorkerDeps
 
 log = logging.getLogger("workers.tasklist")
@@ -49,11 +50,6 @@ def actor_of(job: Job) -> Actor:
         bpmn_element_id=job.element_id,
         process_instance_key=job.process_instance_key,
     )
-
-
-def now_vn() -> datetime:
-    """Now, in Vietnam's offset, to the second."""
-    return datetime.now(VIETNAM_TZ).replace(microsecond=0)
 
 
 def iso_vn(moment: datetime) -> str:
@@ -168,7 +164,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
             proposal = get_or_raise(session, Proposal, task.proposal_id)
             # still "submitted": the revised proposal is screened again
             proposal.screening_note = note
-            proposal.screened_at = datetime.now(UTC)
+            proposal.screened_at = deps.clock.now()
             record_audit(
                 session=session,
                 action="proposal.screen",
@@ -220,7 +216,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 )
             proposal.status = ProposalStatus.APPROVED
             task.method = chosen
-            published_at = iso_vn(now_vn())
+            published_at = iso_vn(now_vn(deps.clock).replace(microsecond=0))
             actor = actor_of(job)
             for action, details in (
                 (

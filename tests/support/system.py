@@ -5,10 +5,12 @@ tasks the way the portal will with `complete_user_task`.
 
 Tests of timers use `clock_system` instead: the same back end on a fresh engine started with
 `--clock controlled` and a fresh domain database for each test (import `clock_system`,
-`database_kind`, `clock_domain_url` and `smtp_inbox` into the module). A fresh engine per test
-matters: workers compute deadlines from the wall clock, so an engine clock moved months ahead
-by one test would make every deadline of the next test fall due at once. `engine_fixture(*args)`
-builds a module-scoped `engine_process` with other extra arguments for tests sharing one engine.
+`database_kind`, `clock_domain_url` and `smtp_inbox` into the module). On an engine with a
+controlled clock the workers read the engine's time (workers/clock.py EngineClock), so dates
+and deadlines they compute follow the clock as it is moved. A fresh engine per test still
+matters: keys start again on a fresh engine, and a clock moved months ahead by one test would
+carry the next test's dates along. `engine_fixture(*args)` builds a module-scoped
+`engine_process` with other extra arguments for tests sharing one engine.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from models.migrate import upgrade
 from tests.conftest import DATABASE_KINDS
 from tests.support.engine_process import EngineProcess, free_port
 from tests.support.zeebe import Conn, connect, deploy, wait_for
+from workers.clock import EngineClock, clock_of_engine
 from workers.runtime import run_workers
 
 USER_TASK = "io.camunda.zeebe:userTask"
@@ -103,15 +106,19 @@ async def running_system(
         documents_dir=str(documents_dir),
     )
     engine = make_engine(domain_url)
+    # An engine on a controlled clock: the workers date everything by the engine's time.
+    clock = await asyncio.to_thread(clock_of_engine, engine_address)
     async with connect(engine_address) as zb:
         await deploy(zb.stub, *bpmn_resources())
-        task = asyncio.create_task(run_workers(settings))
+        task = asyncio.create_task(run_workers(settings, clock=clock))
         try:
             yield System(zb, make_sessionmaker(engine), inbox, settings, documents_dir)
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            if isinstance(clock, EngineClock):
+                clock.close()
             engine.dispose()
 
 

@@ -40,6 +40,7 @@ from tests.workers import data_councils as data
 T = TypeVar("T")
 
 DAY_MS = 24 * 60 * 60 * 1000
+VIETNAM_TZ = timezone(timedelta(hours=7))
 APPLICATION_DOCUMENTS = (
     DocumentKind.APPLICATION_FORM,
     DocumentKind.PROPOSAL_RESEARCH,
@@ -319,6 +320,11 @@ class Run:
         """Time passes on the engine's controlled clock."""
         return await advance(self.system.zb.admin, int(days * DAY_MS))
 
+    async def today(self) -> str:
+        """The engine's today in Vietnam (the workers' today), as date fields submit it."""
+        now = await engine_now(self.system.zb.admin)
+        return datetime.fromtimestamp(now / 1000, VIETNAM_TZ).date().isoformat()
+
     async def advance_past(self, iso: str, extra_ms: int = 60_000) -> int:
         """Move the engine's clock just past a date-time a worker computed (a timeDate timer)."""
         target = int(datetime.fromisoformat(iso).timestamp() * 1000)
@@ -485,11 +491,6 @@ def docx_text(content: bytes) -> str:
 # --------------------------------------------------------------------------- whole steps
 
 
-def today_vn() -> str:
-    """Today's date in Vietnam (wall clock, as the workers see it), as date fields submit it."""
-    return datetime.now(timezone(timedelta(hours=7))).date().isoformat()
-
-
 async def through_task_list(run: Run, method: str = "direct") -> None:
     """Step 1 without detours: screened in, recommended by all, approved with `method`."""
     await run.start()
@@ -507,7 +508,7 @@ async def through_direct_selection(run: Run, budget: int = 850_000_000) -> None:
         "approveSelection",
         {
             "selectionDecisionNumber": f"{run.cast.proposal_id}/QĐ-SKHCN",
-            "selectionDecisionDate": today_vn(),
+            "selectionDecisionDate": await run.today(),
             "decisionNote": "",
         },
         role="leader",

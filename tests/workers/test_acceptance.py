@@ -3,9 +3,8 @@
 The acceptance council runs through `khcn-council-review` with the council workers
 (workers/councils.py); members rate through their own review tasks. "Không đạt" is checked
 under a parent that catches ACCEPTANCE_FAILED on its call activity, exactly as `khcn-task`
-does. The engine runs on a controlled clock for the 15-working-day council deadline; that
-test comes last because moving the engine's clock ahead would make the next deadlines (which
-workers compute from the wall clock) fall due at once.
+does. The engine runs on a controlled clock for the 15-working-day council deadline; the
+workers read the engine's clock, so the dates expected here are the engine's (engine_today).
 """
 
 from __future__ import annotations
@@ -274,9 +273,10 @@ def subjects(system: System, address: str) -> list[str]:
     return [str(m["Subject"]) for m in system.inbox.to(address)]
 
 
-def today_vn() -> date:
-    """The workers' today."""
-    return datetime.now(VIETNAM_TZ).date()
+async def engine_today(system: System) -> date:
+    """The workers' today: the engine's (controlled) clock's day in Vietnam."""
+    now = await engine_now(system.zb.admin)
+    return datetime.fromtimestamp(now / 1000, VIETNAM_TZ).date()
 
 
 def docx_text(content: bytes) -> str:
@@ -355,7 +355,7 @@ async def test_passed_acceptance_is_decided_by_the_director(
     await valid_dossier(system, task)
 
     # the council deadline: 15 working days after the valid dossier, end of day in Vietnam
-    due = VIETNAM.add_working_days(today_vn(), 15)
+    due = VIETNAM.add_working_days(await engine_today(system), 15)
     [deadline] = await wait_for(
         lambda: audit_of(system, task.task_id, "acceptance.council_deadline"), 20
     )
@@ -364,7 +364,7 @@ async def test_passed_acceptance_is_decided_by_the_director(
     dossier = dossier_of(system, task.task_id)
     assert (dossier.status, dossier.valid_on, dossier.council_due_on) == (
         DossierStatus.VALID,
-        today_vn(),
+        await engine_today(system),
         due,
     )
     assert any("đã hợp lệ" in s for s in subjects(system, task.host_email))
@@ -387,7 +387,10 @@ async def test_passed_acceptance_is_decided_by_the_director(
     await finish(
         system,
         approve,
-        {"acceptanceDecisionNumber": number, "acceptanceDecisionDate": today_vn().isoformat()},
+        {
+            "acceptanceDecisionNumber": number,
+            "acceptanceDecisionDate": (await engine_today(system)).isoformat(),
+        },
     )
     view = await await_instance_state(system.zb.admin, parent, "COMPLETED", timeout=30)
     variables = view["variables"]
@@ -401,7 +404,7 @@ async def test_passed_acceptance_is_decided_by_the_director(
     dossier = dossier_of(system, task.task_id)
     assert (dossier.decision_number, dossier.decision_on, dossier.final_rating) == (
         number,
-        today_vn(),
+        await engine_today(system),
         expected,
     )
     with system.sessions() as session:
@@ -467,7 +470,7 @@ async def test_council_deadline_escalates_to_the_leader(system: System) -> None:
     entries = audit_of(system, task.task_id, "acceptance.council_deadline")
     assert [e.details["escalated"] for e in entries] == [False, True]
     assert all(e.process_instance_key == key for e in entries)
-    due = VIETNAM.add_working_days(today_vn(), 60)
+    due = VIETNAM.add_working_days(await engine_today(system), 60)
     assert entries[1].details["councilDeadline"] == f"{due.isoformat()}T23:59:59+07:00"
     view = await admin.get_process_instance(key)
     assert view["variables"]["councilDeadline"] == f"{due.isoformat()}T23:59:59+07:00"

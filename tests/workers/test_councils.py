@@ -49,6 +49,7 @@ from tests.workers.data_councils import (
     make_task,
 )
 from workers import councils
+from workers.clock import WallClock
 from workers.runtime import make_deps
 from workers.tasklist import VIETNAM_TZ
 
@@ -443,7 +444,7 @@ async def test_convening_twice_makes_one_council(system: System) -> None:
 def test_meetings_fall_on_working_days() -> None:
     # 24/4/2027 is a Saturday; 30/4 and 1/5 are public holidays, 3/5 is the day off for 1/5
     after = datetime(2027, 4, 24, 9, 0, tzinfo=VIETNAM_TZ)
-    at = councils.next_meeting_at(after).astimezone(VIETNAM_TZ)
+    at = councils.next_meeting_at(WallClock(), after).astimezone(VIETNAM_TZ)
     assert at.time() == time(8, 0)
     assert VIETNAM.is_working_day(at.date())
     assert VIETNAM.working_days_between(after.date(), at.date()) == 5

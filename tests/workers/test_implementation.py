@@ -31,9 +31,9 @@ from tests.support.zeebe_events import (
     publish,
 )
 from workers import implementation
+from workers.clock import WallClock, today_vn
 from workers.implementation import expected_progress, inspection_needed
 from workers.runtime import make_deps
-from workers.selection import today
 
 DAY_MS = 24 * 3600 * 1000
 
@@ -83,8 +83,8 @@ def test_inspection_rule_compares_progress_with_time_spent() -> None:
 
 async def test_reports_every_six_months_and_an_approved_extension(system: System) -> None:
     # A year spent of two: a 10 % report is far behind and calls for an inspection.
-    starts_on = today() - timedelta(days=365)
-    ends_on = today() + timedelta(days=365)
+    starts_on = today_vn(WallClock()) - timedelta(days=365)
+    ends_on = today_vn(WallClock()) + timedelta(days=365)
     code, contract_id, host_mail = signed_task(system, starts_on, ends_on)
     admin = system.zb.admin
     created = await create_instance(
@@ -204,7 +204,9 @@ async def test_reports_every_six_months_and_an_approved_extension(system: System
 
 async def test_a_refused_change_is_mailed_to_the_host(system: System) -> None:
     code, contract_id, host_mail = signed_task(
-        system, today() - timedelta(days=30), today() + timedelta(days=700)
+        system,
+        today_vn(WallClock()) - timedelta(days=30),
+        today_vn(WallClock()) + timedelta(days=700),
     )
     admin = system.zb.admin
     created = await create_instance(
@@ -244,13 +246,19 @@ async def test_a_refused_change_is_mailed_to_the_host(system: System) -> None:
         request = session.get(ChangeRequest, request_id)
         assert request is not None and request.status is DecisionStatus.REJECTED
         contract = session.get(Contract, contract_id)
-        assert contract is not None and contract.ends_on == today() + timedelta(days=700)
+        assert contract is not None and contract.ends_on == today_vn(WallClock()) + timedelta(
+            days=700
+        )
     # implementation goes on: the final report is still awaited
     assert "awaitFinalReport" in await active_element_ids(admin, key)
 
 
 async def test_a_report_job_delivered_twice_records_one_report(system: System) -> None:
-    code, _, _ = signed_task(system, today() - timedelta(days=400), today() + timedelta(days=330))
+    code, _, _ = signed_task(
+        system,
+        today_vn(WallClock()) - timedelta(days=400),
+        today_vn(WallClock()) + timedelta(days=330),
+    )
     deps = make_deps(system.settings)
     record = implementation.router(deps).get_task(implementation.RECORD_REPORT).original_function
     job = Job(

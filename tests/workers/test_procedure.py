@@ -2,26 +2,29 @@
 controlled clock), every worker of workers/ running, people answering as the portal will.
 
 At each step the test checks the domain rows, the audit log (who, what, from which BPMN
-element), the documents and the e-mails. The task is assigned directly (giao trực tiếp):
-the selection council, the reopened call and the implementation's progress reports have their
-own end-to-end tests in test_procedure_branches.py, because moving the engine's clock by a
-month (the call) or six (a report) puts it past every deadline the workers compute from the
-wall clock afterwards (see the note in tests/support/system.py).
+element), the documents and the e-mails. Step 2 runs both ways: by the open call (tuyển chọn:
+the call published, two hosts apply, the call closes a month later, staff open the dossiers,
+the selection council scores them, the budget is appraised and the leader approves the winner)
+and by direct assignment (giao trực tiếp: the proposer hosts). Six months into step 3 the host
+reports too little progress and staff inspect. The workers read the engine's clock (see
+workers/clock.py), so every date they compute follows the clock the test moves.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from models.acceptance import AcceptanceDossier, AcceptanceRating
-from models.calls import Application
+from models.calls import Application, Call
 from models.contracts import Contract
 from models.councils import Attendance, Council, Meeting, Vote
 from models.documents import DossierDocument
 from models.enums import (
     ApplicationStatus,
+    CallStatus,
     ContractStatus,
     CouncilRole,
     CouncilType,
@@ -36,17 +39,16 @@ from models.enums import (
     TaskStatus,
 )
 from models.implementation import ProgressReport
+from models.people import Organisation
 from models.proposals import Proposal
 from models.registration import ResultRegistration
 from models.services.documents import read_file
 from models.tasks import TaskMember
 from models.users import User
 from tests.support.system import clock_domain_url, clock_system, database_kind, smtp_inbox
-from tests.workers.scenario import Run, docx_text, make_cast
+from tests.workers.scenario import Run, docx_text, make_cast, scores
 
 __all__ = ["clock_domain_url", "clock_system", "database_kind", "smtp_inbox"]
-
-VIETNAM = timezone(timedelta(hours=7))
 
 
 def by_action(entries, action):
@@ -54,10 +56,12 @@ def by_action(entries, action):
     return [e for e in entries if e.action == action]
 
 
-async def test_one_task_from_proposal_to_published_result(clock_system):
+@pytest.mark.parametrize("method", ["selection", "direct"])
+async def test_one_task_from_proposal_to_published_result(clock_system, method):
     system = clock_system
+    by_call = method == "selection"
     with system.sessions() as session, session.begin():
-        cast = make_cast(session, experts=12, applicants=0)
+        cast = make_cast(session, experts=12, applicants=2 if by_call else 0)
     run = Run(system, cast)
     await run.start()
 
@@ -98,14 +102,14 @@ async def test_one_task_from_proposal_to_published_result(clock_system):
     assert len(assignees) == 7
     invited = [m for m in system.inbox.messages if "Mời tham gia" in m["Subject"]]
     assert len(invited) == 7 and all(code in m.get_content() for m in invited)
-    await run.approve_list(method="direct", number="12/QĐ-SKHCN")
+    await run.approve_list(method=method, number="12/QĐ-SKHCN")
 
     await run.until(lambda: _listed(run), "the task on the published list")
     with run.db() as session:
         task = run.task(session)
         proposal = session.get(Proposal, cast.proposal_id)
         assert proposal is not None and proposal.status is ProposalStatus.APPROVED
-        assert task.method is Method.DIRECT
+        assert task.method is (Method.SELECTION if by_call else Method.DIRECT)
         council = session.scalar(
             select(Council).where(Council.task_id == task.id, Council.type == CouncilType.ADVISORY)
         )
@@ -147,31 +151,47 @@ async def test_one_task_from_proposal_to_published_result(clock_system):
         "the approval mailed",
     )
 
-    # ---------------------------------------------------------------- step 2: direct assignment
+    # ---------------------------------------------------------------- step 2: selection
+    winner = await _open_call(run) if by_call else None
     await run.user_task(
         "appraiseBudget",
         {"approvedBudget": 850_000_000, "appraisalNote": "Phù hợp định mức"},
         role="staff",
     )
-    today = datetime.now(VIETNAM).date()
-    await run.user_task(
+    approval = await run.user_task(
         "approveSelection",
         {
             "selectionDecisionNumber": "34/QĐ-SKHCN",
-            "selectionDecisionDate": today.isoformat(),
-            "decisionNote": "Giao trực tiếp",
+            "selectionDecisionDate": await run.today(),
+            "decisionNote": "Tuyển chọn" if by_call else "Giao trực tiếp",
         },
         role="leader",
     )
+    if winner is not None:
+        assert approval.variables["selectedApplicationId"] == winner
     contract_number = await run.until(lambda: _contract_number(run), "the contract drawn up")
     with run.db() as session:
         task = run.task(session)
         contract = session.scalar(select(Contract).where(Contract.task_id == task.id))
         assert contract is not None
         assert contract.status is ContractStatus.DRAFT and contract.value == 850_000_000
-        assert contract.organisation_id == cast.proposer_org_id == task.host_organisation_id
-        [application] = session.scalars(select(Application).where(Application.task_id == task.id))
-        assert application.status is ApplicationStatus.SELECTED
+        # the contract runs from the engine's today (after the call's month, by the call)
+        assert 0 <= (date.fromisoformat(await run.today()) - contract.starts_on).days <= 1
+        application = session.scalar(
+            select(Application).where(
+                Application.task_id == task.id,
+                Application.status == ApplicationStatus.SELECTED,
+            )
+        )
+        assert application is not None
+        if winner is not None:
+            assert application.id == winner
+            assert contract.organisation_id == cast.applicants[0][0] == task.host_organisation_id
+        else:
+            assert contract.organisation_id == cast.proposer_org_id == task.host_organisation_id
+        host = session.get(Organisation, contract.organisation_id)
+        assert host is not None and host.email
+        host_email = host.email
         pi = session.scalar(
             select(TaskMember).where(
                 TaskMember.task_id == task.id,
@@ -179,6 +199,8 @@ async def test_one_task_from_proposal_to_published_result(clock_system):
             )
         )
         assert pi is not None
+        if winner is not None:
+            assert pi.person_id == cast.applicants[0][1]
         [document] = session.scalars(
             select(DossierDocument).where(
                 DossierDocument.application_id == application.id,
@@ -190,7 +212,8 @@ async def test_one_task_from_proposal_to_published_result(clock_system):
         assert contract_number.split("/")[0] in text and code in text
         [prepared] = by_action(run.audit(session), "contract.prepare")
         assert prepared.bpmn_element_id == "prepareContract"
-        assert "selection.assign_direct" in run.actions(session)
+        chosen_by = "selection.rank" if by_call else "selection.assign_direct"
+        assert chosen_by in run.actions(session)
         assert "selection.approve" in run.actions(session)
 
     # ten days without the signed contract: the host is reminded
@@ -203,7 +226,7 @@ async def test_one_task_from_proposal_to_published_result(clock_system):
     )
     reminder = next(m for m in system.inbox.messages if "Nhắc ký hợp đồng" in m["Subject"])
     assert code in reminder["Subject"] and contract_number in reminder.get_content()
-    assert cast.proposer_email in reminder["To"]
+    assert host_email in reminder["To"]
     assert len(system.inbox.messages) > host_mails
 
     signed_id = run.store(b"hop dong da ky", "hop-dong-da-ky.pdf")
@@ -226,6 +249,35 @@ async def test_one_task_from_proposal_to_published_result(clock_system):
         assert plan.bpmn_element_id == "planReports"
         assert "contract.sign" in run.actions(session)
 
+    # six months on, the host reports far less progress than the time spent: staff inspect
+    await run.waiting_at("implementation.plan", "awaitFinalReport")
+    await run.advance_days(6 * 31)
+    await run.user_task(
+        "submitProgressReport",
+        {"progressPercent": 3, "reportSummary": "Mới hoàn thành khảo sát ban đầu"},
+        role="scientist",
+    )
+    inspection = await run.user_task(
+        "inspect",
+        {"inspectionResult": "behind", "inspectionNote": "Chậm tiến độ, yêu cầu bổ sung nhân lực"},
+        role="staff",
+    )
+    assert inspection.variables["inspectionNeeded"] is True
+    with run.db() as session:
+        task = run.task(session)
+        first = session.scalar(
+            select(ProgressReport).where(
+                ProgressReport.task_id == task.id, ProgressReport.period == 1
+            )
+        )
+        assert first is not None and first.submitted_at is not None
+        assert "khảo sát ban đầu" in first.summary
+        [recorded] = by_action(run.audit(session), "implementation.record_report")
+        assert recorded.bpmn_element_id == "recordProgressReport"
+        assert recorded.details["inspection_needed"] is True
+        # a quarter of the 24 months spent (engine time), 3 % done
+        assert recorded.details["progress_percent"] == 3
+
     final_id = run.store(b"bao cao tong ket", "bao-cao-tong-ket.pdf")
     await run.message("khcn.implementation.final-report", finalReportDocumentId=final_id)
 
@@ -239,7 +291,7 @@ async def test_one_task_from_proposal_to_published_result(clock_system):
     await run.until(
         lambda: _has(run, "acceptance.request_revision"), "the acceptance dossier sent back"
     )
-    assert any("Báo cáo tóm tắt" in m.get_content() for m in run.mails_to(cast.proposer_email))
+    assert any("Báo cáo tóm tắt" in m.get_content() for m in run.mails_to(host_email))
     summary_id = run.store(b"bao cao tom tat", "bao-cao-tom-tat.pdf")
     await run.message("khcn.acceptance.dossier-revised", documentIds=[summary_id])
     await run.user_task(
@@ -250,12 +302,12 @@ async def test_one_task_from_proposal_to_published_result(clock_system):
     )
     assert len(ratings) == 9  # the acceptance council: 9 members
     invited = [m for m in system.inbox.messages if "Mời tham gia" in m["Subject"]]
-    assert len(invited) == 7 + 9
+    assert len(invited) == 7 + (7 if by_call else 0) + 9
     await run.attendance()
     decision_number = "56/QĐ-SKHCN"
     await run.user_task(
         "approveAcceptance",
-        {"acceptanceDecisionNumber": decision_number, "acceptanceDecisionDate": today.isoformat()},
+        {"acceptanceDecisionNumber": decision_number, "acceptanceDecisionDate": await run.today()},
         role="leader",
     )
     with run.db() as session:
@@ -280,7 +332,7 @@ async def test_one_task_from_proposal_to_published_result(clock_system):
         [result] = by_action(run.audit(session), "acceptance.record_result")
         assert result.bpmn_element_id == "recordAcceptanceResult"
         assert result.details["rating"] == "excellent"
-    assert any("Xuất sắc" in m["Subject"] for m in run.mails_to(cast.proposer_email))
+    assert any("Xuất sắc" in m["Subject"] for m in run.mails_to(host_email))
 
     # ---------------------------------------------------------------- step 5: registration
     await run.until(lambda: _decided(run), "the acceptance decision recorded")
@@ -341,10 +393,60 @@ async def test_one_task_from_proposal_to_published_result(clock_system):
         # every decision a worker took names its BPMN element and process instance
         workers = [e for e in entries if e.actor.startswith("worker:")]
         assert workers and all(e.bpmn_element_id and e.process_instance_key for e in workers)
-    subjects = [m["Subject"] for m in run.mails_to(cast.proposer_email)]
-    assert any(certificate in m.get_content() for m in run.mails_to(cast.proposer_email))
+    subjects = [m["Subject"] for m in run.mails_to(host_email)]
+    assert any(certificate in m.get_content() for m in run.mails_to(host_email))
     assert any("Công bố kết quả" in s for s in subjects), subjects
     assert not await run.incidents()
+
+
+async def _open_call(run: Run) -> int:
+    """Step 2 by the open call, up to the council's ranking: the winning application's id."""
+    call_id, closes_at = await run.call_published()
+    today = date.fromisoformat(await run.today())
+    closes = datetime.fromisoformat(closes_at)
+    # open for a month from the engine's today (the workers' clock), till 17:00 Vietnam time
+    assert (closes.date() - today).days >= 30 and closes.utcoffset() == timedelta(hours=7)
+    with run.db() as session:
+        call = session.get(Call, call_id)
+        assert call is not None and call.status is CallStatus.OPEN
+        assert call.opens_on == today
+    application_ids = run.apply(call_id)
+    # four weeks on, the call is still open: step 2 waits for its closing
+    await run.waiting_at("call.open", "timerCallClosed")
+    await run.advance_days(28)
+    await run.waiting_at("call.open", "timerCallClosed")
+    await run.advance_past(closes_at)
+    opening = await run.user_task(
+        "openApplications",
+        {"validApplicationIds": application_ids, "openingNote": "Hồ sơ hợp lệ"},
+        role="staff",
+    )
+    assert opening.variables["callId"] == call_id
+    totals = dict(zip(application_ids, (82, 68), strict=True))  # 68 stays below the 70 mark
+    reviews = await run.council_reviews(
+        "reviewSelection",
+        lambda job: {**scores(totals[job.variables["assignment"]["applicationId"]]), "comment": ""},
+    )
+    assert len(reviews) == 7 * len(application_ids)  # every member scores every dossier
+    await run.attendance()
+    await run.until(lambda: _has(run, "selection.rank"), "the applications ranked")
+    with run.db() as session:
+        statuses = {
+            a.id: (a.status, a.average_score)
+            for a in session.scalars(select(Application).where(Application.call_id == call_id))
+        }
+        assert statuses[application_ids[1]] == (ApplicationStatus.NOT_RECOMMENDED, 68.0)
+        assert statuses[application_ids[0]][1] == 82.0
+        call = session.get(Call, call_id)
+        assert call is not None and call.status is CallStatus.CLOSED
+        council = session.scalar(
+            select(Council).where(Council.call_id == call_id, Council.type == CouncilType.SELECTION)
+        )
+        assert council is not None and len(council.members) == 7
+        [ranked] = by_action(run.audit(session), "selection.rank")
+        assert ranked.bpmn_element_id == "rankApplications"
+        assert ranked.details["winner"] == application_ids[0]
+    return application_ids[0]
 
 
 _DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -1,10 +1,10 @@
 """The branches of `khcn-task`, end to end: the real workers, the embedded engine on a
 controlled clock, people answering as the portal will (tests/workers/scenario.py).
 
-Each test runs on its own engine and domain database (`clock_system`): the workers compute
-deadlines from the wall clock, so a clock moved by one test must not make the next test's
-deadlines fall due; and a fresh engine numbers its keys afresh, which the last test here shows
-some workers are not ready for.
+Each test runs on its own engine and domain database (`clock_system`): the workers read the
+engine's clock, and a clock moved months ahead by one test would carry the next test's dates
+along; and a fresh engine numbers its keys afresh, which the last test here shows some workers
+are not ready for.
 """
 
 from __future__ import annotations
@@ -55,7 +55,6 @@ from tests.workers.scenario import (
     scores,
     through_direct_selection,
     through_task_list,
-    today_vn,
 )
 
 __all__ = ["clock_domain_url", "clock_system", "database_kind", "smtp_inbox"]
@@ -234,7 +233,7 @@ async def test_no_application_reaches_the_threshold_and_the_call_reopens(clock_s
     )
     approval = await run.user_task(
         "approveSelection",
-        {"selectionDecisionNumber": "77/QĐ-SKHCN", "selectionDecisionDate": today_vn()},
+        {"selectionDecisionNumber": "77/QĐ-SKHCN", "selectionDecisionDate": await run.today()},
         role="leader",
     )
     assert approval.variables["selectedApplicationId"] == second[1]
@@ -406,7 +405,7 @@ async def test_late_registration_escalates_to_the_leader(clock_system):
     await through_direct_selection(run)
     stored = await final_report(run)
     await acceptance_council(run, lambda i: "pass")
-    decided_on = today_vn()
+    decided_on = await run.today()
     await run.user_task(
         "approveAcceptance",
         {"acceptanceDecisionNumber": "90/QĐ-SKHCN", "acceptanceDecisionDate": decided_on},
@@ -487,7 +486,7 @@ async def test_late_acceptance_council_escalates_and_meets_again(clock_system):
     assert {j.variables["assignment"]["memberId"] for j in again} == {
         j.variables["assignment"]["memberId"] for j in late
     }
-    decided_on = today_vn()
+    decided_on = await run.today()
     await run.user_task(
         "approveAcceptance",
         {"acceptanceDecisionNumber": "91/QĐ-SKHCN", "acceptanceDecisionDate": decided_on},

@@ -24,15 +24,15 @@ from tests.support.system import USER_TASK, System, complete_user_task
 from tests.support.zeebe import create_instance, wait_for
 from tests.support.zeebe_events import advance, await_waiting_at, controlled_engine, engine_now
 from tests.workers import data_councils as data
-from workers.selection import today
+from workers.clock import WallClock, today_vn
 
 
 @pytest.fixture(scope="module", params=DATABASE_KINDS)
 def engine_process(request: pytest.FixtureRequest, make_database_url) -> Iterator[EngineProcess]:
     """The module's engine runs on a controlled clock: the call's closing timer is tested.
 
-    Workers date calls by the wall clock: a test that moves the engine's clock past a call's
-    closing makes later calls close at once, so this module holds one test.
+    The workers date calls by the engine's clock (tests/support/system.py), so a call
+    published after the clock moved past another's closing still stays open for a month.
     """
     yield from controlled_engine(make_database_url(request.param))
 
@@ -203,7 +203,7 @@ async def test_no_qualified_application_reopens_the_call(system: System) -> None
     await await_waiting_at(system.zb.admin, key, "timerCallClosed", 15)
     closes_at = datetime.fromisoformat(first["callClosesAt"])
     assert closes_at.utcoffset() is not None and closes_at.isoformat().endswith("+07:00")
-    assert closes_at.date() >= date.fromordinal(today().toordinal() + 30)
+    assert closes_at.date() >= date.fromordinal(today_vn(WallClock()).toordinal() + 30)
     assert VIETNAM.is_working_day(closes_at.date())
     assert first["applicationOptions"] == []  # nobody has applied when the call goes out
 
@@ -212,8 +212,7 @@ async def test_no_qualified_application_reopens_the_call(system: System) -> None
     await close_call(system, first["callClosesAt"])
     await run_council(system, code, first["callId"], round_one, lambda _: points(40))
 
-    # (workers date the call by the wall clock, which the engine's moved clock has passed:
-    # the second call's closing timer may fire at once here, never in a real deployment)
+    # (the workers date the second call by the engine's clock: it is open for a month again)
     second = await wait_call(system, key, 2)
     assert second["callId"] != first["callId"]
     assert "selectedApplicationId" not in second
