@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import socket
 import subprocess
 import sys
@@ -117,7 +118,7 @@ def run_system(settings: Settings) -> None:
             )
             mail.start()
             log.info("mail to port %d lands in %s", settings.smtp_port, settings.mail_dir)
-        with contextlib.suppress(KeyboardInterrupt):
+        with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
             asyncio.run(_serve(settings, run_workers))
     finally:
         if mail is not None:
@@ -134,6 +135,11 @@ def run_system(settings: Settings) -> None:
 
 async def _serve(settings: Settings, run_workers: Any) -> None:
     """The workers until cancelled; on a first start, the demo seed beside them."""
+    # SIGTERM (what service managers and CI send) stops the system like Ctrl-C does; SIGINT is
+    # handled by asyncio.run unless the parent ignored it (background jobs of a shell do)
+    main = asyncio.current_task()
+    assert main is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
     workers = asyncio.create_task(run_workers(settings))
     seeding = None
     # Settings may switch the first-start seed off (e.g. a test of `khcn run` itself).

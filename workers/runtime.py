@@ -26,6 +26,7 @@ from workers.clock import Clock, WallClock
 from workers.notifications import Mailer
 
 log = logging.getLogger("workers")
+STOP_GRACE_SECONDS = 5
 
 
 @dataclass
@@ -88,5 +89,11 @@ async def run_workers(
     try:
         await worker.work()
     except asyncio.CancelledError:
-        await worker.stop()
+        # pyzeebe's stop() waits for the jobs it already took to be handled; when cancellation
+        # stopped its executor first that wait never ends. Jobs left unfinished are handed out
+        # again after their timeout (at-least-once), so a bounded wait loses nothing.
+        try:
+            await asyncio.wait_for(worker.stop(), STOP_GRACE_SECONDS)
+        except TimeoutError:
+            log.warning("workers did not stop within %d s; leaving the rest", STOP_GRACE_SECONDS)
         raise

@@ -111,7 +111,7 @@ async def test_khcn_run_serves_deploys_and_works(tmp_path: Path) -> None:
         assert code in message.get_content()
         assert len(bpmn_resources()) >= 9
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
