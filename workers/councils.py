@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session
 
 from models.acceptance import AcceptanceRating
 from models.calls import Application
-from models.councils import Council, CouncilMember, Meeting, Review, ScoreSheet, Vote
+from models.councils import Council, CouncilMember, Meeting, ScoreSheet
 from models.enums import (
     AcademicTitle,
     ApplicationStatus,
@@ -167,35 +167,6 @@ def _open_council_load(session: Session) -> dict[int, int]:
     return {person_id: count for person_id, count in rows}
 
 
-def _earlier_members(session: Session, task: Task) -> set[int]:
-    """People who sat on the task's advisory or selection council.
-
-    As the services count them (`convene_council`): selection councils of the task, and the
-    advisory council whose members reviewed or voted on the task's proposal.
-    """
-    councils = set(
-        session.scalars(
-            select(Council.id).where(
-                Council.task_id == task.id, Council.type == CouncilType.SELECTION
-            )
-        )
-    )
-    if task.proposal_id is not None:
-        for model in (Vote, Review):
-            councils |= set(
-                session.scalars(
-                    select(CouncilMember.council_id)
-                    .join(model, model.member_id == CouncilMember.id)
-                    .where(model.proposal_id == task.proposal_id)
-                )
-            )
-    return set(
-        session.scalars(
-            select(CouncilMember.person_id).where(CouncilMember.council_id.in_(councils))
-        )
-    )
-
-
 def _proposer_conflicts(session: Session, task: Task, person_id: int) -> list[str]:
     """Why a person may not sit on the advisory council of the task's proposal."""
     proposal = session.get(Proposal, task.proposal_id) if task.proposal_id else None
@@ -245,7 +216,11 @@ def _appoint_members(
             remaining[role] -= 1
     seated = {m.person_id for m in council.members}
     load = _open_council_load(session)
-    earlier = _earlier_members(session, task) if kind is CouncilType.ACCEPTANCE else set()
+    earlier = (
+        council_service.earlier_council_people(session, task)
+        if kind is CouncilType.ACCEPTANCE
+        else set()
+    )
     people = {u.id: session.get(Person, u.person_id) for u in _candidates(session, task)}
     order = sorted(
         (p for p in people.values() if p is not None and p.id not in seated),

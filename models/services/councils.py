@@ -216,11 +216,9 @@ def appoint_council_member(
     return member
 
 
-def _earlier_council_members(session: Session, council: Council) -> int:
-    """How many members also sat on this task's advisory or selection council."""
-    if council.task_id is None:
-        return 0
-    task = get_or_raise(session, Task, council.task_id)
+def earlier_council_people(session: Session, task: Task) -> set[int]:
+    """People who sat on the task's advisory or selection council (TT 11/2014: an acceptance
+    council needs at least one of them)."""
     earlier = set(
         session.scalars(
             select(Council.id).where(
@@ -239,11 +237,18 @@ def _earlier_council_members(session: Session, council: Council) -> int:
                     .where(model.proposal_id == task.proposal_id)
                 )
             )
-    earlier_people = set(
+    return set(
         session.scalars(
             select(CouncilMember.person_id).where(CouncilMember.council_id.in_(earlier))
         )
     )
+
+
+def _earlier_council_members(session: Session, council: Council) -> int:
+    """How many members also sat on this task's advisory or selection council."""
+    if council.task_id is None:
+        return 0
+    earlier_people = earlier_council_people(session, get_or_raise(session, Task, council.task_id))
     return sum(1 for m in council.members if m.person_id in earlier_people)
 
 
