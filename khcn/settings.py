@@ -24,6 +24,8 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     mail_from: str = "Sở KH&CN <khcn@localhost>"
+    # the province whose Department issues the documents (headers of decisions, contracts)
+    province: str = "Thừa Thiên Huế"
     documents_dir: str = str(ROOT / "var" / "documents")
     # development only: where `khcn run` keeps the mail it catches instead of sending it
     mail_dir: str = str(ROOT / "var" / "mail")

@@ -59,7 +59,6 @@ VIETNAM_TZ = timezone(timedelta(hours=7))
 # The whole last day counts: a deadline falls due at its end, Vietnamese time.
 END_OF_DAY = time(23, 59, 59)
 # The templates' administrative header; a deployment for another province changes it here.
-PROVINCE = "Thừa Thiên Huế"
 PLACE = "Huế"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 # Attempts of a handler whose SQLite transaction met another writer (see retry_when_locked).
@@ -264,7 +263,7 @@ def record_decision(
     rendered = documents.render(
         "decision",
         {
-            "province": PROVINCE.upper(),
+            "province": deps.province.upper(),
             "number": decision_number_part(decision_number),
             "place": PLACE,
             "day": f"{decided_on.day:02d}",

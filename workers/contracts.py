@@ -27,7 +27,6 @@ SIGN = "khcn.contract.sign"
 CLOSE = "khcn.contract.close"
 
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-PROVINCE = "Thừa Thiên Huế"
 # A task without planned dates runs this long from the contract (common for provincial
 # research topics; the portal lets staff correct the dates before signing).
 DEFAULT_DURATION_MONTHS = 24
@@ -127,7 +126,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 rendered = render(
                     "contract",
                     {
-                        "province": PROVINCE,
+                        "province": deps.province,
                         "number": contract.number,
                         "task_title": task.title,
                         "task_code": task.code,

@@ -32,7 +32,6 @@ from models.services.audit import record_audit
 from models.tasks import Task
 from workers import documents
 from workers.acceptance import (
-    PROVINCE,
     deadline_at,
     done_by_job,
     job_actor,
@@ -249,7 +248,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 rendered = documents.render(
                     "certificate",
                     {
-                        "province": PROVINCE.upper(),
+                        "province": deps.province.upper(),
                         "certificate_number": number,
                         "task_title": task.title,
                         "task_code": task.code,

@@ -38,6 +38,7 @@ class WorkerDeps:
     documents_dir: Path
     # Where dates and deadlines come from: the wall clock, or the engine's controlled clock.
     clock: Clock = field(default_factory=WallClock)
+    province: str = "Thừa Thiên Huế"
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -53,6 +54,7 @@ def make_deps(settings: Settings, clock: Clock | None = None) -> WorkerDeps:
         mailer=Mailer(settings.smtp_host, settings.smtp_port, settings.mail_from),
         documents_dir=Path(settings.documents_dir),
         clock=clock or WallClock(),
+        province=settings.province,
     )
 
 
