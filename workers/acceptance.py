@@ -23,7 +23,7 @@ import logging
 import random
 import time as clock
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
@@ -40,12 +40,12 @@ from models.labels import label
 from models.rules import VIETNAM
 from models.services import acceptance as acceptance_service
 from models.services import documents as documents_service
-from models.services.audit import Actor, record_audit
-from models.services.errors import NotFoundError
+from models.services.audit import record_audit
 from models.services.tasks import move_task
 from models.tasks import Task
 from workers import documents
-from workers.clock import today_vn
+from workers.clock import VIETNAM_TZ, today_vn
+from workers.job_context import actor_of, task_by_code
 from workers.runtime import WorkerDeps
 
 log = logging.getLogger("workers.acceptance")
@@ -55,7 +55,6 @@ DEADLINE = "khcn.acceptance.deadline"
 RECORD_RESULT = "khcn.acceptance.record-result"
 
 # Vietnam keeps UTC+7 all year; deadlines are written with this offset for the BPMN timers.
-VIETNAM_TZ = timezone(timedelta(hours=7))
 # The whole last day counts: a deadline falls due at its end, Vietnamese time.
 END_OF_DAY = time(23, 59, 59)
 # The templates' administrative header; a deployment for another province changes it here.
@@ -103,27 +102,6 @@ def deadline_at(day: date) -> str:
 def vn_date(day: date) -> str:
     """A date as Vietnamese documents write it (dd/mm/yyyy)."""
     return day.strftime("%d/%m/%Y")
-
-
-def job_actor(job: Job) -> Actor:
-    """The audit actor of a job: the worker, the BPMN element and the process instance."""
-    return Actor(
-        name=f"worker:{job.type}",
-        bpmn_element_id=job.element_id,
-        process_instance_key=job.process_instance_key,
-    )
-
-
-def task_by_code(session: Session, task_code: str) -> Task:
-    """The task carried by the process (``taskCode`` is its correlation key)."""
-    task = session.scalar(select(Task).where(Task.code == task_code))
-    if task is None:
-        raise NotFoundError(
-            "task_not_found",
-            f"Không tìm thấy nhiệm vụ {task_code}.",
-            f"Task {task_code} not found.",
-        )
-    return task
 
 
 def job_entries(session: Session, job: Job, action: str, task_code: str) -> list[AuditEntry]:
@@ -216,7 +194,7 @@ def department_dossier(session: Session, task: Task, job: Job, today: date) -> A
         task_id=task.id,
         submitted_on=today,
         level=AcceptanceLevel.DEPARTMENT,
-        actor=job_actor(job),
+        actor=actor_of(job),
     )
 
 
@@ -256,7 +234,7 @@ def record_decision(
         decision_number=decision_number,
         decision_on=decided_on,
         rating=rating,
-        actor=job_actor(job),
+        actor=actor_of(job),
     )
     if any(d.kind is DocumentKind.DECISION for d in dossier.documents):
         return dossier
@@ -321,7 +299,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 dossier_id=dossier.id,
                 valid=False,
                 checked_on=today_vn(deps.clock),
-                actor=job_actor(job),
+                actor=actor_of(job),
             )
             message_id = mail_host(
                 deps,
@@ -342,7 +320,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 action="acceptance.request_revision",
                 entity_type="acceptance_dossier",
                 entity_id=dossier.id,
-                actor=job_actor(job),
+                actor=actor_of(job),
                 task_id=task.id,
                 stage=Stage.ACCEPTANCE,
                 details={"jobKey": job.key, "missingDocuments": missing, "mail": message_id},
@@ -375,7 +353,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                         dossier_id=dossier.id,
                         valid=True,
                         checked_on=today_vn(deps.clock),
-                        actor=job_actor(job),
+                        actor=actor_of(job),
                     )
                 assert dossier.council_due_on is not None
                 due = dossier.council_due_on
@@ -407,7 +385,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 action="acceptance.council_deadline",
                 entity_type="acceptance_dossier",
                 entity_id=dossier.id,
-                actor=job_actor(job),
+                actor=actor_of(job),
                 task_id=task.id,
                 stage=Stage.ACCEPTANCE,
                 details={
@@ -446,7 +424,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                     task_id=task.id,
                     stage=Stage.ACCEPTANCE,
                     status=TaskStatus.FAILED,
-                    actor=job_actor(job),
+                    actor=actor_of(job),
                 )
             session.flush()
             counts = ratingCounts or {}
@@ -474,7 +452,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 action="acceptance.record_result",
                 entity_type="acceptance_dossier",
                 entity_id=dossier.id,
-                actor=job_actor(job),
+                actor=actor_of(job),
                 task_id=task.id,
                 stage=Stage.ACCEPTANCE,
                 details={

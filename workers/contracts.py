@@ -17,10 +17,10 @@ from models.services import contracts as contracts_service
 from models.services import documents as documents_service
 from models.services.audit import record_audit
 from models.services.errors import get_or_raise
-from workers.clock import now_vn, today_vn
+from workers.clock import VIETNAM_TZ, now_vn, today_vn
 from workers.documents import render
+from workers.job_context import actor_of, task_by_code
 from workers.runtime import WorkerDeps
-from workers.selection import VIETNAM_TZ, actor_of, task_by_code
 
 PREPARE = "khcn.contract.prepare"
 SIGN = "khcn.contract.sign"

@@ -68,9 +68,10 @@ from models.services.errors import ConflictOfInterestError, get_or_raise
 from models.services.proposals import screen_proposal
 from models.tasks import Task
 from models.users import User, UserRole
-from workers.clock import Clock, today_vn
+from workers.clock import VIETNAM_TZ, Clock, today_vn
+from workers.job_context import actor_of, task_by_code
 from workers.runtime import WorkerDeps
-from workers.tasklist import VIETNAM_TZ, actor_of, iso_vn, task_by_code
+from workers.tasklist import iso_vn
 
 log = logging.getLogger("workers.councils")
 

@@ -16,9 +16,9 @@ from models.services.audit import record_audit
 from models.services.errors import get_or_raise
 from models.tasks import Task
 from workers.clock import today_vn
+from workers.job_context import actor_of, task_by_code
 from workers.notify import SIGNATURE, recipients_of
 from workers.runtime import WorkerDeps
-from workers.selection import actor_of, task_by_code
 
 PLAN = "khcn.implementation.plan"
 RECORD_REPORT = "khcn.implementation.record-report"

@@ -9,8 +9,8 @@ from sqlalchemy import select
 from models.contracts import Contract
 from models.services.audit import record_audit
 from models.tasks import Task
+from workers.job_context import actor_of, task_by_code
 from workers.runtime import WorkerDeps
-from workers.selection import actor_of, task_by_code
 
 REMINDER = "khcn.notify.reminder"
 # The task header of a reminder task that says which reminder it is.

@@ -34,7 +34,6 @@ from workers import documents
 from workers.acceptance import (
     deadline_at,
     done_by_job,
-    job_actor,
     job_entries,
     mail_host,
     parse_date,
@@ -45,6 +44,7 @@ from workers.acceptance import (
     vn_date,
 )
 from workers.clock import today_vn
+from workers.job_context import actor_of
 from workers.runtime import WorkerDeps
 
 DEADLINE = "khcn.registration.deadline"
@@ -73,7 +73,7 @@ def main_registration(session: Session, task: Task, job: Job, today: date) -> Re
         task_id=task.id,
         title=task.title,
         submitted_on=today,
-        actor=job_actor(job),
+        actor=actor_of(job),
     )
 
 
@@ -176,7 +176,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 action="registration.deadline",
                 entity_type="task",
                 entity_id=task.id,
-                actor=job_actor(job),
+                actor=actor_of(job),
                 task_id=task.id,
                 stage=Stage.REGISTRATION,
                 details={
@@ -218,7 +218,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 action="registration.request_revision",
                 entity_type="result_registration",
                 entity_id=registration.id,
-                actor=job_actor(job),
+                actor=actor_of(job),
                 task_id=task.id,
                 stage=Stage.REGISTRATION,
                 details={"jobKey": job.key, "missingDocuments": missing, "mail": message_id},
@@ -239,7 +239,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 session=session,
                 registration_id=registration.id,
                 issued_on=today_vn(deps.clock),
-                actor=job_actor(job),
+                actor=actor_of(job),
             )
             number = registration.certificate_number
             assert number is not None and registration.certificate_issued_on is not None
@@ -284,7 +284,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                     action="registration.certificate_issued",
                     entity_type="result_registration",
                     entity_id=registration.id,
-                    actor=job_actor(job),
+                    actor=actor_of(job),
                     task_id=task.id,
                     stage=Stage.REGISTRATION,
                     details={"jobKey": job.key, "certificateNumber": number, "mail": message_id},
@@ -322,7 +322,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 action="registration.archive",
                 entity_type="result_registration",
                 entity_id=registration.id,
-                actor=job_actor(job),
+                actor=actor_of(job),
                 task_id=task.id,
                 stage=Stage.REGISTRATION,
                 details={
@@ -348,7 +348,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 session=session,
                 registration_id=registration.id,
                 published_on=today_vn(deps.clock),
-                actor=job_actor(job),
+                actor=actor_of(job),
             )
             assert registration.published_on is not None
             message_id = mail_host(
@@ -367,7 +367,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 action="registration.published_notice",
                 entity_type="result_registration",
                 entity_id=registration.id,
-                actor=job_actor(job),
+                actor=actor_of(job),
                 task_id=task.id,
                 stage=Stage.REGISTRATION,
                 details={

@@ -1,6 +1,6 @@
 """Step 2 (tuyển chọn, giao trực tiếp): calls for applications, ranking, direct assignment."""
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from pyzeebe import Job, ZeebeTaskRouter
@@ -13,10 +13,11 @@ from models.enums import ApplicationStatus, CallStatus, Stage
 from models.people import Affiliation, Person
 from models.rules import VIETNAM, SelectionOutcome, rank_applications
 from models.services import calls as calls_service
-from models.services.audit import Actor, record_audit
+from models.services.audit import record_audit
 from models.services.errors import get_or_raise
 from models.tasks import Task
-from workers.clock import today_vn
+from workers.clock import VIETNAM_TZ, today_vn
+from workers.job_context import actor_of, task_by_code
 from workers.runtime import WorkerDeps
 
 ASSIGN_DIRECT = "khcn.selection.assign-direct"
@@ -26,30 +27,11 @@ REOPEN_CALL = "khcn.selection.reopen-call"
 
 NO_QUALIFIED_APPLICATION = "NO_QUALIFIED_APPLICATION"
 
-VIETNAM_TZ = timezone(timedelta(hours=7))
 # How long a call stays open, in calendar days (common practice, unverified: the province's
 # own notice decides); a closing day off moves to the next working day.
 CALL_OPEN_DAYS = 30
 # Applications are received until the end of the office day of the closing date.
 CALL_CLOSES_AT = time(17, 0)
-
-
-def actor_of(job: Job) -> Actor:
-    """The audit actor of a job: the worker, its BPMN element and process instance."""
-    return Actor(
-        name=f"worker:{job.type}",
-        bpmn_element_id=job.element_id,
-        process_instance_key=job.process_instance_key,
-    )
-
-
-def task_by_code(session: Session, code: str) -> Task:
-    """The task a process carries, by its code (the messages' correlation key)."""
-    task = session.scalar(select(Task).where(Task.code == code))
-    if task is None:
-        # A technical failure, not a business outcome: the job is retried, then an incident.
-        raise LookupError(f"no task with code {code!r} in the domain database")
-    return task
 
 
 def call_number(task: Task, call_round: int) -> str:

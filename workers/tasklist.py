@@ -11,7 +11,7 @@ the published list only when its proposal is `approved` (and the audit log holds
 
 import logging
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pyzeebe import Job, ZeebeTaskRouter
@@ -26,7 +26,8 @@ from models.services.errors import InvalidStateError, NotFoundError, get_or_rais
 from models.services.proposals import screen_proposal
 from models.services.tasks import move_task
 from models.tasks import Task
-from workers.clock import now_vn
+from workers.clock import VIETNAM_TZ, now_vn
+from workers.job_context import actor_of, task_by_code
 from workers.runtime import WorkerDeps
 
 log = logging.getLogger("workers.tasklist")
@@ -36,20 +37,10 @@ REQUEST_REVISION = "khcn.proposal.request-revision"
 PUBLISH = "khcn.tasklist.publish"
 CLOSE = "khcn.task.close"
 
-VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
 CODE_PREFIX = "NV"
 
 
 # --- shared by the feature modules of step 1 and the councils ------------------------------
-
-
-def actor_of(job: Job) -> Actor:
-    """The audit actor of a job: the worker, the BPMN element and the process instance."""
-    return Actor(
-        name=f"worker:{job.type}",
-        bpmn_element_id=job.element_id,
-        process_instance_key=job.process_instance_key,
-    )
 
 
 def iso_vn(moment: datetime) -> str:
@@ -57,18 +48,6 @@ def iso_vn(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(VIETNAM_TZ).replace(microsecond=0).isoformat()
-
-
-def task_by_code(session: Session, code: str) -> Task:
-    """The task with a code, or NotFoundError."""
-    task = session.scalar(select(Task).where(Task.code == code))
-    if task is None:
-        raise NotFoundError(
-            "task_not_found",
-            f"Không tìm thấy nhiệm vụ {code}.",
-            f"No task with code {code}.",
-        )
-    return task
 
 
 def applicant_addresses(proposal: Proposal) -> list[str]:

@@ -18,7 +18,7 @@ import time
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import Any, TypeVar
 
 from pyzeebe.proto import gateway_pb2 as pb
@@ -36,11 +36,11 @@ from tests.support.system import USER_TASK, System
 from tests.support.zeebe import ActivatedJob, create_instance, wait_for
 from tests.support.zeebe_events import advance, engine_now, publish
 from tests.workers import data_councils as data
+from workers.clock import VIETNAM_TZ
 
 T = TypeVar("T")
 
 DAY_MS = 24 * 60 * 60 * 1000
-VIETNAM_TZ = timezone(timedelta(hours=7))
 APPLICATION_DOCUMENTS = (
     DocumentKind.APPLICATION_FORM,
     DocumentKind.PROPOSAL_RESEARCH,

@@ -58,7 +58,7 @@ from tests.support.zeebe_events import (
     publish,
 )
 from tests.workers import data_councils as data
-from workers.acceptance import VIETNAM_TZ
+from workers.clock import VIETNAM_TZ
 
 
 @pytest.fixture(scope="module", params=DATABASE_KINDS)

@@ -49,9 +49,8 @@ from tests.workers.data_councils import (
     make_task,
 )
 from workers import councils
-from workers.clock import WallClock
+from workers.clock import VIETNAM_TZ, WallClock
 from workers.runtime import make_deps
-from workers.tasklist import VIETNAM_TZ
 
 PROCESS = "khcn-council-review"
 STANDARD_ROLES = {

@@ -46,7 +46,7 @@ from tests.support.zeebe_events import (
 )
 from tests.workers import data_councils as data
 from workers import registration
-from workers.acceptance import VIETNAM_TZ
+from workers.clock import VIETNAM_TZ
 from workers.runtime import make_deps
 
 
