@@ -53,7 +53,7 @@ class MultiInstanceBehaviour:
             if body.key not in self.instances:
                 return
         body.data.pop("spawning", None)
-        self._body_progress(body, el)
+        self._body_progress(body)
 
     def _spawn_inner(self, body: ElementInstance, el: Element) -> None:
         index = body.data["next"]
@@ -120,9 +120,10 @@ class MultiInstanceBehaviour:
         if mi.sequential and body.data["next"] < len(body.data["items"]):
             self._spawn_inner(body, el)
             return
-        self._body_progress(body, el)
+        self._body_progress(body)
 
-    def _body_progress(self, body: ElementInstance, el: Element) -> None:
+    def _body_progress(self, body: ElementInstance) -> None:
+        """Complete the body once every inner instance has run and none is left."""
         if body.key in self.instances and not self.children.get(body.key):
             if body.data["next"] >= len(body.data["items"]):
                 self._complete(body)

@@ -37,16 +37,12 @@ async def serve(
     server = grpc.aio.server(options=[("grpc.so_reuseport", 0)])
     add_GatewayServicer_to_server(Gateway(engine, broker, host, int(port)), server)
     server.add_generic_rpc_handlers((Admin(engine, broker.wake).handler(),))
-    health_servicer = (
-        health.aio.HealthServicer() if hasattr(health, "aio") else health.HealthServicer()
-    )
+    health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     server.add_insecure_port(address)
     await server.start()
     for service in (GATEWAY_SERVICE, ""):
-        result = health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
-        if asyncio.iscoroutine(result):
-            await result
+        await health_servicer.set(service, health_pb2.HealthCheckResponse.SERVING)
     timers = asyncio.create_task(broker.timer_loop())
     # timers that fell due while the engine was down fire now
     for job_type in list(engine.activatable):

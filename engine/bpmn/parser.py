@@ -481,7 +481,7 @@ def _check(definition: ProcessDefinition, problems: _Problems) -> None:
             if flows[fid].condition and el.kind not in ("exclusiveGateway", "inclusiveGateway"):
                 problems.add(fid, "conditional sequence flows are only supported after gateways")
     root = definition.bpmn_process_id
-    _check_events(definition, starts, problems)
+    _check_events(definition, problems)
     _check_event_details(definition, problems)
     for scope_id in {root} | {e.id for e in elements.values() if e.kind == "subProcess"}:
         found = starts.get(scope_id, [])
@@ -522,9 +522,7 @@ def _check(definition: ProcessDefinition, problems: _Problems) -> None:
             definition.reaches[el.id] = _reaching(el.id, elements, flows)
 
 
-def _check_events(
-    definition: ProcessDefinition, starts: dict[str, list[str]], problems: _Problems
-) -> None:
+def _check_events(definition: ProcessDefinition, problems: _Problems) -> None:
     elements, flows = definition.elements, definition.flows
     for el in elements.values():
         if el.kind == "boundaryEvent":
@@ -573,8 +571,6 @@ def _check_events(
                 problems.add(el.id, "a timer start event needs a timeDate or timeCycle")
             if scope is not None and not in_event_sub:
                 problems.add(el.id, "a start event inside a sub-process must be a none start event")
-    for scope_starts in starts.values():
-        del scope_starts  # the scopes are checked by the caller
 
 
 def _check_event_details(definition: ProcessDefinition, problems: _Problems) -> None:
