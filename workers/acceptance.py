@@ -306,7 +306,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 job,
                 task,
                 f"Yêu cầu bổ sung hồ sơ đánh giá, nghiệm thu nhiệm vụ {task.code}",
-                f"Kính gửi {_host_name(task)},\n\n"
+                f"Kính gửi {host_name(task)},\n\n"
                 f"Sở Khoa học và Công nghệ đã kiểm tra hồ sơ đánh giá, nghiệm thu nhiệm vụ "
                 f"“{task.title}” (mã số {task.code}). Hồ sơ chưa đầy đủ, đề nghị bổ sung:\n\n"
                 f"{missing or '(xem ý kiến của chuyên viên)'}\n\n"
@@ -377,7 +377,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 job,
                 task,
                 subject,
-                f"Kính gửi {_host_name(task)},\n\n{lead}\n\n---\n"
+                f"Kính gửi {host_name(task)},\n\n{lead}\n\n---\n"
                 f"Task {task.code}: the acceptance council is due by {due.isoformat()}.",
             )
             record_audit(
@@ -433,7 +433,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 job,
                 task,
                 f"Kết quả đánh giá, nghiệm thu nhiệm vụ {task.code}: {label(rating)}",
-                f"Kính gửi {_host_name(task)},\n\n"
+                f"Kính gửi {host_name(task)},\n\n"
                 f"Hội đồng đánh giá, nghiệm thu nhiệm vụ “{task.title}” (mã số {task.code}) "
                 f"đã xếp loại: {label(rating)}.\n"
                 f"Số thành viên có mặt: {counts.get('presentCount', '?')}; "
@@ -469,6 +469,6 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
     return r
 
 
-def _host_name(task: Task) -> str:
-    """How a mail addresses the host."""
+def host_name(task: Task) -> str:
+    """How a mail or a certificate names the host."""
     return task.host_organisation.name if task.host_organisation else "Tổ chức chủ trì"

@@ -34,6 +34,7 @@ from workers import documents
 from workers.acceptance import (
     deadline_at,
     done_by_job,
+    host_name,
     job_entries,
     mail_host,
     parse_date,
@@ -168,7 +169,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 job,
                 task,
                 subject,
-                f"Kính gửi {_host_name(task)},\n\n{lead}\n\n---\n"
+                f"Kính gửi {host_name(task)},\n\n{lead}\n\n---\n"
                 f"Task {task.code}: register the results by {due.isoformat()}.",
             )
             record_audit(
@@ -205,7 +206,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 job,
                 task,
                 f"Yêu cầu bổ sung hồ sơ đăng ký kết quả nhiệm vụ {task.code}",
-                f"Kính gửi {_host_name(task)},\n\n"
+                f"Kính gửi {host_name(task)},\n\n"
                 "Sở Khoa học và Công nghệ đã thẩm định hồ sơ đăng ký kết quả thực hiện nhiệm "
                 f"vụ “{task.title}” (mã số {task.code}). Hồ sơ chưa đầy đủ, đề nghị bổ sung:"
                 f"\n\n{missing or '(xem ý kiến của chuyên viên)'}\n\n"
@@ -252,7 +253,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                         "certificate_number": number,
                         "task_title": task.title,
                         "task_code": task.code,
-                        "host_organisation": _host_name(task),
+                        "host_organisation": host_name(task),
                         "principal_investigator": pi.full_name if pi else "",
                         "rating": label(accepted_rating(session, task)),
                         "issued_on": vn_date(registration.certificate_issued_on),
@@ -273,7 +274,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                     job,
                     task,
                     f"Cấp Giấy chứng nhận đăng ký kết quả nhiệm vụ {task.code}",
-                    f"Kính gửi {_host_name(task)},\n\n"
+                    f"Kính gửi {host_name(task)},\n\n"
                     "Sở Khoa học và Công nghệ đã cấp Giấy chứng nhận đăng ký kết quả thực hiện "
                     f"nhiệm vụ “{task.title}” (mã số {task.code}), số {number}, ngày "
                     f"{vn_date(registration.certificate_issued_on)}.\n\n---\n"
@@ -356,7 +357,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 job,
                 task,
                 f"Công bố kết quả thực hiện nhiệm vụ {task.code}",
-                f"Kính gửi {_host_name(task)},\n\n"
+                f"Kính gửi {host_name(task)},\n\n"
                 f"Kết quả thực hiện nhiệm vụ “{task.title}” (mã số {task.code}; Giấy chứng "
                 f"nhận số {registration.certificate_number}) đã được công bố trên Cổng thông "
                 f"tin điện tử KH&CN ngày {vn_date(registration.published_on)}.\n\n---\n"
@@ -380,8 +381,3 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
         return {}
 
     return r
-
-
-def _host_name(task: Task) -> str:
-    """How a mail or certificate names the host."""
-    return task.host_organisation.name if task.host_organisation else "Tổ chức chủ trì"
