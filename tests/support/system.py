@@ -206,6 +206,27 @@ def _matches(job: pb.ActivatedJob, match: Mapping[str, Any] | None) -> bool:
     return all(variables.get(name) == value for name, value in match.items())
 
 
+async def take_user_tasks(system: System) -> list[pb.ActivatedJob]:
+    """One short poll for user-task jobs, as the portal's inbox worker will make."""
+    reply = system.zb.stub.ActivateJobs(
+        pb.ActivateJobsRequest(
+            type=USER_TASK,
+            worker="test-inbox",
+            timeout=60_000,
+            maxJobsToActivate=50,
+            requestTimeout=200,
+        )
+    )
+    return [job async for batch in reply for job in batch.jobs]
+
+
+async def hand_back(system: System, job: pb.ActivatedJob) -> None:
+    """Give a job taken by mistake back at once, retries unchanged."""
+    await system.zb.stub.FailJob(
+        pb.FailJobRequest(jobKey=job.key, retries=job.retries, errorMessage="")
+    )
+
+
 async def complete_user_task(
     system: System,
     process_instance_key: int | None,
@@ -228,35 +249,18 @@ async def complete_user_task(
     found: list[pb.ActivatedJob] = []
 
     async def take() -> bool:
-        reply = system.zb.stub.ActivateJobs(
-            pb.ActivateJobsRequest(
-                type=USER_TASK,
-                worker="test-inbox",
-                timeout=60_000,
-                maxJobsToActivate=50,
-                requestTimeout=200,
+        for job in await take_user_tasks(system):
+            job_headers = json.loads(job.customHeaders)
+            mine = (
+                job.elementId == element_id
+                and (process_instance_key is None or job.processInstanceKey == process_instance_key)
+                and (assignee is None or job_headers.get("io.camunda.zeebe:assignee") == assignee)
+                and _matches(job, match)
             )
-        )
-        async for batch in reply:
-            for job in batch.jobs:
-                job_headers = json.loads(job.customHeaders)
-                mine = (
-                    job.elementId == element_id
-                    and (
-                        process_instance_key is None
-                        or job.processInstanceKey == process_instance_key
-                    )
-                    and (
-                        assignee is None or job_headers.get("io.camunda.zeebe:assignee") == assignee
-                    )
-                    and _matches(job, match)
-                )
-                if mine and not found:
-                    found.append(job)
-                else:
-                    await system.zb.stub.FailJob(
-                        pb.FailJobRequest(jobKey=job.key, retries=job.retries, errorMessage="")
-                    )
+            if mine and not found:
+                found.append(job)
+            else:
+                await hand_back(system, job)
         return bool(found)
 
     await wait_for(take, timeout, message=f"user task '{element_id}'")

@@ -43,7 +43,7 @@ from models.services import proposals as proposals_service
 from models.services import tasks as tasks_service
 from models.tasks import Task
 from models.users import User
-from tests.support.system import USER_TASK
+from tests.support.system import hand_back, take_user_tasks
 from tests.support.zeebe import wait_for
 
 T = TypeVar("T")
@@ -311,33 +311,21 @@ async def complete_reviews(
     done: list[dict[str, Any]] = []
 
     async def take() -> bool:
-        reply = system.zb.stub.ActivateJobs(
-            pb.ActivateJobsRequest(
-                type=USER_TASK,
-                worker="test-inbox",
-                timeout=60_000,
-                maxJobsToActivate=50,
-                requestTimeout=200,
+        for job in await take_user_tasks(system):
+            if job.elementId != element_id or process_instance_key not in (
+                None,
+                job.processInstanceKey,
+            ):
+                await hand_back(system, job)
+                continue
+            headers = json.loads(job.customHeaders)
+            assignment = json.loads(job.variables)["assignment"]
+            assert "council" in json.loads(headers["io.camunda.zeebe:candidateGroups"])
+            assert headers["io.camunda.zeebe:assignee"] == assignment["assignee"]
+            await system.zb.stub.CompleteJob(
+                pb.CompleteJobRequest(jobKey=job.key, variables=json.dumps(answer(assignment)))
             )
-        )
-        async for batch in reply:
-            for job in batch.jobs:
-                if job.elementId != element_id or process_instance_key not in (
-                    None,
-                    job.processInstanceKey,
-                ):
-                    await system.zb.stub.FailJob(
-                        pb.FailJobRequest(jobKey=job.key, retries=job.retries, errorMessage="")
-                    )
-                    continue
-                headers = json.loads(job.customHeaders)
-                assignment = json.loads(job.variables)["assignment"]
-                assert "council" in json.loads(headers["io.camunda.zeebe:candidateGroups"])
-                assert headers["io.camunda.zeebe:assignee"] == assignment["assignee"]
-                await system.zb.stub.CompleteJob(
-                    pb.CompleteJobRequest(jobKey=job.key, variables=json.dumps(answer(assignment)))
-                )
-                done.append(assignment)
+            done.append(assignment)
         return len(done) >= count
 
     await wait_for(take, timeout, message=f"{count} '{element_id}' tasks")

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import email
 from collections.abc import Iterator
-from email.policy import default
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from tests.support.engine_process import free_port
+from tests.support.system import Inbox
 from workers.notifications import Mailer
 
 
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[email.message.EmailMessage] = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append(email.message_from_bytes(envelope.content, policy=default))
-        return "250 OK"
-
-
 @pytest.fixture
-def smtp() -> Iterator[tuple[_Inbox, int]]:
-    inbox = _Inbox()
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
     port = free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()

@@ -20,7 +20,7 @@ from models.services import calls as calls_service
 from models.tasks import Task
 from tests.conftest import DATABASE_KINDS
 from tests.support.engine_process import EngineProcess
-from tests.support.system import USER_TASK, System, complete_user_task
+from tests.support.system import System, complete_user_task, hand_back, take_user_tasks
 from tests.support.zeebe import create_instance, wait_for
 from tests.support.zeebe_events import advance, await_waiting_at, controlled_engine, engine_now
 from tests.workers import data_councils as data
@@ -96,31 +96,19 @@ async def score(
     done: list[int] = []
 
     async def take() -> bool:
-        reply = system.zb.stub.ActivateJobs(
-            pb.ActivateJobsRequest(
-                type=USER_TASK,
-                worker="test-inbox",
-                timeout=60_000,
-                maxJobsToActivate=50,
-                requestTimeout=200,
-            )
-        )
-        async for batch in reply:
-            for job in batch.jobs:
-                variables = json.loads(job.variables)
-                if job.elementId != "reviewSelection" or variables.get("taskCode") != code:
-                    await system.zb.stub.FailJob(
-                        pb.FailJobRequest(jobKey=job.key, retries=job.retries, errorMessage="")
-                    )
-                    continue
-                headers = json.loads(job.customHeaders)
-                assert headers["io.camunda.zeebe:assignee"] == variables["assignment"]["assignee"]
-                await system.zb.stub.CompleteJob(
-                    pb.CompleteJobRequest(
-                        jobKey=job.key, variables=json.dumps(answer(variables["assignment"]))
-                    )
+        for job in await take_user_tasks(system):
+            variables = json.loads(job.variables)
+            if job.elementId != "reviewSelection" or variables.get("taskCode") != code:
+                await hand_back(system, job)
+                continue
+            headers = json.loads(job.customHeaders)
+            assert headers["io.camunda.zeebe:assignee"] == variables["assignment"]["assignee"]
+            await system.zb.stub.CompleteJob(
+                pb.CompleteJobRequest(
+                    jobKey=job.key, variables=json.dumps(answer(variables["assignment"]))
                 )
-                done.append(job.key)
+            )
+            done.append(job.key)
         return len(done) >= count
 
     await wait_for(take, 30, message=f"{count} score sheets")
