@@ -34,6 +34,7 @@ lint: install lint-bpmn
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 # bpmnlint with Camunda 8.5 compatibility rules (.bpmnlintrc); the diagrams must lint clean.
 lint-bpmn: $(STAMP_NPM)

@@ -1,6 +1,30 @@
-"""``python -m engine``: the same as ``khcn engine``."""
+"""``python -m engine``: run the embedded engine on its own (``khcn engine`` adds the settings)."""
 
-from khcn.cli import app
+from __future__ import annotations
+
+import argparse
+
+from engine.clock import Clock, ControlledClock
+from engine.server import run_server
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse the command line and serve until SIGTERM/SIGINT."""
+    parser = argparse.ArgumentParser(prog="python -m engine", description=__doc__)
+    parser.add_argument("--address", default="127.0.0.1:26500", help="HOST:PORT to serve on")
+    parser.add_argument(
+        "--database", default="sqlite:///var/engine.sqlite3", help="SQLAlchemy URL of the state"
+    )
+    parser.add_argument(
+        "--clock",
+        choices=("wall", "controlled"),
+        default="wall",
+        help="'controlled': time moves only through the admin IncreaseTime call (tests)",
+    )
+    args = parser.parse_args(argv)
+    clock = ControlledClock() if args.clock == "controlled" else Clock()
+    run_server(args.address, args.database, clock)
+
 
 if __name__ == "__main__":
-    app(["engine", *__import__("sys").argv[1:]])
+    main()

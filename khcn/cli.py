@@ -72,7 +72,7 @@ def workers() -> None:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    asyncio.run(run_workers(load_settings()))
+    asyncio.run(run_workers(load_settings().workers()))
 
 
 @app.command()

@@ -140,7 +140,7 @@ async def _serve(settings: Settings, run_workers: Any) -> None:
     main = asyncio.current_task()
     assert main is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
-    workers = asyncio.create_task(run_workers(settings))
+    workers = asyncio.create_task(run_workers(settings.workers()))
     seeding = None
     # Settings may switch the first-start seed off (e.g. a test of `khcn run` itself).
     if getattr(settings, "seed_demo", True) and not _domain_has_data(settings):

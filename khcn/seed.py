@@ -1261,7 +1261,7 @@ async def seed_with_workers(settings: Settings, **kwargs: Any) -> SeedReport:
     """Seed with the job workers running in this process for the duration."""
     from workers.runtime import run_workers
 
-    workers = asyncio.create_task(run_workers(settings))
+    workers = asyncio.create_task(run_workers(settings.workers()))
     try:
         return await seed_demo(settings, **kwargs)
     finally:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from workers.runtime import WorkerConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +33,20 @@ class Settings(BaseSettings):
     documents_dir: str = str(ROOT / "var" / "documents")
     # development only: where `khcn run` keeps the mail it catches instead of sending it
     mail_dir: str = str(ROOT / "var" / "mail")
+
+    def workers(self) -> WorkerConfig:
+        """The workers' configuration: the part of the settings they need, handed over."""
+        from workers.runtime import WorkerConfig
+
+        return WorkerConfig(
+            zeebe_address=self.zeebe_address,
+            database_url=self.database_url,
+            smtp_host=self.smtp_host,
+            smtp_port=self.smtp_port,
+            mail_from=self.mail_from,
+            documents_dir=self.documents_dir,
+            province=self.province,
+        )
 
 
 def load_settings() -> Settings:

@@ -20,13 +20,25 @@ from pathlib import Path
 from pyzeebe import ZeebeTaskRouter, ZeebeWorker, create_insecure_channel
 from sqlalchemy.orm import Session, sessionmaker
 
-from khcn.settings import Settings
 from models.db import make_engine, make_sessionmaker
 from workers.clock import Clock, WallClock
 from workers.notifications import Mailer
 
 log = logging.getLogger("workers")
 STOP_GRACE_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    """What the workers need to know, built by khcn from its settings and handed over."""
+
+    zeebe_address: str
+    database_url: str
+    smtp_host: str
+    smtp_port: int
+    mail_from: str
+    documents_dir: str
+    province: str
 
 
 @dataclass
@@ -47,14 +59,14 @@ class WorkerDeps:
             yield session
 
 
-def make_deps(settings: Settings, clock: Clock | None = None) -> WorkerDeps:
-    """Dependencies from the settings; the wall clock unless another `clock` is given."""
+def make_deps(config: WorkerConfig, clock: Clock | None = None) -> WorkerDeps:
+    """Dependencies from the configuration; the wall clock unless another `clock` is given."""
     return WorkerDeps(
-        sessions=make_sessionmaker(make_engine(settings.database_url)),
-        mailer=Mailer(settings.smtp_host, settings.smtp_port, settings.mail_from),
-        documents_dir=Path(settings.documents_dir),
+        sessions=make_sessionmaker(make_engine(config.database_url)),
+        mailer=Mailer(config.smtp_host, config.smtp_port, config.mail_from),
+        documents_dir=Path(config.documents_dir),
         clock=clock or WallClock(),
-        province=settings.province,
+        province=config.province,
     )
 
 
@@ -75,19 +87,19 @@ def feature_routers() -> list[RouterFactory]:
 
 
 async def run_workers(
-    settings: Settings, routers: list[RouterFactory] | None = None, clock: Clock | None = None
+    config: WorkerConfig, routers: list[RouterFactory] | None = None, clock: Clock | None = None
 ) -> None:
     """Serve every job type of khcn against the engine at ZEEBE_ADDRESS until cancelled.
 
     `clock` is where the workers read the time (default: the wall clock); an engine with a
-    controlled clock wants `EngineClock(settings.zeebe_address)`.
+    controlled clock wants `EngineClock(config.zeebe_address)`.
     """
-    deps = make_deps(settings, clock)
-    channel = create_insecure_channel(grpc_address=settings.zeebe_address)
+    deps = make_deps(config, clock)
+    channel = create_insecure_channel(grpc_address=config.zeebe_address)
     worker = ZeebeWorker(channel, name="khcn-workers", max_connection_retries=-1)
     for factory in routers or feature_routers():
         worker.include_router(factory(deps))
-    log.info("khcn workers polling %s", settings.zeebe_address)
+    log.info("khcn workers polling %s", config.zeebe_address)
     try:
         await worker.work()
     except asyncio.CancelledError:

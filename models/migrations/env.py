@@ -1,4 +1,4 @@
-"""Alembic environment of the domain database: the URL from ``-x url=`` or khcn settings."""
+"""Alembic environment of the domain database: the URL from ``-x url=`` or the config."""
 
 from __future__ import annotations
 
@@ -17,15 +17,16 @@ target_metadata = models.metadata
 
 
 def _database_url() -> str:
-    # Precedence: an explicit `-x url=`, then a URL set by models.migrate, then the settings.
+    # Precedence: an explicit `-x url=`, then a URL set by models.migrate (khcn db upgrade).
     url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option(
         "sqlalchemy.url"
     )
-    if url:
-        return url
-    from khcn.settings import load_settings
-
-    return load_settings().database_url
+    if not url:
+        raise SystemExit(
+            "no database URL: run `khcn db upgrade` (reads KHCN_DATABASE_URL) "
+            "or `alembic -x url=URL upgrade head`"
+        )
+    return url
 
 
 def _configure(**kwargs: object) -> None:

@@ -110,7 +110,7 @@ async def running_system(
     clock = await asyncio.to_thread(clock_of_engine, engine_address)
     async with connect(engine_address) as zb:
         await deploy(zb.stub, *bpmn_resources())
-        task = asyncio.create_task(run_workers(settings, clock=clock))
+        task = asyncio.create_task(run_workers(settings.workers(), clock=clock))
         try:
             yield System(zb, make_sessionmaker(engine), inbox, settings, documents_dir)
         finally:

@@ -273,7 +273,7 @@ def handler(deps: WorkerDeps, factory: Any, job_type: str) -> Callable[..., dict
 
 
 async def test_jobs_delivered_twice_do_their_work_once(system: System) -> None:
-    deps = make_deps(system.settings)
+    deps = make_deps(system.settings.workers())
     code, _, _ = direct_task(system)
     assign = handler(deps, selection.router, selection.ASSIGN_DIRECT)
     prepare = handler(deps, contracts.router, contracts.PREPARE)

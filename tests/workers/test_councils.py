@@ -515,7 +515,7 @@ async def test_redelivered_jobs_change_nothing(system: System) -> None:
     # each handler called twice with the same job, as after a lost completion (at-least-once)
     field = Field.HUMANITIES
     code = in_session(system, lambda s: (make_experts(s, field, 7), make_task(s, field))[1].code)
-    deps = make_deps(system.settings)
+    deps = make_deps(system.settings.workers())
     handlers = {t.type: t.original_function for t in councils.router(deps).tasks}
 
     async def twice(job_type: str, element: str, **variables: Any) -> dict[str, Any]:

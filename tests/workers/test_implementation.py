@@ -259,7 +259,7 @@ async def test_a_report_job_delivered_twice_records_one_report(system: System) -
         today_vn(WallClock()) - timedelta(days=400),
         today_vn(WallClock()) + timedelta(days=330),
     )
-    deps = make_deps(system.settings)
+    deps = make_deps(system.settings.workers())
     record = implementation.router(deps).get_task(implementation.RECORD_REPORT).original_function
     job = Job(
         key=77,

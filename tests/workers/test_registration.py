@@ -281,7 +281,7 @@ async def test_certificate_number_is_issued_once(system: System) -> None:
 
     # the same job delivered again (the worker crashed before CompleteJob reached the engine),
     # then the job of a later instance for the same task: both get the number already given
-    deps = make_deps(system.settings)
+    deps = make_deps(system.settings.workers())
     handler = registration.router(deps).get_task(registration.ISSUE_CERTIFICATE).original_function
     for job_key in (int(issued.details["jobKey"]), int(issued.details["jobKey"]) + 1_000_000):
         job = Job(

@@ -279,7 +279,7 @@ async def test_task_codes_are_numbered_per_year(system: System) -> None:
 async def test_redelivered_jobs_change_nothing(system: System) -> None:
     # register and publish called twice with the same job, as after a lost completion
     applicant = in_session(system, new_proposal)
-    deps = make_deps(system.settings)
+    deps = make_deps(system.settings.workers())
     handlers = {t.type: t.original_function for t in tasklist.router(deps).tasks}
 
     async def twice(job_type: str, element: str, **variables: Any) -> dict[str, Any]:
