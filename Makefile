@@ -5,10 +5,14 @@ PY := $(VENV)/bin/python
 STAMP_PY := $(VENV)/.stamp-install
 STAMP_NPM := node_modules/.stamp-install
 FEEL_BUNDLE := engine/feel/dist/feel.js
+VENDOR := portal/static/vendor
+# The portal's third-party assets, copied from npm packages and served by the portal itself.
+VENDOR_FILES := $(VENDOR)/echarts.min.js $(VENDOR)/swagger-ui/swagger-ui-bundle.js \
+	$(VENDOR)/swagger-ui/swagger-ui.css
 
-.PHONY: run test lint lint-bpmn install engine clean
+.PHONY: run test lint lint-bpmn install engine clean messages
 
-install: $(STAMP_PY) $(FEEL_BUNDLE)
+install: $(STAMP_PY) $(FEEL_BUNDLE) $(VENDOR_FILES)
 
 $(STAMP_PY): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,6 +26,12 @@ $(STAMP_NPM): package.json
 
 $(FEEL_BUNDLE): $(STAMP_NPM) engine/feel/js/entry.js engine/feel/js/build.mjs
 	node engine/feel/js/build.mjs
+
+$(VENDOR)/echarts.min.js: $(STAMP_NPM)
+	mkdir -p $(@D) && cp node_modules/echarts/dist/echarts.min.js $@
+
+$(VENDOR)/swagger-ui/%: $(STAMP_NPM)
+	mkdir -p $(@D) && cp node_modules/swagger-ui-dist/$* $@
 
 run: install
 	mkdir -p var
@@ -40,5 +50,16 @@ lint: install lint-bpmn
 lint-bpmn: $(STAMP_NPM)
 	node_modules/.bin/bpmnlint bpmn/*.bpmn
 
+# Extract the portal's texts and merge them into the catalogues (then translate the new ones).
+messages: $(STAMP_PY)
+	$(VENV)/bin/pybabel extract --no-location --sort-output -F portal/babel.cfg \
+		-o portal/translations/messages.pot portal
+	for lang in vi en; do \
+		test -f portal/translations/$$lang/LC_MESSAGES/messages.po \
+		|| $(VENV)/bin/pybabel init -i portal/translations/messages.pot -d portal/translations -l $$lang; \
+	done
+	$(VENV)/bin/pybabel update --no-fuzzy-matching --ignore-obsolete \
+		-i portal/translations/messages.pot -d portal/translations
+
 clean:
-	rm -rf $(VENV) node_modules engine/feel/dist var
+	rm -rf $(VENV) node_modules engine/feel/dist var $(VENDOR)

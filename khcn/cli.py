@@ -62,6 +62,17 @@ def run() -> None:
 
 
 @app.command()
+def portal() -> None:
+    """Serve the portal (public pages, staff pages, JSON API) on KHCN_PORTAL_HOST:PORT."""
+    import logging
+
+    from khcn.portal_server import run_portal
+
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    run_portal(load_settings())
+
+
+@app.command()
 def workers() -> None:
     """Run every job worker of khcn against the engine at ZEEBE_ADDRESS."""
     import asyncio

@@ -2,10 +2,11 @@
 
 Starts the embedded engine (a child process, so a crash of either side shows plainly),
 migrates the domain database, deploys every diagram, form and decision table of bpmn/,
-catches outgoing mail in var/mail/ (development only), and runs the job workers until
-Ctrl-C. On the first start (no organisation in the domain database yet) it also seeds the
-demo province (khcn/seed.py) in the background, through the running workers, so the
-system is usable at once and fills up while you look; progress goes to the log.
+catches outgoing mail in var/mail/ (development only), and runs the job workers and the
+portal (http://127.0.0.1:8000) until Ctrl-C. On the first start (no organisation in the
+domain database yet) it also seeds the demo province (khcn/seed.py) in the background,
+through the running workers, so the system is usable at once and fills up while you look;
+progress goes to the log.
 
 `run_demo_seed` is `khcn seed --demo` on its own: against an engine that already runs.
 """
@@ -140,18 +141,27 @@ async def _serve(settings: Settings, run_workers: Any) -> None:
     main = asyncio.current_task()
     assert main is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
+    from khcn.portal_server import serve_portal
+
     workers = asyncio.create_task(run_workers(settings.workers()))
+    portal = asyncio.create_task(serve_portal(settings))
+    log.info("khcn is running; portal: %s (Ctrl-C stops it)", settings.portal_url)
+    print(f"Cổng thông tin / portal: {settings.portal_url}", flush=True)
     seeding = None
     # Settings may switch the first-start seed off (e.g. a test of `khcn run` itself).
     if getattr(settings, "seed_demo", True) and not _domain_has_data(settings):
         seeding = asyncio.create_task(_seed_in_background(settings))
     try:
-        await workers
+        # either stopping on its own (a port taken, a crash) stops the system
+        done, _ = await asyncio.wait({workers, portal}, return_when=asyncio.FIRST_COMPLETED)
+        for finished in done:
+            finished.result()
     finally:
-        if seeding is not None:
-            seeding.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await seeding
+        for task in (seeding, portal, workers):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
 
 def _domain_has_data(settings: Settings) -> bool:

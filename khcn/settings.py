@@ -9,6 +9,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
+    from portal.config import PortalConfig
     from workers.runtime import WorkerConfig
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,6 +34,27 @@ class Settings(BaseSettings):
     documents_dir: str = str(ROOT / "var" / "documents")
     # development only: where `khcn run` keeps the mail it catches instead of sending it
     mail_dir: str = str(ROOT / "var" / "mail")
+    # the portal: where `khcn run` / `khcn portal` serve it, and the address people use
+    portal_host: str = "127.0.0.1"
+    portal_port: int = 8000
+    # empty: http://{portal_host}:{portal_port}
+    base_url: str = ""
+
+    @property
+    def portal_url(self) -> str:
+        """The address people open the portal at."""
+        return self.base_url or f"http://{self.portal_host}:{self.portal_port}"
+
+    def portal(self) -> PortalConfig:
+        """The portal's configuration, handed over (the portal never reads settings)."""
+        from portal.config import PortalConfig
+
+        return PortalConfig(
+            env=self.env,
+            province=self.province,
+            base_url=self.portal_url,
+            zeebe_address=self.zeebe_address,
+        )
 
     def workers(self) -> WorkerConfig:
         """The workers' configuration: the part of the settings they need, handed over."""

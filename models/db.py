@@ -16,15 +16,19 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for the domain database; SQLite gets foreign keys and a parent directory."""
+def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
+    """An engine for the domain database; SQLite gets foreign keys and a parent directory.
+
+    `read_only` engines (the portal's public pages) begin SQLite transactions DEFERRED, so
+    readers share the database instead of queueing for the write lock behind the workers.
+    """
     url = normalise_url(url)
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)
-        event.listen(engine, "begin", _sqlite_on_begin)
+        event.listen(engine, "begin", _sqlite_on_begin_read if read_only else _sqlite_on_begin)
     return engine
 
 
@@ -49,3 +53,8 @@ def _sqlite_on_begin(conn: Any) -> None:
     # IMMEDIATE takes the write lock up front: a deferred BEGIN that reads and then writes
     # can fail with "database is locked" when another thread wrote meanwhile (no busy wait)
     conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_on_begin_read(conn: Any) -> None:
+    # a reader never writes: a deferred BEGIN takes no lock until it reads (WAL: no blocking)
+    conn.exec_driver_sql("BEGIN")

@@ -59,3 +59,13 @@ def engine_process(request: pytest.FixtureRequest, make_database_url) -> Iterato
 def engine_address(engine_process: EngineProcess) -> str:
     """The HOST:PORT of the running engine."""
     return engine_process.address
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say in one line whether the browser tests run (they need Chromium and chromedriver)."""
+    from tests.support.browser import chromium_paths
+
+    found = chromium_paths()
+    if found is None:
+        return "browser tests: SKIPPED, no Chromium (apt-get install chromium chromium-driver)"
+    return f"browser tests: headless {found[0]} with {found[1]}"

@@ -14,6 +14,8 @@ import time
 import uuid
 from pathlib import Path
 
+import httpx
+
 from khcn.launcher import bpmn_resources
 from models.db import make_engine, make_sessionmaker
 from models.enums import TaskMemberRole
@@ -63,6 +65,7 @@ def make_task(database_url: str) -> str:
 
 async def test_khcn_run_serves_deploys_and_works(tmp_path: Path) -> None:
     address = f"127.0.0.1:{free_port()}"
+    portal_port = free_port()
     database_url = f"sqlite:///{tmp_path / 'khcn.sqlite3'}"
     env = {
         **os.environ,
@@ -72,6 +75,7 @@ async def test_khcn_run_serves_deploys_and_works(tmp_path: Path) -> None:
         "KHCN_SMTP_PORT": str(free_port()),
         "KHCN_MAIL_DIR": str(tmp_path / "mail"),
         "KHCN_DOCUMENTS_DIR": str(tmp_path / "documents"),
+        "KHCN_PORTAL_PORT": str(portal_port),
     }
     log = open(tmp_path / "run.log", "wb")  # noqa: SIM115 - the child's log for the whole test
     proc = subprocess.Popen(
@@ -110,6 +114,11 @@ async def test_khcn_run_serves_deploys_and_works(tmp_path: Path) -> None:
         assert "vien@example.vn" in message["To"] and "chu.nhiem@example.vn" in message["To"]
         assert code in message.get_content()
         assert len(bpmn_resources()) >= 9
+        # the portal runs beside them, at the address `khcn run` printed
+        portal = f"http://127.0.0.1:{portal_port}"
+        home = httpx.get(portal + "/", timeout=10)
+        assert home.status_code == 200 and "<html" in home.text
+        assert f"portal: {portal}" in (tmp_path / "run.log").read_text()
     finally:
         proc.send_signal(signal.SIGTERM)
         try:

@@ -1,0 +1,1 @@
+"""The public portal: pages anyone may read, and the public JSON API."""
