@@ -102,6 +102,8 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                     objectives=proposal.objectives,
                     expected_results=proposal.expected_results,
                     proposal_id=proposal.id,
+                    # the root instance, when the portal that started it recorded its key
+                    process_instance_key=proposal.process_instance_key,
                 )
                 session.add(task)
                 session.flush()
