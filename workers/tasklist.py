@@ -331,6 +331,9 @@ def _close_proposal(
             actor=actor,
         )
         why = ("đề xuất không đạt yêu cầu sàng lọc", "it did not pass screening")
+    elif status is ProposalStatus.REJECTED and screening_result == "rejected":
+        # screened out by staff in the portal's form (the proposal is rejected already)
+        why = ("đề xuất không đạt yêu cầu sàng lọc", "it did not pass screening")
     elif status is ProposalStatus.NOT_RECOMMENDED:
         why = ("Hội đồng tư vấn không kiến nghị", "the advisory council did not recommend it")
     else:
