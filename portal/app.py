@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from portal import api_docs, files
 from portal.auth import routes as auth_routes
-from portal.auth.access import PUBLIC, csrf_token, install_access
+from portal.auth.access import PUBLIC, check_access_declared, csrf_token, install_access
 from portal.config import PortalConfig
 from portal.errors import install_domain_errors, install_error_pages
 from portal.i18n import LANGUAGES, choose_language, load_catalogues
@@ -69,6 +69,7 @@ def create_app(
     app.include_router(proposal_routes.router)
     app.include_router(profile_routes.router)
     app.include_router(files.router)
+    check_access_declared(app)
     return app
 
 

@@ -19,7 +19,9 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.dependencies.models import Dependant
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 from starlette.exceptions import HTTPException
@@ -228,6 +230,54 @@ Admin = Annotated[Viewer, Depends(ADMIN)]
 Scientist = Annotated[Viewer, Depends(SCIENTIST)]
 Member = Annotated[Viewer, Depends(COUNCIL)]
 Worker = Annotated[Viewer, Depends(WORKER)]
+
+
+@dataclass(frozen=True)
+class RouteEntry:
+    """One route of the app as the access checks see it."""
+
+    path: str
+    methods: frozenset[str]
+    # the rules the route declares (on itself, its router, or a parameter); None: not an API route
+    rules: tuple[Rule, ...] | None
+
+
+def _rules_of(dependant: Dependant) -> list[Rule]:
+    found: list[Rule] = []
+    for dependency in dependant.dependencies:
+        if isinstance(dependency.call, Rule):
+            found.append(dependency.call)
+        found += _rules_of(dependency)
+    return found
+
+
+def route_table(app: FastAPI) -> list[RouteEntry]:
+    """Every route of the app (included routers opened), with the rules each declares."""
+    table = []
+    for context in iter_route_contexts(app.routes):
+        dependant = getattr(context, "dependant", None)
+        table.append(
+            RouteEntry(
+                path=str(context.path),
+                methods=frozenset(context.methods or ()),
+                rules=tuple(_rules_of(dependant)) if isinstance(dependant, Dependant) else None,
+            )
+        )
+    return table
+
+
+def check_access_declared(app: FastAPI) -> None:
+    """Refuse to build an app with a route that declares no access rule, or more than one."""
+    wrong = [
+        f"{sorted(entry.methods)} {entry.path}"
+        for entry in route_table(app)
+        if entry.rules is not None and len(entry.rules) != 1
+    ]
+    if wrong:
+        raise RuntimeError(
+            "every route declares exactly one access rule (portal/auth/access.py): "
+            + ", ".join(wrong)
+        )
 
 
 def install_access(app: FastAPI) -> None:
