@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
+from portal.i18n import N_
+
 PDF = "application/pdf"
 PNG = "image/png"
 JPEG = "image/jpeg"
@@ -92,10 +94,12 @@ def check_upload(name: str, content: bytes, max_bytes: int) -> CheckedUpload:
 
 
 UPLOAD_MESSAGES = {
-    "empty": "The file is empty.",
-    "too_big": "The file is larger than %(mb)s MB.",
-    "wrong_type": "This kind of file is not accepted (allowed: %(types)s). "
-    "The file's content decides, not its name.",
+    "empty": N_("The file is empty."),
+    "too_big": N_("The file is larger than %(mb)s MB."),
+    "wrong_type": N_(
+        "This kind of file is not accepted (allowed: %(types)s). "
+        "The file's content decides, not its name."
+    ),
 }
 
 

@@ -29,6 +29,7 @@ from lxml import etree
 from markupsafe import Markup
 
 from models.enums import Stage
+from portal.i18n import N_
 
 INPUT_TYPES = {
     "textfield",
@@ -362,15 +363,15 @@ class Outcome:
 
 def _check_text(item: Field, text: str) -> Message | None:
     if item.min_length is not None and len(text) < item.min_length:
-        return Message("Enter at least %(n)s characters.", {"n": item.min_length})
+        return Message(N_("Enter at least %(n)s characters."), {"n": item.min_length})
     if item.max_length is not None and len(text) > item.max_length:
-        return Message("Enter at most %(n)s characters.", {"n": item.max_length})
+        return Message(N_("Enter at most %(n)s characters."), {"n": item.max_length})
     if item.pattern and not re.search(item.pattern, text):
-        return Message("This value does not have the expected format.")
+        return Message(N_("This value does not have the expected format."))
     if item.validation_type == "email" and not EMAIL.match(text):
-        return Message("Enter an e-mail address.")
+        return Message(N_("Enter an e-mail address."))
     if item.validation_type == "phone" and not PHONE.match(text):
-        return Message("Enter a telephone number.")
+        return Message(N_("Enter a telephone number."))
     return None
 
 
@@ -379,16 +380,18 @@ def _number_value(item: Field, text: str) -> tuple[Any, Message | None]:
     try:
         number = float(normal)
     except ValueError:
-        return None, Message("Enter a number.")
+        return None, Message(N_("Enter a number."))
     if number != number or number in (float("inf"), float("-inf")):
-        return None, Message("Enter a number.")
+        return None, Message(N_("Enter a number."))
     digits = len(normal.split(".", 1)[1]) if "." in normal else 0
     if item.decimal_digits is not None and digits > int(item.decimal_digits):
-        return None, Message("Use at most %(n)s decimal digits.", {"n": item.decimal_digits})
+        return None, Message(N_("Use at most %(n)s decimal digits."), {"n": item.decimal_digits})
     if item.minimum is not None and number < item.minimum:
-        return None, Message("The smallest value allowed is %(n)s.", {"n": _plain(item.minimum)})
+        smallest = _plain(item.minimum)
+        return None, Message(N_("The smallest value allowed is %(n)s."), {"n": smallest})
     if item.maximum is not None and number > item.maximum:
-        return None, Message("The largest value allowed is %(n)s.", {"n": _plain(item.maximum)})
+        largest = _plain(item.maximum)
+        return None, Message(N_("The largest value allowed is %(n)s."), {"n": largest})
     return (int(number) if number.is_integer() and digits == 0 else number), None
 
 
@@ -405,8 +408,8 @@ def _date_value(item: Field, text: str) -> tuple[Any, Message | None]:
         return date.fromisoformat(text).isoformat(), None
     except ValueError:
         if item.subtype == "time":
-            return None, Message("Enter a time (hh:mm).")
-        return None, Message("Enter a date (dd/mm/yyyy).")
+            return None, Message(N_("Enter a time (hh:mm)."))
+        return None, Message(N_("Enter a date (dd/mm/yyyy)."))
 
 
 def validate(
@@ -434,23 +437,23 @@ def validate(
             values[item.key] = any(t in ("on", "true", "1") for t in texts)
             typed[item.key] = values[item.key]
             if item.required and not values[item.key]:
-                errors[item.key] = Message("This field is required.")
+                errors[item.key] = Message(N_("This field is required."))
             continue
         if item.type in ("checklist", "taglist"):
             typed[item.key] = texts
             allowed = {value for value, _ in options(item, variables)}
             wrong = [t for t in texts if t not in allowed]
             if wrong:
-                errors[item.key] = Message("Choose from the options given.")
+                errors[item.key] = Message(N_("Choose from the options given."))
             elif item.required and not texts:
-                errors[item.key] = Message("This field is required.")
+                errors[item.key] = Message(N_("This field is required."))
             else:
                 values[item.key] = [_typed_option(item, variables, t) for t in texts]
             continue
         if item.type == "filepicker":
             uploaded = list((files or {}).get(item.key, []))
             if item.required and not uploaded:
-                errors[item.key] = Message("This field is required.")
+                errors[item.key] = Message(N_("This field is required."))
             elif uploaded:
                 values[item.key] = uploaded if item.multiple else uploaded[0]
             continue
@@ -458,12 +461,12 @@ def validate(
         typed[item.key] = texts[-1] if texts else ""
         if not text:
             if item.required:
-                errors[item.key] = Message("This field is required.")
+                errors[item.key] = Message(N_("This field is required."))
             continue
         problem: Message | None
         if item.type in ("radio", "select"):
             if text not in {value for value, _ in options(item, variables)}:
-                problem = Message("Choose from the options given.")
+                problem = Message(N_("Choose from the options given."))
             else:
                 problem = None
                 values[item.key] = _typed_option(item, variables, text)

@@ -22,19 +22,24 @@ from models.services.audit import Actor
 from portal.auth.access import Viewer, Worker
 from portal.deps import Render, Translator, WriteSession
 from portal.engine_link import Outcome
+from portal.i18n import N_
 from portal.inbox import forms
 from portal.inbox.work import UserTasks
 from portal.uploads import ACCEPT_ATTRIBUTE, ACCEPTED_NAMES, read_submission
 
 router = APIRouter(include_in_schema=False)
 NOTICES = {
-    "done": "The task has been completed and the procedure goes on.",
-    "gone": "This task no longer exists: the procedure was stopped or the task was completed "
-    "elsewhere. Nothing more needs doing here.",
-    "pending": "Your answer is saved; the process engine did not answer, so it will be sent "
-    "again automatically.",
-    "claimed": "The task is yours now.",
-    "unclaimed": "The task is back with the group.",
+    "done": N_("The task has been completed and the procedure goes on."),
+    "gone": N_(
+        "This task no longer exists: the procedure was stopped or the task was completed "
+        "elsewhere. Nothing more needs doing here."
+    ),
+    "pending": N_(
+        "Your answer is saved; the process engine did not answer, so it will be sent "
+        "again automatically."
+    ),
+    "claimed": N_("The task is yours now."),
+    "unclaimed": N_("The task is back with the group."),
 }
 SORTS = ("due", "task", "step")
 

@@ -9,8 +9,7 @@ for submissions the engine did not acknowledge, and extends the held jobs (Updat
 a job that answers NOT_FOUND is gone (instance cancelled, completed elsewhere) and so is its item.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: pyzeebe finds the job parameter by its annotation.
 import asyncio
 import contextlib
 import json

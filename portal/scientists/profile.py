@@ -22,13 +22,14 @@ from models.tasks import Task
 from portal.auth.access import Scientist, SignedIn, Staff, Viewer, may_see_council
 from portal.auth.routes import actor_of, message
 from portal.deps import Render, Translator, WriteSession
+from portal.i18n import N_
 
 router = APIRouter(include_in_schema=False)
 PHONE = re.compile(r"^\+?[0-9 ().-]{6,20}$")
 NOTICES = {
-    "saved": "Your profile has been saved.",
-    "requested": "Your request has been sent; staff will verify it.",
-    "publication": "The publication list has been updated.",
+    "saved": N_("Your profile has been saved."),
+    "requested": N_("Your request has been sent; staff will verify it."),
+    "publication": N_("The publication list has been updated."),
 }
 
 
