@@ -95,14 +95,16 @@ async def save_profile(
     if phone and not PHONE.match(phone):
         errors["phone"] = _.gettext("Enter a telephone number.")
     expertise: list[tuple[Field, str]] = []
-    for raw in form.getlist("expertise_field"):
-        if str(raw) not in {f.value for f in Field}:
-            errors["expertise"] = _.gettext("Choose from the options given.")
+    known = {f.value for f in Field}
     specialities = [str(s)[:200] for s in form.getlist("expertise_speciality")]
-    for index, raw in enumerate(form.getlist("expertise_field")):
-        if str(raw) in {f.value for f in Field}:
-            speciality = specialities[index] if index < len(specialities) else ""
-            expertise.append((Field(str(raw)), speciality))
+    for index, raw in enumerate(str(r) for r in form.getlist("expertise_field")):
+        if not raw:
+            continue  # the empty "add a field" row
+        if raw not in known:
+            errors["expertise"] = _.gettext("Choose from the options given.")
+            continue
+        speciality = specialities[index] if index < len(specialities) else ""
+        expertise.append((Field(raw), speciality))
     organisation = str(form.get("organisation_id") or "")
     if organisation and not organisation.isdigit():
         errors["organisation_id"] = _.gettext("Choose from the options given.")
