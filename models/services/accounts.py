@@ -22,6 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -158,6 +159,19 @@ def check_password(password: str, *, context: Iterable[str] = ()) -> None:
         )
 
 
+def _audit_account(
+    session: Session, action: str, user_id: int | None, actor: Actor, details: dict[str, Any]
+) -> None:
+    record_audit(
+        session=session,
+        action=action,
+        entity_type="user",
+        entity_id=user_id,
+        actor=actor,
+        details=details,
+    )
+
+
 def hash_password(password: str) -> str:
     """An argon2id hash of the password."""
     return _HASHER.hash(password)
@@ -198,14 +212,7 @@ def set_password(
     user.password_changed_at = now_utc()
     user.must_change_password = must_change
     session.flush()
-    record_audit(
-        session=session,
-        action=action,
-        entity_type="user",
-        entity_id=user.id,
-        actor=actor,
-        details={"username": user.username},
-    )
+    _audit_account(session, action, user.id, actor, {"username": user.username})
     return user
 
 
@@ -337,13 +344,12 @@ def sign_in(
     moment = now or now_utc()
     name = username.strip().lower()[:100]
     if throttled(session=session, username=name, address=address, now=moment, rules=throttle):
-        record_audit(
-            session=session,
-            action="account.sign_in_throttled",
-            entity_type="user",
-            entity_id=None,
-            actor=Actor(name=f"anonymous@{address}"),
-            details={"username": name, "address": address},
+        _audit_account(
+            session,
+            "account.sign_in_throttled",
+            None,
+            Actor(name=f"anonymous@{address}"),
+            {"username": name, "address": address},
         )
         raise _refuse("throttled")
     user = session.scalar(select(User).where(func.lower(User.username) == name))
@@ -352,23 +358,21 @@ def sign_in(
     session.add(SignInAttempt(at=moment, username=name, address=address, succeeded=ok))
     if not ok or user is None:
         session.flush()
-        record_audit(
-            session=session,
-            action="account.sign_in_failed",
-            entity_type="user",
-            entity_id=user.id if user else None,
-            actor=Actor(name=f"anonymous@{address}"),
-            details={"username": name, "address": address},
+        _audit_account(
+            session,
+            "account.sign_in_failed",
+            user.id if user else None,
+            Actor(name=f"anonymous@{address}"),
+            {"username": name, "address": address},
         )
         raise _refuse("invalid")
     if user.is_demo and not allow_demo:
-        record_audit(
-            session=session,
-            action="account.sign_in_refused_demo",
-            entity_type="user",
-            entity_id=user.id,
-            actor=Actor(name=user.username, user_id=user.id),
-            details={"address": address},
+        _audit_account(
+            session,
+            "account.sign_in_refused_demo",
+            user.id,
+            Actor(name=user.username, user_id=user.id),
+            {"address": address},
         )
         raise _refuse("demo_refused")
     if previous_token:
@@ -376,13 +380,12 @@ def sign_in(
     opened = open_session(
         session=session, user=user, address=address, user_agent=user_agent, now=moment
     )
-    record_audit(
-        session=session,
-        action="account.sign_in",
-        entity_type="user",
-        entity_id=user.id,
-        actor=Actor(name=user.username, user_id=user.id),
-        details={"address": address, "session": opened.login_session.id},
+    _audit_account(
+        session,
+        "account.sign_in",
+        user.id,
+        Actor(name=user.username, user_id=user.id),
+        {"address": address, "session": opened.login_session.id},
     )
     return opened
 

@@ -73,6 +73,7 @@ def inbox(
     step: str = "",
     task: str = "",
     sort: str = "due",
+    overdue: str = "",
     notice: str = "",
 ) -> Response:
     """My tasks (assigned or claimed), or my groups' tasks; filtered and sorted."""
@@ -85,6 +86,8 @@ def inbox(
         rows = [r for r in rows if r["item"].stage is not None and r["item"].stage.value == step]
     if task:
         rows = [r for r in rows if r["item"].name == task]
+    if overdue:
+        rows = [r for r in rows if r["overdue"]]
     far = datetime.max.replace(tzinfo=UTC)
     keys = {
         "due": lambda r: (aware(r["item"].due_at) if r["item"].due_at else far, r["item"].id),
@@ -103,6 +106,7 @@ def inbox(
             "step": step,
             "task": task,
             "sort": sort,
+            "overdue_only": bool(overdue),
             "notice": NOTICES.get(notice, ""),
         },
     )

@@ -187,6 +187,10 @@ async def test_a_user_task_is_an_item_completed_through_its_validated_form(
         row = re.search(rf'<tr class="overdue" data-item="{item.id}">', listing.text)
         assert row is not None, "the overdue item is listed for the staff group"
         assert "screen" in listing.text
+        late = await asyncio.to_thread(client.get, "/inbox?view=groups&overdue=1&sort=step")
+        assert f'data-item="{item.id}"' in late.text
+        other_step = await asyncio.to_thread(client.get, "/inbox?view=groups&step=selection")
+        assert f'data-item="{item.id}"' not in other_step.text
         claimed = await post(client, f"/inbox/items/{item.id}/claim", staff, {})
         assert claimed.status_code == 303
         mine = await asyncio.to_thread(client.get, "/inbox")
