@@ -24,6 +24,7 @@ from portal.scientists import proposals as proposal_routes
 
 STATIC = Path(__file__).resolve().parent / "static"
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+BODY_OVERHEAD = 1024 * 1024
 # Everything is served by the portal itself: no CDN, no other host.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -45,6 +46,8 @@ def create_app(
         docs_url=None,  # served by portal/api_docs.py from local assets, not a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
+        # a request may carry one upload of the largest size allowed, plus its form
+        max_body_size=config.max_upload_bytes + BODY_OVERHEAD,
     )
     catalogues = load_catalogues()
     app.state.config = config
