@@ -132,6 +132,11 @@ def seed(
         typer.echo(str(refused), err=True)
         raise typer.Exit(code=1) from None
     typer.echo(report.summary())
+    from models.services.demo_accounts import DEMO_ACCOUNTS
+
+    typer.echo("\nTài khoản mẫu / demo accounts (development only):")
+    for account in DEMO_ACCOUNTS:
+        typer.echo(f"  {account.role.value:<15} {account.username:<18} {account.password}")
     if report.stalled:
         raise typer.Exit(code=2)
 

@@ -148,20 +148,36 @@ async def _serve(settings: Settings, run_workers: Any) -> None:
     log.info("khcn is running; portal: %s (Ctrl-C stops it)", settings.portal_url)
     print(f"Cổng thông tin / portal: {settings.portal_url}", flush=True)
     seeding = None
-    # Settings may switch the first-start seed off (e.g. a test of `khcn run` itself).
-    if getattr(settings, "seed_demo", True) and not _domain_has_data(settings):
+    # Settings may switch the first-start seed off (e.g. a test of `khcn run` itself); the
+    # demo is never seeded in production.
+    if (
+        getattr(settings, "seed_demo", True)
+        and settings.env != "production"
+        and not _domain_has_data(settings)
+    ):
         seeding = asyncio.create_task(_seed_in_background(settings))
+    # the seeder takes user tasks itself while it runs: the inbox holds them only afterwards
+    inbox = asyncio.create_task(_inbox_after(settings, seeding))
     try:
         # either stopping on its own (a port taken, a crash) stops the system
-        done, _ = await asyncio.wait({workers, portal}, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait({workers, portal, inbox}, return_when=asyncio.FIRST_COMPLETED)
         for finished in done:
             finished.result()
     finally:
-        for task in (seeding, portal, workers):
+        for task in (seeding, inbox, portal, workers):
             if task is not None and not task.done():
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+
+
+async def _inbox_after(settings: Settings, seeding: asyncio.Task[None] | None) -> None:
+    """The portal's inbox worker, once the first-start seed (if any) is done."""
+    from khcn.portal_server import serve_inbox
+
+    if seeding is not None:
+        await asyncio.wait({seeding})
+    await serve_inbox(settings)
 
 
 def _domain_has_data(settings: Settings) -> bool:
@@ -231,6 +247,11 @@ def run_demo_seed(
     )
     from models.migrate import upgrade
 
+    if settings.env == "production":
+        raise SeedRefused(
+            "Không tạo dữ liệu mẫu khi KHCN_ENV=production. / "
+            "The demo data (and its demo accounts) is refused when KHCN_ENV=production."
+        )
     upgrade(settings.database_url, "head")
     if not force and _domain_has_data(settings):
         raise SeedRefused(REFUSAL)

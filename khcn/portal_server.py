@@ -14,6 +14,17 @@ from models.db import make_engine, make_sessionmaker
 from portal.app import create_app
 
 
+async def serve_inbox(settings: Settings) -> None:
+    """The portal's inbox worker: user-task jobs held as inbox items, until cancelled."""
+    from portal.inbox.work import run_inbox_worker
+
+    engine = make_engine(settings.database_url, pool_pre_ping=True)
+    try:
+        await run_inbox_worker(settings.portal(), make_sessionmaker(engine))
+    finally:
+        engine.dispose()
+
+
 def build_portal(settings: Settings) -> FastAPI:
     """The portal app on the domain database (a reader pool for public pages)."""
     sessions = make_sessionmaker(make_engine(settings.database_url, pool_pre_ping=True))

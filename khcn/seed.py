@@ -83,6 +83,7 @@ from models.services import implementation as implementation_service
 from models.services import people as people_service
 from models.services import proposals as proposals_service
 from models.services.audit import Actor, record_audit
+from models.services.demo_accounts import ensure_demo_accounts
 from models.tasks import Task
 from models.users import User
 
@@ -442,6 +443,7 @@ def seed_reference(session: Session, rng: random.Random, people: int) -> Referen
     ]
     for u, name, _pos in data.ADMIN_USERS:
         _user(session, u, name, [Role.ADMIN], f"{u}@skhcn.demo.vn")
+    ensure_demo_accounts(session=session)  # one sign-in per role with a known password
     session.flush()
     return Reference(
         organisation_ids={name: org.id for name, org in orgs.items()},

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     portal_port: int = 8000
     # empty: http://{portal_host}:{portal_port}
     base_url: str = ""
+    # signs the portal's CSRF tokens; the development default is refused in production
+    secret_key: str = "development-only-secret-change-me"
+    upload_max_mb: int = 20
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 8
 
     @property
     def portal_url(self) -> str:
@@ -47,13 +52,27 @@ class Settings(BaseSettings):
 
     def portal(self) -> PortalConfig:
         """The portal's configuration, handed over (the portal never reads settings)."""
-        from portal.config import PortalConfig
+        from portal.config import DEVELOPMENT_SECRET, PortalConfig
 
+        if self.env != "development" and self.secret_key == DEVELOPMENT_SECRET:
+            raise ValueError(
+                "KHCN_SECRET_KEY is the development default: set a long random value "
+                f"outside development (KHCN_ENV={self.env})"
+            )
         return PortalConfig(
             env=self.env,
             province=self.province,
             base_url=self.portal_url,
             zeebe_address=self.zeebe_address,
+            secret_key=self.secret_key,
+            documents_dir=Path(self.documents_dir),
+            bpmn_dir=ROOT / "bpmn",
+            max_upload_bytes=self.upload_max_mb * 1024 * 1024,
+            session_idle_minutes=self.session_idle_minutes,
+            session_absolute_hours=self.session_absolute_hours,
+            smtp_host=self.smtp_host,
+            smtp_port=self.smtp_port,
+            mail_from=self.mail_from,
         )
 
     def workers(self) -> WorkerConfig:

@@ -2,13 +2,17 @@
 
 from models import (  # noqa: F401  (imported so that Base.metadata holds every table)
     acceptance,
+    accounts,
+    attachments,
     audit,
     calls,
     contracts,
     councils,
     documents,
     implementation,
+    inbox,
     people,
+    profiles,
     proposals,
     registration,
     tasks,

@@ -38,6 +38,8 @@ class Proposal(IdMixin, TimestampMixin, Base):
     screening_note: Mapped[str | None] = mapped_column(Text)
     screened_by_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
     screened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # the khcn-task instance started for it (only the starter knows the root instance's key)
+    process_instance_key: Mapped[int | None] = mapped_column(BigInteger, index=True)
 
     proposer_organisation: Mapped[Organisation | None] = relationship()
     proposer_person: Mapped[Person | None] = relationship()

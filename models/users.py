@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, ForeignKey, String, UniqueConstraint
+from datetime import datetime
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, BigId, IdMixin, TimestampMixin, enum_type
@@ -21,6 +23,11 @@ class User(IdMixin, TimestampMixin, Base):
     password_hash: Mapped[str | None] = mapped_column(String(200))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     person_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("people.id"), unique=True)
+    password_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # after an administrator's reset: the temporary password must be replaced at sign-in
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    # a demo account of `khcn seed --demo` (known password): refused when KHCN_ENV=production
+    is_demo: Mapped[bool] = mapped_column(Boolean, default=False)
 
     person: Mapped[Person | None] = relationship()
     roles: Mapped[list[UserRole]] = relationship(

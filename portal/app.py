@@ -5,19 +5,26 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
-from portal import api_docs
+from portal import api_docs, files
+from portal.auth import routes as auth_routes
+from portal.auth.access import PUBLIC, check_access_declared, csrf_token, install_access
 from portal.config import PortalConfig
-from portal.errors import install_error_pages
+from portal.errors import install_domain_errors, install_error_pages
 from portal.i18n import LANGUAGES, choose_language, load_catalogues
+from portal.inbox import routes as inbox_routes
+from portal.inbox.work import UserTasks
 from portal.public import routes as public_routes
 from portal.rendering import Renderer
+from portal.scientists import profile as profile_routes
+from portal.scientists import proposals as proposal_routes
 
 STATIC = Path(__file__).resolve().parent / "static"
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
+BODY_OVERHEAD = 1024 * 1024
 # Everything is served by the portal itself: no CDN, no other host.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -39,20 +46,33 @@ def create_app(
         docs_url=None,  # served by portal/api_docs.py from local assets, not a CDN
         redoc_url=None,
         openapi_url="/openapi.json",
+        # a request may carry one upload of the largest size allowed, plus its form
+        max_body_size=config.max_upload_bytes + BODY_OVERHEAD,
     )
     catalogues = load_catalogues()
     app.state.config = config
     app.state.sessions = sessions
     app.state.read_sessions = read_sessions or sessions
     app.state.catalogues = catalogues
-    app.state.renderer = Renderer(catalogues, {"config": config})
+    # the inbox's operations (forms of bpmn/, CompleteJob), shared with `khcn run`'s worker
+    app.state.user_tasks = UserTasks(config, sessions)
+    app.state.renderer = Renderer(catalogues, {"config": config, "csrf_token": csrf_token})
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_error_pages(app)
+    install_domain_errors(app)
+    install_access(app)
     app.middleware("http")(_security_headers)
     app.middleware("http")(_language)
-    # Every router, listed explicitly (later areas slot in here: inbox, designer ...).
-    app.include_router(public_routes.router)
-    app.include_router(api_docs.router)
+    # Every router, listed explicitly (later areas slot in here: designer ...). Every route
+    # declares its access rule (portal/auth/access.py); the public ones get it here.
+    app.include_router(public_routes.router, dependencies=[Depends(PUBLIC)])
+    app.include_router(api_docs.router, dependencies=[Depends(PUBLIC)])
+    app.include_router(auth_routes.router)
+    app.include_router(inbox_routes.router)
+    app.include_router(proposal_routes.router)
+    app.include_router(profile_routes.router)
+    app.include_router(files.router)
+    check_access_declared(app)
     return app
 
 

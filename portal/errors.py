@@ -71,3 +71,22 @@ def install_error_pages(app: FastAPI) -> None:
         except Exception:  # the layout itself failed: a plain page rather than none
             log.exception("the error page failed too")
             return Response("500 Internal Server Error", status_code=500)
+
+
+def install_domain_errors(app: FastAPI) -> None:
+    """A service's refusal (DomainError) as a 409 page in the request's language."""
+    from models.services.errors import DomainError, NotFoundError
+
+    @app.exception_handler(DomainError)
+    async def refused(request: Request, error: DomainError) -> Response:
+        status = 404 if isinstance(error, NotFoundError) else 409
+        text = (
+            error.message_vi
+            if getattr(request.state, "language", "vi") == "vi"
+            else error.message_en
+        )
+        if _wants_json(request):
+            return JSONResponse({"detail": text, "code": error.code}, status_code=status)
+        return request.app.state.renderer.render(
+            request, "errors/error.html", {"status": status, "detail": text, "problems": []}, status
+        )

@@ -102,6 +102,8 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                     objectives=proposal.objectives,
                     expected_results=proposal.expected_results,
                     proposal_id=proposal.id,
+                    # the root instance, when the portal that started it recorded its key
+                    process_instance_key=proposal.process_instance_key,
                 )
                 session.add(task)
                 session.flush()
@@ -328,6 +330,9 @@ def _close_proposal(
             note=screening_note or proposal.screening_note or "",
             actor=actor,
         )
+        why = ("đề xuất không đạt yêu cầu sàng lọc", "it did not pass screening")
+    elif status is ProposalStatus.REJECTED and screening_result == "rejected":
+        # screened out by staff in the portal's form (the proposal is rejected already)
         why = ("đề xuất không đạt yêu cầu sàng lọc", "it did not pass screening")
     elif status is ProposalStatus.NOT_RECOMMENDED:
         why = ("Hội đồng tư vấn không kiến nghị", "the advisory council did not recommend it")

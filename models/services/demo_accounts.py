@@ -1,0 +1,105 @@
+"""One demo account per role, with known passwords (development only).
+
+`khcn seed --demo` makes them and prints them; the README lists them. They are flagged
+`is_demo`, and the portal refuses their sign-in when KHCN_ENV=production, so a database seeded
+in development and carried into production does not open a door with a published password.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.enums import Degree, Field, Role
+from models.services.accounts import hash_password
+from models.services.audit import Actor, record_audit
+from models.services.errors import DomainError
+from models.services.people import create_person, create_user
+from models.users import User
+
+SEEDER = Actor(name="seed:demo-accounts")
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo login: what it is for and how to sign in."""
+
+    role: Role
+    username: str
+    password: str
+    display_name: str
+    # scientists and council members are people too (a profile, proposals, council seats)
+    person_name: str | None = None
+
+
+# Passwords are Huế landmarks: long, not on the common list, and not built on the login.
+DEMO_ACCOUNTS = (
+    DemoAccount(Role.STAFF, "demo.chuyenvien", "hoa-sen-tim-2026", "Chuyên viên mẫu"),
+    DemoAccount(Role.LEADER, "demo.lanhdao", "song-huong-xanh-2026", "Lãnh đạo Sở mẫu"),
+    DemoAccount(
+        Role.COUNCIL_MEMBER,
+        "demo.hoidong",
+        "cau-truong-tien-2026",
+        "TS. Thành viên hội đồng mẫu",
+        "Thành viên hội đồng mẫu",
+    ),
+    DemoAccount(
+        Role.SCIENTIST,
+        "demo.nhakhoahoc",
+        "nui-ngu-binh-2026",
+        "TS. Nhà khoa học mẫu",
+        "Nhà khoa học mẫu",
+    ),
+    DemoAccount(Role.ADMIN, "demo.quantri", "chua-thien-mu-2026", "Quản trị mẫu"),
+)
+
+
+def ensure_demo_accounts(*, session: Session, env: str = "development") -> list[DemoAccount]:
+    """Create the demo accounts that are missing (get-or-create); refused in production."""
+    if env == "production":
+        raise DomainError(
+            "demo_accounts_refused",
+            "Không tạo tài khoản mẫu khi KHCN_ENV=production.",
+            "Demo accounts are refused when KHCN_ENV=production.",
+        )
+    for account in DEMO_ACCOUNTS:
+        if session.scalar(select(User.id).where(User.username == account.username)):
+            continue
+        email = f"{account.username}@demo.skhcn.vn"
+        person_id = None
+        roles = [account.role]
+        if account.person_name is not None:
+            person = create_person(
+                session=session,
+                full_name=account.person_name,
+                degree=Degree.DOCTOR,
+                email=email,
+                fields=[(Field.AGRICULTURAL, "Công nghệ sinh học nông nghiệp")],
+                is_expert=account.role is Role.COUNCIL_MEMBER,
+            )
+            person_id = person.id
+            # a council member is a scientist too: they may propose and keep a profile
+            if account.role is Role.COUNCIL_MEMBER:
+                roles.append(Role.SCIENTIST)
+        user = create_user(
+            session=session,
+            username=account.username,
+            email=email,
+            display_name=account.display_name,
+            roles=roles,
+            person_id=person_id,
+        )
+        user.password_hash = hash_password(account.password)
+        user.is_demo = True
+        session.flush()
+        record_audit(
+            session=session,
+            action="account.demo_create",
+            entity_type="user",
+            entity_id=user.id,
+            actor=SEEDER,
+            details={"username": user.username, "role": account.role.value},
+        )
+    return list(DEMO_ACCOUNTS)
