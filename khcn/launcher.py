@@ -102,6 +102,9 @@ def run_system(settings: Settings) -> None:
             settings.engine_database,
         ],
         cwd=ROOT,
+        # its own process group: Ctrl-C reaches only us, and we stop the workers before the
+        # engine they talk to (else every open poll of theirs ends in an error)
+        process_group=0,
     )
     mail = None
     try:
@@ -120,14 +123,18 @@ def run_system(settings: Settings) -> None:
             log.info("mail to port %d lands in %s", settings.smtp_port, settings.mail_dir)
         with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
             asyncio.run(_serve(settings, run_workers))
+        log.info("workers stopped")
     finally:
         if mail is not None:
             mail.stop()
+            log.info("mail catcher stopped")
         engine.terminate()
         try:
             engine.wait(timeout=15)
         except subprocess.TimeoutExpired:
             engine.kill()
+            engine.wait()
+        log.info("khcn stopped (engine exit code %s)", engine.returncode)
 
 
 # --------------------------------------------------------------------------- demo data
@@ -147,6 +154,9 @@ async def _serve(settings: Settings, run_workers: Any) -> None:
         seeding = asyncio.create_task(_seed_in_background(settings))
     try:
         await workers
+    except asyncio.CancelledError:
+        log.info("stopping: the workers first, then the mail catcher and the engine")
+        raise
     finally:
         if seeding is not None:
             seeding.cancel()

@@ -31,6 +31,10 @@ from tests.support.zeebe import (
     wait_for,
 )
 
+# Joining inclusive gateways are tested here, so this module's engine allows them (as Zeebe
+# 8.6 does); by default the engine refuses them at deploy as Zeebe 8.5 does (test_deploy).
+ENGINE_ARGS = ["--allow-joining-inclusive-gateway"]
+
 
 @pytest.fixture
 async def zb(engine_address):

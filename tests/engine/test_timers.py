@@ -600,13 +600,16 @@ async def test_non_interrupting_cron_boundary_fires_every_hour(zb):
 # --------------------------------------------------------------------------- the clock's guard
 
 
-def run_engine_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m engine`` with arguments that must make it refuse to start."""
+def run_engine_cli(
+    *args: str, env: dict[str, str] | None = None, command: tuple[str, ...] = ("engine",)
+) -> subprocess.CompletedProcess:
+    """Run ``python -m engine`` (or another command) with arguments that must make it refuse
+    to start."""
     return subprocess.run(
         [
             sys.executable,
             "-m",
-            "engine",
+            *command,
             "--address",
             f"127.0.0.1:{free_port()}",
             "--database",
@@ -622,7 +625,10 @@ def run_engine_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.
 
 
 def test_controlled_clock_is_refused_in_production():
-    done = run_engine_cli("--clock", "controlled", env={"KHCN_ENV": "production"})
+    # KHCN_ENV is a khcn setting: `khcn engine` checks it (python -m engine reads no settings)
+    done = run_engine_cli(
+        "--clock", "controlled", env={"KHCN_ENV": "production"}, command=("khcn.cli", "engine")
+    )
 
     assert done.returncode != 0
     assert "controlled clock" in done.stdout + done.stderr
