@@ -114,6 +114,21 @@ async def test_controlled_clock_moves_only_when_told(zb):
 # --------------------------------------------------------------------------- intermediate catch
 
 
+async def test_timer_duration_may_be_feel_duration_arithmetic(zb):
+    """`duration("PT10M") * 3` is PT30M in Zeebe (FEEL temporal expressions), not null."""
+    p, probe_type = timer_catch_process("timeDuration", '=duration("PT10M") * reminders')
+    await deploy(zb.stub, p)
+    pik = await start_waiting(zb, p, {"reminders": 3})
+
+    await advance(zb.admin, 30 * MINUTE - 1_000)
+    assert await still_waiting_at(zb.admin, pik, "wait")
+    await advance(zb.admin, 1_000)
+
+    job = await activate_one(zb.stub, probe_type)
+    assert job.process_instance_key == pik
+    assert await zb.admin.list_incidents(pik) == []
+
+
 async def test_timer_catch_event_waits_for_its_duration(zb):
     p, probe_type = timer_catch_process("timeDuration", "PT10M")
     await deploy(zb.stub, p)
