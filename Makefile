@@ -5,6 +5,9 @@ PY := $(VENV)/bin/python
 STAMP_PY := $(VENV)/.stamp-install
 STAMP_NPM := node_modules/.stamp-install
 FEEL_BUNDLE := engine/feel/dist/feel.js
+# pyzeebe's own integration tests (its sdist's tests/integration), fetched, not kept in the repo
+PYZEEBE_SUITE := tests/pyzeebe_integration/suite.py
+PYZEEBE_TESTS := var/cache/pyzeebe/.fetched
 
 .PHONY: run test lint lint-bpmn install engine clean
 
@@ -27,8 +30,13 @@ run: install
 	mkdir -p var
 	$(VENV)/bin/khcn run
 
-test: install
+$(PYZEEBE_TESTS): $(STAMP_PY) $(PYZEEBE_SUITE)
+	$(PY) $(PYZEEBE_SUITE) fetch
+	touch $@
+
+test: install $(PYZEEBE_TESTS)
 	$(PY) -m pytest -q
+	$(PY) $(PYZEEBE_SUITE) run
 
 lint: install lint-bpmn
 	$(VENV)/bin/ruff check .
