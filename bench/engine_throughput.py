@@ -522,8 +522,10 @@ async def main_async(args: argparse.Namespace) -> None:
 async def compare(args: argparse.Namespace, modes: list[str], tmp: Path) -> None:
     """Before (a git revision's engine) and after (the working tree's), in one run.
 
-    For each mode the two engines run one after the other, each on a fresh database, so both
-    meet the machine in the same state; then both reports and a side-by-side table.
+    For each mode, `--repeat` rounds; in each round both engines run one after the other, each
+    on a fresh database, the first of them alternating from round to round (before-after,
+    after-before, ...), so that neither side always meets the machine first. The comparison is
+    of the medians over the rounds.
     """
     variants = {"before": baseline_root(args.baseline), "after": ROOT}
     for label, root in variants.items():
@@ -533,26 +535,30 @@ async def compare(args: argparse.Namespace, modes: list[str], tmp: Path) -> None
     urls: dict[str, str] = {}
     try:
         for mode in modes:
-            for label, root in variants.items():
-                urls[label] = databases.fresh(f"{label}_{mode}")
-                engine = Engine(urls[label], root)
-                print(f"{label} {mode}: engine log {engine.log_path}", file=sys.stderr)
-                engine.start()
-                try:
-                    results[label].append(
-                        await run_mode(
-                            engine, mode, args.instances, args.steps, args.long_instances, tmp
-                        )
+            for round_ in range(args.repeat):
+                order = list(variants) if round_ % 2 == 0 else list(reversed(variants))
+                for label in order:
+                    urls[label] = databases.fresh(f"{label}_{mode}_{round_}")
+                    engine = Engine(urls[label], variants[label])
+                    print(
+                        f"{label} {mode} round {round_ + 1}: log {engine.log_path}", file=sys.stderr
                     )
-                finally:
-                    engine.stop()
+                    engine.start()
+                    try:
+                        results[label].append(
+                            await run_mode(
+                                engine, mode, args.instances, args.steps, args.long_instances, tmp
+                            )
+                        )
+                    finally:
+                        engine.stop()
     finally:
         databases.drop_all()
     for label, root in variants.items():
         source = "the working tree" if root == ROOT else f"git {args.baseline}"
-        print(f"\n===== {label}: engine/ of {source}")
+        print(f"\n===== {label}: engine/ of {source}, {args.repeat} round(s) per mode")
         report(results[label], urls[label], args.instances)
-    print_comparison(results["before"], results["after"])
+    print_comparison(results["before"], results["after"], modes)
 
 
 def _figures(r: ModeResult) -> dict[str, float]:
@@ -562,20 +568,28 @@ def _figures(r: ModeResult) -> dict[str, float]:
         "burst act p99 ms": percentile(r.burst_latencies, 99),
         "light act p50 ms": percentile(r.light_latencies, 50),
         "light act p99 ms": percentile(r.light_latencies, 99),
-        "step 1-11 ms": r.early_ms,
-        f"step {r.long_steps - WINDOW}-{r.long_steps} ms": r.late_ms,
+        "steps 1-11 ms": r.early_ms,
+        "last 10 steps ms": r.late_ms,
     }
 
 
-def print_comparison(before: list[ModeResult], after: list[ModeResult]) -> None:
-    """Each figure before and after, and the change (jobs/s: higher is better; ms: lower)."""
-    print("\n===== before -> after")
-    row = "{:<10} {:<22} {:>10} {:>10} {:>9}"
+def print_comparison(before: list[ModeResult], after: list[ModeResult], modes: list[str]) -> None:
+    """Each figure's median before and after, the change, and the range over the rounds
+    (jobs/s: higher is better; ms: lower is better)."""
+    print("\n===== before -> after (medians over the rounds; range in brackets)")
+    row = "{:<10} {:<18} {:>22} {:>22} {:>9}"
     print(row.format("mode", "figure", "before", "after", "change"))
-    for b, a in zip(before, after, strict=True):
-        for (name, x), (_, y) in zip(_figures(b).items(), _figures(a).items(), strict=True):
-            change = (y - x) / x * 100 if x else float("nan")
-            print(row.format(b.mode, name, f"{x:.2f}", f"{y:.2f}", f"{change:+.1f} %"))
+    for mode in modes:
+        per_side = [[_figures(r) for r in side if r.mode == mode] for side in (before, after)]
+        for name in per_side[0][0]:
+            cells = []
+            medians = []
+            for runs in per_side:
+                values = [f[name] for f in runs]
+                medians.append(statistics.median(values))
+                cells.append(f"{medians[-1]:.2f} [{min(values):.1f}-{max(values):.1f}]")
+            change = (medians[1] - medians[0]) / medians[0] * 100 if medians[0] else float("nan")
+            print(row.format(mode, name, *cells, f"{change:+.1f} %"))
 
 
 def main() -> None:
@@ -593,6 +607,12 @@ def main() -> None:
         metavar="REF",
         help="also run the engine/ of this git revision (before) beside the working tree's "
         "(after), in one run, and compare",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="with --baseline: rounds per mode (each runs both engines, first one alternating)",
     )
     parser.add_argument(
         "--postgres",
