@@ -376,15 +376,8 @@ class Engine(Deployments, MultiInstanceBehaviour, JobBehaviour, EventBehaviour):
             return scopes[scope_id]
         el = pdef.elements[scope_id]
         outer = self._start_scope(pdef, el.scope_id, scopes)
-        inst = ElementInstance(
-            key=self.next_key(),
-            process_instance_key=outer.process_instance_key,
-            element_id=el.id,
-            kind=el.kind,
-            parent_key=outer.key,
-            data={"busy": 1},
-        )
-        self._add_instance(inst)
+        inst = self._new_instance(el.id, el.kind, outer)
+        inst.data["busy"] = 1
         try:
             if el.boundaries:
                 self._open_boundaries(inst, el)
@@ -431,19 +424,24 @@ class Engine(Deployments, MultiInstanceBehaviour, JobBehaviour, EventBehaviour):
         start_at: str | None = None,
     ) -> None:
         kind = BODY if el.multi_instance is not None else el.kind
-        inst = ElementInstance(
-            key=self.next_key(),
-            process_instance_key=scope.process_instance_key,
-            element_id=el.id,
-            kind=kind,
-            parent_key=scope.key,
-        )
+        inst = self._new_instance(el.id, kind, scope)
         if trigger is not None:
             inst.data["trigger"] = trigger
         if start_at is not None:
             inst.data["startAt"] = start_at
-        self._add_instance(inst)
         self._enter(inst)
+
+    def _new_instance(self, element_id: str, kind: str, parent: ElementInstance) -> ElementInstance:
+        """A new element instance inside `parent`, added to the state."""
+        inst = ElementInstance(
+            key=self.next_key(),
+            process_instance_key=parent.process_instance_key,
+            element_id=element_id,
+            kind=kind,
+            parent_key=parent.key,
+        )
+        self._add_instance(inst)
+        return inst
 
     def _enter(self, inst: ElementInstance) -> None:
         """Input mappings, then the element's own behaviour."""

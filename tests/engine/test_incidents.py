@@ -233,7 +233,20 @@ async def test_condition_failure_carries_feels_warnings(zb, variables, warnings)
     )
 
 
-async def test_null_timer_expression_reads_null(zb):
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        (
+            {},
+            "Expected result of the expression 'wait' to be one of '[DURATION, PERIOD, "
+            "STRING]', but was 'NULL'. The evaluation reported the following warnings:\n"
+            "[NO_VARIABLE_FOUND] No variable found with name 'wait'",
+        ),
+        ({"wait": "soon"}, "Invalid duration format 'soon' for expression 'wait'."),
+    ],
+    ids=["null", "not-a-duration"],
+)
+async def test_timer_expression_failures_read_as_in_zeebe(zb, variables, message):
     p = Process(unique_id("inc-timer"))
     timer = (
         '<bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">'
@@ -241,32 +254,13 @@ async def test_null_timer_expression_reads_null(zb):
     )
     p.chain(p.start(), p.node("intermediateCatchEvent", "pause", body=timer), p.end())
     await deploy(zb.stub, p)
-    pik = (await create_instance(zb.stub, p.id)).processInstanceKey
+    pik = (await create_instance(zb.stub, p.id, variables)).processInstanceKey
 
     [incident] = await await_incidents(zb.admin, pik)
 
     assert incident["errorType"] == "EXTRACT_VALUE_ERROR"
     assert incident["elementId"] == "pause"
-    assert incident["errorMessage"] == (
-        "Expected result of the expression 'wait' to be one of '[DURATION, PERIOD, STRING]', "
-        "but was 'NULL'. The evaluation reported the following warnings:\n"
-        "[NO_VARIABLE_FOUND] No variable found with name 'wait'"
-    )
-
-
-async def test_timer_expression_that_is_no_duration_names_the_value(zb):
-    p = Process(unique_id("inc-timer-bad"))
-    timer = (
-        '<bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">'
-        "=wait</bpmn:timeDuration></bpmn:timerEventDefinition>"
-    )
-    p.chain(p.start(), p.node("intermediateCatchEvent", "pause", body=timer), p.end())
-    await deploy(zb.stub, p)
-    pik = (await create_instance(zb.stub, p.id, {"wait": "soon"})).processInstanceKey
-
-    [incident] = await await_incidents(zb.admin, pik)
-
-    assert incident["errorMessage"] == "Invalid duration format 'soon' for expression 'wait'."
+    assert incident["errorMessage"] == message
 
 
 async def test_null_correlation_key_reads_null(zb):
