@@ -9,6 +9,9 @@ VENDOR := portal/static/vendor
 # The portal's third-party assets, copied from npm packages and served by the portal itself.
 VENDOR_FILES := $(VENDOR)/echarts.min.js $(VENDOR)/swagger-ui/swagger-ui-bundle.js \
 	$(VENDOR)/swagger-ui/swagger-ui.css
+# pyzeebe's own integration tests (its sdist's tests/integration), fetched, not kept in the repo
+PYZEEBE_SUITE := tests/pyzeebe_integration/suite.py
+PYZEEBE_TESTS := var/cache/pyzeebe/.fetched
 
 .PHONY: run test lint lint-bpmn install engine clean messages
 
@@ -37,8 +40,13 @@ run: install
 	mkdir -p var
 	$(VENV)/bin/khcn run
 
-test: install
+$(PYZEEBE_TESTS): $(STAMP_PY) $(PYZEEBE_SUITE)
+	$(PY) $(PYZEEBE_SUITE) fetch
+	touch $@
+
+test: install $(PYZEEBE_TESTS)
 	$(PY) -m pytest -q
+	$(PY) $(PYZEEBE_SUITE) run
 
 lint: install lint-bpmn
 	$(VENV)/bin/ruff check .

@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import inspect
+import io
 import operator
 import os
 import signal
@@ -18,6 +19,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -63,10 +65,14 @@ def free_port() -> int:
 
 
 class Engine:
-    """The engine as a subprocess (`python -m engine`), its output in a log file."""
+    """The engine as a subprocess (`python -m engine`), its output in a log file.
 
-    def __init__(self, database_url: str) -> None:
+    `root` is the folder whose engine/ package runs (the working tree, or a baseline's).
+    """
+
+    def __init__(self, database_url: str, root: Path = ROOT) -> None:
         self.database_url = database_url
+        self.root = root
         self.address = f"127.0.0.1:{free_port()}"
         self.log_path = Path(tempfile.gettempdir()) / f"khcn-bench-{self.address[10:]}.log"
         self.proc: subprocess.Popen[bytes] | None = None
@@ -77,7 +83,7 @@ class Engine:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "engine", "--address", self.address,
                  "--database", self.database_url],
-                cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
+                cwd=self.root, stdout=log, stderr=subprocess.STDOUT,
             )  # fmt: skip
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -107,6 +113,72 @@ class Engine:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def baseline_root(ref: str) -> Path:
+    """The engine/ of a git revision, with its own FEEL bundle, under var/cache (made once).
+
+    It lives inside the repository so its FEEL build finds node_modules; `python -m engine`
+    started there runs that engine, not the working tree's.
+    """
+    sha = subprocess.run(
+        ["git", "-C", str(ROOT), "rev-parse", "--verify", f"{ref}^{{commit}}"],
+        check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+    root = ROOT / "var" / "cache" / "bench-baseline" / sha
+    bundle = root / "engine" / "feel" / "dist" / "feel.js"
+    if not bundle.is_file():
+        archive = subprocess.run(
+            ["git", "-C", str(ROOT), "archive", "--format=tar", sha, "engine"],
+            check=True, capture_output=True,
+        ).stdout  # fmt: skip
+        root.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(root, filter="data")
+        subprocess.run(["node", "engine/feel/js/build.mjs"], cwd=root, check=True)
+    return root
+
+
+def engine_module(root: Path) -> str:
+    """Where `python -m engine` started in `root` takes the engine from (shown in the report)."""
+    return subprocess.run(
+        [sys.executable, "-c", "import engine; print(engine.__file__)"],
+        cwd=root, check=True, capture_output=True, text=True,
+    ).stdout.strip()  # fmt: skip
+
+
+class Databases:
+    """Fresh, empty databases for one engine run each: SQLite files, or PostgreSQL databases
+    made on a server (and dropped at the end)."""
+
+    def __init__(self, folder: Path, postgres: str | None) -> None:
+        self.folder = folder
+        self.postgres = postgres
+        self.made: list[str] = []
+
+    def fresh(self, label: str) -> str:
+        """The URL of a new empty database."""
+        if self.postgres is None:
+            return f"sqlite:///{self.folder / f'{label}.sqlite3'}"
+        import psycopg
+
+        name = f"khcn_bench_{label}_{os.getpid()}"
+        with psycopg.connect(self.postgres, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        self.made.append(name)
+        base = self.postgres.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+        return f"{base}/{name}"
+
+    def drop_all(self) -> None:
+        """Drop the PostgreSQL databases made."""
+        if not self.made:
+            return
+        import psycopg
+
+        with psycopg.connect(self.postgres or "", autocommit=True) as conn:
+            for name in self.made:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 # --------------------------------------------------------------------------- BPMN
@@ -426,15 +498,18 @@ def report(results: list[ModeResult], database_url: str, instances: int) -> None
 
 
 async def main_async(args: argparse.Namespace) -> None:
-    """Start the engine, run the modes, print the report."""
+    """Start the engine(s), run the modes, print the report."""
+    modes = ["polling", "streaming"] if args.mode == "both" else [args.mode]
     with tempfile.TemporaryDirectory(prefix="khcn-bench-") as tmpdir:
         tmp = Path(tmpdir)
+        if args.baseline:
+            await compare(args, modes, tmp)
+            return
         database_url = args.database or f"sqlite:///{tmp / 'bench.sqlite3'}"
         engine = Engine(database_url)
         print(f"engine on {engine.address}, log {engine.log_path}", file=sys.stderr)
         engine.start()
         try:
-            modes = ["polling", "streaming"] if args.mode == "both" else [args.mode]
             results = [
                 await run_mode(engine, mode, args.instances, args.steps, args.long_instances, tmp)
                 for mode in modes
@@ -442,6 +517,79 @@ async def main_async(args: argparse.Namespace) -> None:
         finally:
             engine.stop()
         report(results, database_url, args.instances)
+
+
+async def compare(args: argparse.Namespace, modes: list[str], tmp: Path) -> None:
+    """Before (a git revision's engine) and after (the working tree's), in one run.
+
+    For each mode, `--repeat` rounds; in each round both engines run one after the other, each
+    on a fresh database, the first of them alternating from round to round (before-after,
+    after-before, ...), so that neither side always meets the machine first. The comparison is
+    of the medians over the rounds.
+    """
+    variants = {"before": baseline_root(args.baseline), "after": ROOT}
+    for label, root in variants.items():
+        print(f"{label}: {engine_module(root)}", file=sys.stderr)
+    databases = Databases(tmp, args.postgres)
+    results: dict[str, list[ModeResult]] = {label: [] for label in variants}
+    urls: dict[str, str] = {}
+    try:
+        for mode in modes:
+            for round_ in range(args.repeat):
+                order = list(variants) if round_ % 2 == 0 else list(reversed(variants))
+                for label in order:
+                    urls[label] = databases.fresh(f"{label}_{mode}_{round_}")
+                    engine = Engine(urls[label], variants[label])
+                    print(
+                        f"{label} {mode} round {round_ + 1}: log {engine.log_path}", file=sys.stderr
+                    )
+                    engine.start()
+                    try:
+                        results[label].append(
+                            await run_mode(
+                                engine, mode, args.instances, args.steps, args.long_instances, tmp
+                            )
+                        )
+                    finally:
+                        engine.stop()
+    finally:
+        databases.drop_all()
+    for label, root in variants.items():
+        source = "the working tree" if root == ROOT else f"git {args.baseline}"
+        print(f"\n===== {label}: engine/ of {source}, {args.repeat} round(s) per mode")
+        report(results[label], urls[label], args.instances)
+    print_comparison(results["before"], results["after"], modes)
+
+
+def _figures(r: ModeResult) -> dict[str, float]:
+    return {
+        "burst jobs/s": r.instances * SHORT_STEPS / r.elapsed,
+        "burst act p50 ms": percentile(r.burst_latencies, 50),
+        "burst act p99 ms": percentile(r.burst_latencies, 99),
+        "light act p50 ms": percentile(r.light_latencies, 50),
+        "light act p99 ms": percentile(r.light_latencies, 99),
+        "steps 1-11 ms": r.early_ms,
+        "last 10 steps ms": r.late_ms,
+    }
+
+
+def print_comparison(before: list[ModeResult], after: list[ModeResult], modes: list[str]) -> None:
+    """Each figure's median before and after, the change, and the range over the rounds
+    (jobs/s: higher is better; ms: lower is better)."""
+    print("\n===== before -> after (medians over the rounds; range in brackets)")
+    row = "{:<10} {:<18} {:>22} {:>22} {:>9}"
+    print(row.format("mode", "figure", "before", "after", "change"))
+    for mode in modes:
+        per_side = [[_figures(r) for r in side if r.mode == mode] for side in (before, after)]
+        for name in per_side[0][0]:
+            cells = []
+            medians = []
+            for runs in per_side:
+                values = [f[name] for f in runs]
+                medians.append(statistics.median(values))
+                cells.append(f"{medians[-1]:.2f} [{min(values):.1f}-{max(values):.1f}]")
+            change = (medians[1] - medians[0]) / medians[0] * 100 if medians[0] else float("nan")
+            print(row.format(mode, name, *cells, f"{change:+.1f} %"))
 
 
 def main() -> None:
@@ -454,7 +602,27 @@ def main() -> None:
     parser.add_argument(
         "--long-instances", type=int, default=3, help="long-process instances, run one by one"
     )
+    parser.add_argument(
+        "--baseline",
+        metavar="REF",
+        help="also run the engine/ of this git revision (before) beside the working tree's "
+        "(after), in one run, and compare",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=3,
+        help="with --baseline: rounds per mode (each runs both engines, first one alternating)",
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="with --baseline: a PostgreSQL server (e.g. postgresql://postgres@127.0.0.1/test) "
+        "on which each engine run gets a fresh database (default: SQLite files)",
+    )
     args = parser.parse_args()
+    if args.baseline and args.database:
+        parser.error("--baseline makes a fresh database per run: use --postgres, not --database")
     if args.steps <= 2 * WINDOW:
         parser.error(f"--steps must be more than {2 * WINDOW}")
     os.environ.pop("ZEEBE_ADDRESS", None)

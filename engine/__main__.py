@@ -21,9 +21,20 @@ def main(argv: list[str] | None = None) -> None:
         default="wall",
         help="'controlled': time moves only through the admin IncreaseTime call (tests)",
     )
+    parser.add_argument(
+        "--allow-joining-inclusive-gateway",
+        action="store_true",
+        help="deploy inclusive gateways with several incoming flows (Zeebe 8.6+); off: refused "
+        "as Zeebe 8.5 refuses them",
+    )
     args = parser.parse_args(argv)
     clock = ControlledClock() if args.clock == "controlled" else Clock()
-    run_server(args.address, args.database, clock)
+    run_server(
+        args.address,
+        args.database,
+        clock,
+        allow_joining_inclusive_gateway=args.allow_joining_inclusive_gateway,
+    )
 
 
 if __name__ == "__main__":

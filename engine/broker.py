@@ -58,6 +58,7 @@ class JobBroker:
         self._rr = itertools.count()
         self._pending: set[str] = set()
         self._wakeup = asyncio.Event()
+        self.closing = False
         engine.on_jobs_available = self.notify
         engine.on_timer_added = self._wakeup.set
 
@@ -133,7 +134,7 @@ class JobBroker:
         """ActivateJobs with long polling: answer at once if jobs exist, else wait for some."""
         engine = self.engine
         jobs = engine.run(engine.activate_jobs, job_type, max_jobs, worker, timeout_ms)
-        if jobs or request_timeout_ms < 0:
+        if jobs or request_timeout_ms < 0 or self.closing:
             activated = [self.to_activated(j, fetch) for j in jobs]
             await engine.durable()
             return activated
@@ -158,9 +159,12 @@ class JobBroker:
         await durable
         return activated
 
-    async def next_streamed(self, stream: Stream) -> pb.ActivatedJob:
-        """The next job pushed to a stream, once its activation is written."""
-        job, durable = await stream.queue.get()
+    async def next_streamed(self, stream: Stream) -> pb.ActivatedJob | None:
+        """The next job pushed to a stream, once its activation is written; None at the end."""
+        item = await stream.queue.get()
+        if item is None:
+            return None
+        job, durable = item
         stream.delivering = job.key
         await durable
         stream.delivering = None
@@ -169,6 +173,9 @@ class JobBroker:
     def open_stream(self, job_type: str, worker: str, timeout_ms: int, fetch: list[str]) -> Stream:
         """Register a job stream; jobs already waiting are pushed to it at once."""
         stream = Stream(worker, timeout_ms, fetch)
+        if self.closing:
+            stream.queue.put_nowait(None)
+            return stream
         self.streams.setdefault(job_type, []).append(stream)
         self.notify(job_type)
         return stream
@@ -181,9 +188,36 @@ class JobBroker:
             streams.remove(stream)
         undelivered = [stream.delivering] if stream.delivering is not None else []
         while not stream.queue.empty():
-            undelivered.append(stream.queue.get_nowait()[0].key)
+            item = stream.queue.get_nowait()
+            if item is not None:
+                undelivered.append(item[0].key)
         if undelivered:
             self.engine.run(self.engine.yield_jobs, undelivered)
+
+    def close(self) -> tuple[int, int]:
+        """Stopping: answer every waiting long poll (no jobs) and end every stream.
+
+        The calls then end as a normal reply does, instead of being cancelled by the server's
+        stop (which grpc reports with a CancelledError traceback per call). Returns how many
+        long polls and streams were ended.
+        """
+        self.closing = True
+        polls = 0
+        for waiters in self.waiters.values():
+            for waiter in waiters:
+                if not waiter.future.done():
+                    done = asyncio.get_running_loop().create_future()
+                    done.set_result(None)
+                    waiter.future.set_result(([], done))
+                    polls += 1
+        streams = 0
+        for open_streams in self.streams.values():
+            for stream in open_streams:
+                if not stream.closed:
+                    stream.closed = True  # no more jobs for it
+                    stream.queue.put_nowait(None)
+                    streams += 1
+        return polls, streams
 
     # ------------------------------------------------------------------ timers
     def wake(self) -> None:

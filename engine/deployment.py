@@ -20,11 +20,17 @@ from engine.feel import FeelError
 from engine.state import Deployed, ElementInstance
 from engine.store import Changes
 
+# Zeebe 8.5's deploy-time refusal (InclusiveGatewayValidator); 8.6 lifted it.
+JOINING_INCLUSIVE_GATEWAY = (
+    "Currently the inclusive gateway can only have one incoming sequence flow"
+)
+
 
 class Deployments:
     """DeployResource, process and decision lookups, EvaluateDecision (mixed into Engine)."""
 
     # what the host (engine.runtime.Engine) provides
+    allow_joining_inclusive_gateway: bool
     changes: Changes
     definitions: dict[int, ProcessDefinition]
     deployed: dict[int, Deployed]
@@ -56,6 +62,7 @@ class Deployments:
                 except BpmnError as exc:
                     raise EngineError("INVALID_ARGUMENT", str(exc)) from exc
                 for pdef in processes:
+                    self._check_joining_inclusive_gateways(name, pdef)
                     self._check_expressions(name, pdef)
                 parsed.append((name, content, "process", processes))
             else:
@@ -121,6 +128,27 @@ class Deployments:
                     }
                 )
         return deployment_key, result
+
+    def _check_joining_inclusive_gateways(self, resource: str, pdef: ProcessDefinition) -> None:
+        """Refuse a joining inclusive gateway as Zeebe 8.5 does, unless the engine allows it.
+
+        Checked at deploy only (not when loading what is deployed), so turning the setting off
+        later leaves running models alone.
+        """
+        if self.allow_joining_inclusive_gateway:
+            return
+        joining = [
+            el.id
+            for el in pdef.elements.values()
+            if el.kind == "inclusiveGateway" and len(el.incoming) > 1
+        ]
+        if joining:
+            listing = "\n- ".join(
+                f"element '{gid}': {JOINING_INCLUSIVE_GATEWAY}" for gid in joining
+            )
+            raise EngineError(
+                "INVALID_ARGUMENT", f"resource '{resource}' is not executable:\n- {listing}"
+            )
 
     def _check_expressions(self, resource: str, pdef: ProcessDefinition) -> None:
         """Refuse a process whose FEEL does not parse, naming the element, as Zeebe does."""

@@ -8,18 +8,28 @@ PublishMessage, BroadcastSignal, due timers, ThrowError and throw events.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from engine.bpmn.model import Element, EventDefinition, ProcessDefinition
 from engine.clock import Clock
-from engine.expressions import ExpressionFailure, Expressions
+from engine.expressions import (
+    ExpressionFailure,
+    Expressions,
+    body_of,
+    feel_type,
+    with_warnings,
+)
 from engine.state import Deployed, ElementInstance, Message, Subscription
 from engine.store import Changes
 from engine.timers import TimerError, parse_cycle, parse_date, parse_duration
 
 PROCESS = "process"
 BODY = "multiInstanceBody"
+TIMER_RESULT_TYPES = {
+    "timeDuration": ("DURATION", "PERIOD", "STRING"),
+    "timeDate": ("DATE_TIME", "STRING"),
+}
 
 
 class EventBehaviour:
@@ -106,22 +116,28 @@ class EventBehaviour:
             raise ExpressionFailure(
                 "a message catch event needs a zeebe:subscription correlationKey"
             )
-        value = self.expr.value(ev.correlation_key, context)
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
+        value, warnings = self.expr.evaluate(ev.correlation_key, context)
+        if feel_type(value) not in ("STRING", "NUMBER"):
             raise ExpressionFailure(
-                f"Failed to extract the correlation key for '{ev.correlation_key.lstrip('=')}': "
-                f"The value must be either a string or a number, but was "
-                f"'{'NULL' if value is None else type(value).__name__.upper()}'."
+                with_warnings(
+                    f"Failed to extract the correlation key for '{body_of(ev.correlation_key)}': "
+                    f"The value must be either a string or a number, but was "
+                    f"'{feel_type(value)}'.",
+                    warnings,
+                )
             )
-        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+        # as Zeebe: a number key is its whole part (Number.longValue)
+        return value if isinstance(value, str) else str(int(value))
 
     def _schedule(self, sub: Subscription, ev: EventDefinition, context: dict) -> None:
-        value = self.expr.value(ev.timer or "", context)
-        if not isinstance(value, str):
-            raise ExpressionFailure(
-                f"Expected result of the expression '{(ev.timer or '').lstrip('=')}' to be a "
-                f"{ev.timer_type} string, but was '{value!r}'"
-            )
+        text = ev.timer or ""
+        # the result types and wording of Zeebe's interval, date-time and string evaluations
+        warnings: list[str] = []
+        if ev.timer_type == "timeCycle":
+            value = self.expr.typed(text, context, "STRING")
+        else:
+            kinds = TIMER_RESULT_TYPES[ev.timer_type or "timeDuration"]
+            value, warnings = self.expr.one_of(text, context, kinds)
         now = self.clock.now_ms()
         try:
             if ev.timer_type == "timeDuration":
@@ -134,7 +150,14 @@ class EventBehaviour:
                 sub.cycle = value
                 sub.repetitions = cycle.repetitions
         except TimerError as exc:
-            raise ExpressionFailure(f"timer of '{sub.element_id}': {exc}") from exc
+            if ev.timer_type == "timeCycle":
+                raise ExpressionFailure(f"timer of '{sub.element_id}': {exc}") from exc
+            what = "duration" if ev.timer_type == "timeDuration" else "date-time"
+            raise ExpressionFailure(
+                with_warnings(
+                    f"Invalid {what} format '{value}' for expression '{body_of(text)}'.", warnings
+                )
+            ) from exc
 
     def _open_boundaries(self, inst: ElementInstance, el: Element) -> None:
         pdef = self.definition_of(inst)
@@ -421,37 +444,64 @@ class EventBehaviour:
         self._activate(sub_el, scope, trigger=variables, start_at=start.id)
 
     # ------------------------------------------------------------------ errors and escalations
-    def _find_catcher(
-        self, source: ElementInstance, kind: str, code: str
-    ) -> tuple[str, ElementInstance, Element] | None:
-        """Walk up from `source` to the nearest boundary or event sub-process catching it."""
+    def _catch_candidates(
+        self, source: ElementInstance
+    ) -> Iterator[tuple[str, ElementInstance, list[Element]]]:
+        """From `source` outwards: (where, owner, catch events) in the order a throw looks."""
         node: ElementInstance | None = source
         while node is not None:
             pdef = self.definition_of(node)
-            if node.kind in (PROCESS, "subProcess") and node is not source:
+            if (
+                node.kind in (PROCESS, "subProcess")
+                and node is not source
+                and not node.data.get("interrupted")
+            ):
                 ids = (
                     pdef.event_subprocesses
                     if node.kind == PROCESS
                     else pdef.elements[node.element_id].event_subprocesses
                 )
                 starts = [pdef.elements[pdef.elements[i].start_event or ""] for i in ids]
-                match = _best_match(starts, kind, code)
-                if match is not None and not node.data.get("interrupted"):
-                    return "eventSubprocess", node, match
+                yield "eventSubprocess", node, starts
             parent = self.instances.get(node.parent_key) if node.parent_key else None
             inner_mi = parent is not None and parent.kind == BODY
             if node.kind != PROCESS and not inner_mi:
                 el = pdef.elements[node.element_id]
-                boundaries = [pdef.elements[b] for b in el.boundaries]
-                match = _best_match(boundaries, kind, code)
-                if match is not None:
-                    return "boundary", node, match
+                yield "boundary", node, [pdef.elements[b] for b in el.boundaries]
             if node.kind == PROCESS:
                 parent_key = node.data.get("parentElementInstanceKey")
                 node = self.instances.get(parent_key) if parent_key else None
             else:
                 node = parent
+
+    def _find_catcher(
+        self, source: ElementInstance, kind: str, code: str
+    ) -> tuple[str, ElementInstance, Element] | None:
+        """Walk up from `source` to the nearest boundary or event sub-process catching it."""
+        for where, owner, candidates in self._catch_candidates(source):
+            match = _best_match(candidates, kind, code)
+            if match is not None:
+                return where, owner, match
         return None
+
+    def _uncaught_error(self, source: ElementInstance, code: str, message: str) -> str:
+        """Zeebe's incident message for an error nothing catches, naming the codes in reach."""
+        available = [
+            el.event.code
+            for _where, _owner, candidates in self._catch_candidates(source)
+            for el in candidates
+            if el.event is not None and el.event.kind == "error" and el.event.code
+        ]
+        with_message = f" with message '{message}'" if message else ""
+        listing = (
+            f" Available error events are [{', '.join(available)}]"
+            if available
+            else " No error events are available in the scope."
+        )
+        return (
+            f"Expected to throw an error event with the code '{code}'{with_message}, "
+            f"but it was not caught.{listing}"
+        )
 
     def _throw_error(
         self, source: ElementInstance, code: str, message: str, variables: dict

@@ -50,6 +50,23 @@ def check_tenants(rpc: str, *tenants: str) -> None:
             )
 
 
+def _activation_problem(job_type: str, max_jobs: int, timeout: int) -> str:
+    """Why an ActivateJobs request is refused, worded as Zeebe words it; empty if it is fine."""
+    if max_jobs < 1:
+        return (
+            "Expected to activate job batch with max jobs to activate to be greater than zero, "
+            f"but it was '{max_jobs}'"
+        )
+    if timeout < 1:
+        return (
+            f"Expected to activate job batch with timeout to be greater than zero, but it was "
+            f"'{timeout}'"
+        )
+    if not job_type:
+        return "Expected to activate job batch with type to be present, but it was blank"
+    return ""
+
+
 async def _abort(context: grpc.aio.ServicerContext, exc: EngineError) -> None:
     await context.abort(getattr(grpc.StatusCode, exc.code), exc.message)
 
@@ -106,9 +123,11 @@ class Gateway(GatewayServicer):
                 context, EngineError("INVALID_ARGUMENT", "Expected to deploy at least one resource")
             )
         key, deployed = await self._call(context, self.engine.deploy, resources)
+        # Zeebe's gateway lists processes, then decisions, then decision requirements, then
+        # forms, whatever the order of the resources; clients index into this list.
+        rank = {"process": 0, "decision": 1, "drg": 2, "form": 3}
         deployments = []
-        graph_meta: dict[str, Any] = {}
-        for item in deployed:
+        for item in sorted(deployed, key=lambda i: rank[i["kind"]]):
             if item["kind"] == "process":
                 deployments.append(
                     pb.Deployment(
@@ -122,7 +141,6 @@ class Gateway(GatewayServicer):
                     )
                 )
             elif item["kind"] == "drg":
-                graph_meta[item["id"]] = item
                 deployments.append(
                     pb.Deployment(
                         decisionRequirements=pb.DecisionRequirementsMetadata(
@@ -189,7 +207,7 @@ class Gateway(GatewayServicer):
             request.bpmnProcessId, request.version, request.processDefinitionKey
         )
         start_at = [s.elementId for s in request.startInstructions]
-        root = self.engine.create_instance(deployed, variables, start_at or None)
+        root = self.engine.start_instance(deployed, variables, start_at)
         return deployed, root.key
 
     async def CreateProcessInstance(
@@ -275,20 +293,11 @@ class Gateway(GatewayServicer):
             check_tenants("ActivateJobs", *request.tenantIds)
         except EngineError as exc:
             await _abort(context, exc)
-        if not request.type:
-            await _abort(
-                context,
-                EngineError("INVALID_ARGUMENT", "Expected to activate jobs of a non-empty type"),
-            )
-        if request.maxJobsToActivate < 1:
-            await _abort(
-                context,
-                EngineError(
-                    "INVALID_ARGUMENT",
-                    f"Expected to activate at least one job, but maxJobsToActivate was "
-                    f"{request.maxJobsToActivate}",
-                ),
-            )
+        # Zeebe's job batch activation refuses these (JobBatchActivateProcessor); a timeout
+        # below 1 would hand out a job that expires at once and is handed out again
+        problem = _activation_problem(request.type, request.maxJobsToActivate, request.timeout)
+        if problem:
+            await _abort(context, EngineError("INVALID_ARGUMENT", problem))
         try:
             jobs = await self.broker.activate(
                 request.type,
@@ -310,17 +319,28 @@ class Gateway(GatewayServicer):
             check_tenants("StreamActivatedJobs", *request.tenantIds)
         except EngineError as exc:
             await _abort(context, exc)
-        if not request.type:
-            await _abort(
-                context,
-                EngineError("INVALID_ARGUMENT", "Expected to stream jobs of a non-empty type"),
-            )
+        # worded as Zeebe's StreamJobsHandler
+        for field, wanted, bad in (
+            ("type", "present", "blank" if not request.type.strip() else ""),
+            ("timeout", "greater than zero", str(request.timeout) if request.timeout < 1 else ""),
+        ):
+            if bad:
+                await _abort(
+                    context,
+                    EngineError(
+                        "INVALID_ARGUMENT",
+                        f"Expected to stream activated jobs with {field} to be {wanted}, "
+                        f"but it was {bad}",
+                    ),
+                )
         stream = self.broker.open_stream(
             request.type, request.worker, request.timeout, list(request.fetchVariable)
         )
         try:
             while True:
                 job = await self.broker.next_streamed(stream)
+                if job is None:  # the engine is stopping: end the stream normally
+                    return
                 yield job
         except asyncio.CancelledError:
             return

@@ -12,7 +12,7 @@ from typing import Any
 from engine.bpmn.model import Element
 from engine.clock import Clock
 from engine.errors import EngineError, not_found
-from engine.expressions import ExpressionFailure, Expressions
+from engine.expressions import ExpressionFailure, Expressions, body_of, feel_type, with_warnings
 from engine.state import Deployed, ElementInstance, Incident, Job
 from engine.store import Changes
 from engine.timers import TimerError, parse_date
@@ -40,6 +40,7 @@ class JobBehaviour:
     _raise_incident: Callable[..., Incident | None]
     _set_local: Callable[[int, str, Any], None]
     _throw_error: Callable[..., bool]
+    _uncaught_error: Callable[[ElementInstance, str, str], str]
     _fire_event_timer: Callable[[str, int, int], bool]
     _touch: Callable[[ElementInstance], None]
 
@@ -81,8 +82,9 @@ class JobBehaviour:
                 items = self.expr.typed(text, context, "ARRAY")
                 if not all(isinstance(i, str) for i in items):
                     raise ExpressionFailure(
-                        f"Expected result of the expression '{text.strip()[1:]}' to be a list "
-                        f"of strings, but was '{json.dumps(items)}'"
+                        f"Expected result of the expression '{body_of(text)}' to be 'ARRAY' "
+                        "containing 'STRING' items, but was 'ARRAY' containing at least one "
+                        "non-'STRING' item."
                     )
             else:
                 items = [part.strip() for part in text.split(",") if part.strip()]
@@ -102,13 +104,26 @@ class JobBehaviour:
             text = getattr(el, attr)
             if not text:
                 continue
-            value = str(self.expr.typed(text, context, "STRING"))
+            # as Zeebe: null or an empty string means no date
+            value, warnings = self.expr.evaluate(text, context)
+            if value is None or value == "":
+                continue
+            if not isinstance(value, str):
+                raise ExpressionFailure(
+                    with_warnings(
+                        f"Expected result of the expression '{body_of(text)}' to be one of "
+                        f"'[NULL, DATE_TIME, STRING]', but was '{feel_type(value)}'.",
+                        warnings,
+                    )
+                )
             try:
                 parse_date(value)
             except TimerError as exc:
                 raise ExpressionFailure(
-                    f"Expected result of the expression '{text.strip().lstrip('=')}' to be an "
-                    f"ISO 8601 date-time, but was '{value}'"
+                    with_warnings(
+                        f"Invalid date-time format '{value}' for expression '{body_of(text)}'.",
+                        warnings,
+                    )
                 ) from exc
             headers[f"io.camunda.zeebe:{header}"] = value
         return headers
@@ -234,8 +249,7 @@ class JobBehaviour:
         self._raise_incident(
             inst,
             "UNHANDLED_ERROR_EVENT",
-            f"Expected to throw an error event with the code '{code}' with message '{message}', "
-            "but it was not caught. No error events are available in the scope.",
+            self._uncaught_error(inst, code, message),
             resume="job",
             job=job,
         )

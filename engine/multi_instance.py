@@ -23,10 +23,9 @@ class MultiInstanceBehaviour:
     children: dict[int, set[int]]
     vars: dict[int, dict[str, Any]]
     expr: Expressions
-    next_key: Callable[[], int]
     visible: Callable[[int], dict[str, Any]]
     element_of: Callable[[ElementInstance], Element]
-    _add_instance: Callable[[ElementInstance], None]
+    _new_instance: Callable[[str, str, ElementInstance], ElementInstance]
     _complete: Callable[..., None]
     _enter: Callable[[ElementInstance], None]
     _set_local: Callable[[int, str, Any], None]
@@ -59,14 +58,7 @@ class MultiInstanceBehaviour:
         index = body.data["next"]
         body.data["next"] = index + 1
         self._touch(body)
-        inner = ElementInstance(
-            key=self.next_key(),
-            process_instance_key=body.process_instance_key,
-            element_id=el.id,
-            kind=el.kind,
-            parent_key=body.key,
-        )
-        self._add_instance(inner)
+        inner = self._new_instance(el.id, el.kind, body)
         self._set_local(inner.key, "loopCounter", index + 1)
         mi = el.multi_instance
         assert mi is not None

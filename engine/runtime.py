@@ -38,8 +38,18 @@ PROCESS = "process"
 class Engine(Deployments, MultiInstanceBehaviour, JobBehaviour, EventBehaviour):
     """The state machine behind the gateway."""
 
-    def __init__(self, store: Store, expressions: Expressions, clock: Clock) -> None:
+    def __init__(
+        self,
+        store: Store,
+        expressions: Expressions,
+        clock: Clock,
+        *,
+        allow_joining_inclusive_gateway: bool = False,
+    ) -> None:
         self.store = store
+        # off: deploy refuses a joining inclusive gateway, as Zeebe 8.5 does (models that run
+        # here must also deploy on the Zeebe 8.5 cluster of docker-compose.yml)
+        self.allow_joining_inclusive_gateway = allow_joining_inclusive_gateway
         self.expr = expressions
         self.clock = clock
         self.changes = Changes()
@@ -291,18 +301,19 @@ class Engine(Deployments, MultiInstanceBehaviour, JobBehaviour, EventBehaviour):
         start_at: list[str] | None = None,
         parent: ElementInstance | None = None,
     ) -> ElementInstance:
-        """Create a process instance and run it until it waits."""
+        """Create a process instance and run it until it waits.
+
+        `start_at` (start instructions) may name elements inside embedded sub-processes: their
+        enclosing sub-processes are created first, once each, without running their start
+        events (Zeebe 8.5's "create process instance anywhere").
+        """
         pdef = self.definitions[deployed.key]
-        for element_id in start_at or []:
-            if (
-                element_id not in pdef.elements
-                or pdef.elements[element_id].scope_id != pdef.bpmn_process_id
-            ):
-                raise EngineError(
-                    "INVALID_ARGUMENT",
-                    f"start instruction: element '{element_id}' does not exist at the top level "
-                    f"of process '{pdef.bpmn_process_id}'",
-                )
+        if not start_at and not pdef.start_event:
+            raise EngineError(
+                "FAILED_PRECONDITION",
+                "Expected to create instance of process with none start event, but there is no "
+                "such event",
+            )
         key = self.next_key()
         root = ElementInstance(
             key=key,
@@ -323,20 +334,61 @@ class Engine(Deployments, MultiInstanceBehaviour, JobBehaviour, EventBehaviour):
         self._add_instance(root)
         for name, value in variables.items():
             self._set_local(key, name, value)
-        if not start_at and not pdef.start_event:
-            raise EngineError(
-                "FAILED_PRECONDITION",
-                f"Expected to create instance of process with none start event, but there is no "
-                f"such event in process '{pdef.bpmn_process_id}'",
-            )
         try:
             self._open_event_subprocesses(root)
         except ExpressionFailure as exc:
             raise EngineError("INVALID_ARGUMENT", str(exc)) from exc
-        targets = start_at or [pdef.start_event]
-        for element_id in targets:
-            self._activate(pdef.elements[element_id], root)
+        if not start_at:
+            self._activate(pdef.elements[pdef.start_event], root)
+            return root
+        # every scope stays open until all instructions ran: a first element that ends at once
+        # must not complete a scope the next one starts in
+        scopes: dict[str, ElementInstance] = {pdef.bpmn_process_id: root}
+        root.data["busy"] = root.data.get("busy", 0) + 1
+        for element_id in start_at:
+            el = pdef.elements[element_id]
+            scope = self._start_scope(pdef, el.scope_id, scopes)
+            if scope.key in self.instances:
+                self._activate(el, scope)
+        for scope in reversed(list(scopes.values())):
+            scope.data["busy"] -= 1
+            if not scope.data["busy"]:
+                del scope.data["busy"]
+            self._scope_progress(scope)
         return root
+
+    def start_instance(
+        self, deployed: Deployed, variables: dict[str, Any], start_instructions: list[str]
+    ) -> ElementInstance:
+        """CreateProcessInstance: at the none start event, or where the instructions say."""
+        check_start_instructions(self.definitions[deployed.key], start_instructions)
+        return self.create_instance(deployed, variables, start_instructions or None)
+
+    def _start_scope(
+        self, pdef: ProcessDefinition, scope_id: str, scopes: dict[str, ElementInstance]
+    ) -> ElementInstance:
+        """The instance of an embedded sub-process a start instruction runs in, made once.
+
+        As Zeebe's ElementActivationBehavior: the sub-process is activated without its input
+        mappings or start event; its boundary events and event sub-processes are open.
+        """
+        if scope_id in scopes:
+            return scopes[scope_id]
+        el = pdef.elements[scope_id]
+        outer = self._start_scope(pdef, el.scope_id, scopes)
+        inst = self._new_instance(el.id, el.kind, outer)
+        inst.data["busy"] = 1
+        try:
+            if el.boundaries:
+                self._open_boundaries(inst, el)
+            self._open_event_subprocesses(inst)
+        except ExpressionFailure as exc:
+            raise EngineError(
+                "INVALID_ARGUMENT",
+                f"Expected to subscribe to catch event(s) of '{el.id}' but {exc}",
+            ) from exc
+        scopes[scope_id] = inst
+        return inst
 
     def cancel_instance(self, key: int) -> None:
         """Terminate a process instance and everything in it."""
@@ -372,19 +424,24 @@ class Engine(Deployments, MultiInstanceBehaviour, JobBehaviour, EventBehaviour):
         start_at: str | None = None,
     ) -> None:
         kind = BODY if el.multi_instance is not None else el.kind
-        inst = ElementInstance(
-            key=self.next_key(),
-            process_instance_key=scope.process_instance_key,
-            element_id=el.id,
-            kind=kind,
-            parent_key=scope.key,
-        )
+        inst = self._new_instance(el.id, kind, scope)
         if trigger is not None:
             inst.data["trigger"] = trigger
         if start_at is not None:
             inst.data["startAt"] = start_at
-        self._add_instance(inst)
         self._enter(inst)
+
+    def _new_instance(self, element_id: str, kind: str, parent: ElementInstance) -> ElementInstance:
+        """A new element instance inside `parent`, added to the state."""
+        inst = ElementInstance(
+            key=self.next_key(),
+            process_instance_key=parent.process_instance_key,
+            element_id=element_id,
+            kind=kind,
+            parent_key=parent.key,
+        )
+        self._add_instance(inst)
+        return inst
 
     def _enter(self, inst: ElementInstance) -> None:
         """Input mappings, then the element's own behaviour."""
@@ -473,8 +530,7 @@ class Engine(Deployments, MultiInstanceBehaviour, JobBehaviour, EventBehaviour):
                 self._raise_incident(
                     inst,
                     "UNHANDLED_ERROR_EVENT",
-                    f"Expected to throw an error event with the code '{code}', but it was not "
-                    "caught. No error events are available in the scope.",
+                    self._uncaught_error(inst, code, ""),
                     resume="activate",
                 )
             return
@@ -578,8 +634,7 @@ class Engine(Deployments, MultiInstanceBehaviour, JobBehaviour, EventBehaviour):
         if not el.outgoing:
             return []
         raise ExpressionFailure(
-            f"Expected at least one condition to evaluate to true, or to have a default flow "
-            f"(gateway '{el.id}')",
+            "Expected at least one condition to evaluate to true, or to have a default flow",
             error_type="CONDITION_ERROR",
         )
 
@@ -840,6 +895,65 @@ class Engine(Deployments, MultiInstanceBehaviour, JobBehaviour, EventBehaviour):
             ],
             "parentProcessInstanceKey": root.data.get("parentProcessInstanceKey"),
         }
+
+
+# Zeebe 8.5's BpmnElementType values that start instructions may target, in the order a real
+# Zeebe printed its (hash) set; START_EVENT, SEQUENCE_FLOW and BOUNDARY_EVENT are refused.
+START_INSTRUCTION_TYPES = (
+    "PROCESS, EVENT_SUB_PROCESS, SUB_PROCESS, END_EVENT, SEND_TASK, INTERMEDIATE_THROW_EVENT, "
+    "INCLUSIVE_GATEWAY, CALL_ACTIVITY, MULTI_INSTANCE_BODY, INTERMEDIATE_CATCH_EVENT, "
+    "USER_TASK, PARALLEL_GATEWAY, SCRIPT_TASK, MANUAL_TASK, SERVICE_TASK, EXCLUSIVE_GATEWAY, "
+    "RECEIVE_TASK, BUSINESS_RULE_TASK, TASK, EVENT_BASED_GATEWAY"
+)
+_INSTRUCTION_PREFIX = "Expected to create instance of process with start instructions but"
+
+
+def check_start_instructions(pdef: ProcessDefinition, element_ids: list[str]) -> None:
+    """Refuse start instructions as Zeebe 8.5 does, each check over all instructions in turn."""
+    for element_id in element_ids:
+        if element_id not in pdef.elements and element_id not in pdef.flows:
+            raise EngineError(
+                "INVALID_ARGUMENT",
+                f"{_INSTRUCTION_PREFIX} no element found with id '{element_id}'.",
+            )
+    for element_id in element_ids:
+        if element_id in pdef.elements and _inside_multi_instance(pdef, pdef.elements[element_id]):
+            raise EngineError(
+                "INVALID_ARGUMENT",
+                f"{_INSTRUCTION_PREFIX} the element with id '{element_id}' is inside a "
+                "multi-instance subprocess. The creation of elements inside a multi-instance "
+                "subprocess is not supported.",
+            )
+    for element_id in element_ids:
+        el = pdef.elements.get(element_id)
+        kind = "sequenceFlow" if el is None else el.kind
+        if kind in ("startEvent", "sequenceFlow", "boundaryEvent"):
+            raise EngineError(
+                "INVALID_ARGUMENT",
+                f"{_INSTRUCTION_PREFIX} the element with id '{element_id}' targets unsupported "
+                f"element type '{_element_type(kind)}'. Supported element types are: "
+                f"[{START_INSTRUCTION_TYPES}]",
+            )
+    for element_id in element_ids:
+        el = pdef.elements[element_id]
+        sources = (pdef.elements[pdef.flows[f].source] for f in el.incoming)
+        if any(source.kind == "eventBasedGateway" for source in sources):
+            raise EngineError(
+                "INVALID_ARGUMENT",
+                f"{_INSTRUCTION_PREFIX} the element with id '{element_id}' belongs to an "
+                "event-based gateway. The creation of elements belonging to an event-based "
+                "gateway is not supported.",
+            )
+
+
+def _inside_multi_instance(pdef: ProcessDefinition, el: Element) -> bool:
+    """Whether an element sits (at any depth) inside a multi-instance sub-process."""
+    scope = pdef.elements.get(el.scope_id)
+    while scope is not None:
+        if scope.multi_instance is not None:
+            return True
+        scope = pdef.elements.get(scope.scope_id)
+    return False
 
 
 def _element_type(kind: str) -> str:

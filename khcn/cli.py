@@ -9,6 +9,9 @@ import typer
 from khcn.settings import load_settings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# INFO chatter of libraries, shown with --verbose only: alembic's plugin and context lines,
+# aiosmtpd's line-by-line SMTP sessions of the development mail catcher
+CHATTY_LOGGERS = ("alembic", "mail.log")
 
 app = typer.Typer(help="khcn: quản lý nhiệm vụ KH&CN / S&T task management.", no_args_is_help=True)
 
@@ -33,6 +36,13 @@ def engine(
             "IncreaseTime call (for tests of timers and deadlines)."
         ),
     ] = "wall",
+    allow_joining_inclusive_gateway: Annotated[
+        bool,
+        typer.Option(
+            help="Deploy inclusive gateways with several incoming flows (Zeebe 8.6+). Off: "
+            "refused as Zeebe 8.5 (docker-compose.yml) refuses them."
+        ),
+    ] = False,
 ) -> None:
     """Run the embedded Zeebe-compatible engine."""
     from engine.clock import Clock, ControlledClock
@@ -47,17 +57,29 @@ def engine(
             param_hint="--clock",
         )
     chosen = ControlledClock() if clock == "controlled" else Clock()
-    run_server(address or settings.engine_address, database or settings.engine_database, chosen)
+    run_server(
+        address or settings.engine_address,
+        database or settings.engine_database,
+        chosen,
+        allow_joining_inclusive_gateway=allow_joining_inclusive_gateway,
+    )
 
 
 @app.command()
-def run() -> None:
+def run(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="Also show alembic's and the SMTP sessions' lines.")
+    ] = False,
+) -> None:
     """Run the whole system on its embedded defaults (engine, workers, bpmn/ deployed)."""
     import logging
 
     from khcn.launcher import run_system
 
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    if not verbose:
+        for name in CHATTY_LOGGERS:
+            logging.getLogger(name).setLevel(logging.WARNING)
     run_system(load_settings())
 
 

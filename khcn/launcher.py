@@ -103,6 +103,9 @@ def run_system(settings: Settings) -> None:
             settings.engine_database,
         ],
         cwd=ROOT,
+        # its own process group: Ctrl-C reaches only us, and we stop the workers before the
+        # engine they talk to (else every open poll of theirs ends in an error)
+        process_group=0,
     )
     mail = None
     try:
@@ -121,14 +124,18 @@ def run_system(settings: Settings) -> None:
             log.info("mail to port %d lands in %s", settings.smtp_port, settings.mail_dir)
         with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
             asyncio.run(_serve(settings, run_workers))
+        log.info("workers stopped")
     finally:
         if mail is not None:
             mail.stop()
+            log.info("mail catcher stopped")
         engine.terminate()
         try:
             engine.wait(timeout=15)
         except subprocess.TimeoutExpired:
             engine.kill()
+            engine.wait()
+        log.info("khcn stopped (engine exit code %s)", engine.returncode)
 
 
 # --------------------------------------------------------------------------- demo data
@@ -163,6 +170,9 @@ async def _serve(settings: Settings, run_workers: Any) -> None:
         done, _ = await asyncio.wait({workers, portal, inbox}, return_when=asyncio.FIRST_COMPLETED)
         for finished in done:
             finished.result()
+    except asyncio.CancelledError:
+        log.info("stopping: the portal and the workers first, then the mail catcher and the engine")
+        raise
     finally:
         for task in (seeding, inbox, portal, workers):
             if task is not None and not task.done():

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
 
 import pytest
 
-from tests.support.engine_process import EngineProcess
+from tests.support.engine_process import (
+    DATABASE_KINDS,
+    PG_URL,
+    EngineProcess,
+    create_database,
+    drop_databases,
+)
 
-PG_URL = os.environ.get("KHCN_TEST_DATABASE_URL", "")
-
-DATABASE_KINDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
-
-
-def _pg_url_with_db(url: str, db: str) -> str:
-    base = url.rsplit("/", 1)[0]
-    return f"{base}/{db}"
+__all__ = ["DATABASE_KINDS", "PG_URL"]  # imported by test modules
 
 
 @pytest.fixture(scope="session")
@@ -26,30 +23,23 @@ def make_database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     created: list[str] = []
 
     def make(kind: str) -> str:
-        if kind == "sqlite":
-            path = tmp_path_factory.mktemp("db") / "engine.sqlite3"
-            return f"sqlite:///{path}"
-        import psycopg
-
-        name = f"khcn_test_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(_pg_url_with_db(PG_URL, "test"), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        created.append(name)
-        return _pg_url_with_db(PG_URL, name).replace("postgresql://", "postgresql+psycopg://", 1)
+        url = create_database(kind, tmp_path_factory.mktemp("db"))
+        created.append(url)
+        return url
 
     yield make
-    if created:
-        import psycopg
-
-        with psycopg.connect(_pg_url_with_db(PG_URL, "test"), autocommit=True) as conn:
-            for name in created:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_databases(created)
 
 
 @pytest.fixture(scope="module", params=DATABASE_KINDS)
 def engine_process(request: pytest.FixtureRequest, make_database_url) -> Iterator[EngineProcess]:
-    """A real engine process on a free port, shared by the tests of one module, per database."""
-    proc = EngineProcess(make_database_url(request.param))
+    """A real engine process on a free port, shared by the tests of one module, per database.
+
+    A module may set ENGINE_ARGS (extra `python -m engine` options) for its engine.
+    """
+    proc = EngineProcess(
+        make_database_url(request.param), extra_args=getattr(request.module, "ENGINE_ARGS", [])
+    )
     proc.start()
     yield proc
     proc.stop()

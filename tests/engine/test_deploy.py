@@ -5,6 +5,8 @@ its deployment rules: an identical resource is a duplicate of the latest version
 no new version; anything changed becomes the next version; a deployment is atomic.
 """
 
+import json
+
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -25,6 +27,7 @@ from tests.support.zeebe import (
     simple_process,
     unique_id,
 )
+from tests.support.zeebe_events import dmn, dmn_resource, literal_decision, unique_decision_id
 
 Partition = TopologyResponse.BrokerInfo.Partition
 
@@ -590,6 +593,78 @@ async def test_process_without_none_start_event_cannot_be_created(zb):
     err = await rpc_error(create_instance(zb, pid))
 
     assert err.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+# --------------------------------------------------------------------------- Zeebe 8.5 rules
+
+
+async def test_deploy_reply_lists_processes_then_decisions_then_requirements_then_forms(zb):
+    """Zeebe's gateway orders the reply by kind, whatever the order of the resources;
+    clients index into it (pyzeebe's own tests read deployments[0].decision_key)."""
+    pid, drg = unique_id("order"), unique_id("drg")
+    first, second, form_id = (
+        unique_decision_id("first"),
+        unique_decision_id("second"),
+        unique_id("f"),
+    )
+    form = json.dumps({"id": form_id, "type": "default", "components": []})
+
+    reply = await deploy(
+        zb,
+        (f"{form_id}.form", form),
+        dmn_resource(drg, literal_decision(first, "1"), literal_decision(second, "2")),
+        simple_process(pid),
+    )
+
+    kinds = [d.WhichOneof("Metadata") for d in reply.deployments]
+    assert kinds == ["process", "decision", "decision", "decisionRequirements", "form"]
+    assert reply.deployments[0].process.bpmnProcessId == pid
+    assert [d.decision.dmnDecisionId for d in reply.deployments[1:3]] == [first, second]
+    assert reply.deployments[3].decisionRequirements.dmnDecisionRequirementsId == drg
+    assert reply.deployments[4].form.formId == form_id
+
+
+async def test_pyzeebe_reads_the_decision_key_of_a_dmn_deployment_first(zb, tmp_path):
+    """pyzeebe's integration tests do `deploy_resource("x.dmn").deployments[0].decision_key`."""
+    decision = unique_decision_id("first")
+    path = tmp_path / "decision.dmn"
+    path.write_bytes(dmn(unique_id("drg"), literal_decision(decision, '"yes"')))
+
+    reply = await zb.client.deploy_resource(str(path))
+
+    key = reply.deployments[0].decision_key
+    result = await zb.client.evaluate_decision(key, None, {})
+    assert result.decision_id == decision
+    assert result.decision_output == "yes"
+
+
+def joining_inclusive_process() -> Process:
+    """An OR fork whose two branches join in a second inclusive gateway."""
+    p = Process(unique_id("orjoin"))
+    fork, join = p.inclusive("fork"), p.inclusive("join")
+    p.chain(p.start(), fork)
+    p.flow(fork, p.node("manualTask", "a"), condition="=true")
+    p.flow(fork, p.node("manualTask", "b"), condition="=true")
+    p.chain("a", join)
+    p.chain("b", join)
+    p.chain(join, p.end())
+    return p
+
+
+async def test_joining_inclusive_gateway_is_refused_as_zeebe_8_5_refuses_it(zb):
+    """Models that run here must deploy on the Zeebe 8.5 cluster of docker-compose.yml.
+    (The engine setting --allow-joining-inclusive-gateway lifts this: test_flow's engine.)"""
+    p = joining_inclusive_process()
+
+    err = await rpc_error(deploy(zb, p))
+
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert err.details() == (
+        f"resource '{p.id}.bpmn' is not executable:\n- element 'join': Currently the inclusive "
+        "gateway can only have one incoming sequence flow"
+    )
+    err = await rpc_error(create_instance(zb, p.id))
+    assert err.code() == grpc.StatusCode.NOT_FOUND
 
 
 # --------------------------------------------------------------------------- gateway RPCs

@@ -125,7 +125,11 @@ async def test_error_with_another_code_is_not_caught_and_raises_an_incident(zb):
     [incident] = await await_incidents(zb.admin, pik)
     assert incident["errorType"] == "UNHANDLED_ERROR_EVENT"
     assert incident["elementId"] == "work"
-    assert "OTHER" in incident["errorMessage"]
+    # Zeebe 8.5's wording names the error events in reach (CatchEventAnalyzer)
+    assert incident["errorMessage"] == (
+        "Expected to throw an error event with the code 'OTHER' with message 'something "
+        "else', but it was not caught. Available error events are [NO_FUNDS]"
+    )
     assert await no_jobs(zb.stub, handle)
     assert (await zb.admin.get_process_instance(pik))["state"] == "ACTIVE"
 
@@ -495,7 +499,10 @@ async def test_uncaught_error_from_a_job_raises_an_incident_naming_the_code(zb):
     [incident] = await await_incidents(zb.admin, pik)
     assert incident["errorType"] == "UNHANDLED_ERROR_EVENT"
     assert incident["elementId"] == "work"
-    assert "NOBODY_CATCHES" in incident["errorMessage"]
+    assert incident["errorMessage"] == (
+        "Expected to throw an error event with the code 'NOBODY_CATCHES' with message 'lost', "
+        "but it was not caught. No error events are available in the scope."
+    )
     assert incident["jobKey"] == job.key
     assert (await zb.admin.get_process_instance(pik))["state"] == "ACTIVE"
 
@@ -511,7 +518,10 @@ async def test_uncaught_error_end_event_raises_an_incident(zb):
     [incident] = await await_incidents(zb.admin, pik)
     assert incident["errorType"] == "UNHANDLED_ERROR_EVENT"
     assert incident["elementId"] == "fail"
-    assert "LOST" in incident["errorMessage"]
+    assert incident["errorMessage"] == (
+        "Expected to throw an error event with the code 'LOST', but it was not caught. No "
+        "error events are available in the scope."
+    )
     await await_waiting_at(zb.admin, pik, "fail")
 
 
@@ -530,6 +540,34 @@ async def test_uncaught_error_in_a_called_process_raises_the_incident_in_the_chi
     [incident] = await await_incidents(zb.admin, job.process_instance_key)
     assert incident["errorType"] == "UNHANDLED_ERROR_EVENT"
     assert (await zb.admin.get_process_instance(pik))["state"] == "ACTIVE"
+
+
+async def test_uncaught_error_names_every_error_event_in_reach_inner_scope_first(zb):
+    """Zeebe lists the codes of the error catch events it passed on its way out, from the
+    thrower's own boundary events out to the sub-process's and the process's, and leaves out
+    the job error message when the worker sent none."""
+    p = EventProcess(unique_id("reach"))
+    inner_ref, outer_ref, process_ref = p.error("INNER"), p.error("OUTER"), p.error("TOP")
+    work = unique_id("work")
+    sub = sub_process(p, "sub")
+    sub.chain(sub.start("sub_start"), service_task(sub, "work", work), sub.end("sub_end"))
+    boundary(sub, "on_work", "work", error_def(inner_ref))
+    sub.chain("on_work", sub.end("inner_end"))
+    p.chain(p.start(), "sub", p.end())
+    p.chain(boundary(p, "on_sub", "sub", error_def(outer_ref)), p.end("outer_end"))
+    handler = event_sub_process(p, "handler")
+    handler.chain(start_event(handler, "top_start", error_def(process_ref)), handler.end("h_end"))
+    await deploy(zb.stub, p)
+    pik = (await create_instance(zb.stub, p.id, {})).processInstanceKey
+    job = await activate_one(zb.stub, work)
+
+    await throw_error(zb.stub, job.key, "ELSEWHERE")
+
+    [incident] = await await_incidents(zb.admin, pik)
+    assert incident["errorMessage"] == (
+        "Expected to throw an error event with the code 'ELSEWHERE', but it was not caught. "
+        "Available error events are [INNER, OUTER, TOP]"
+    )
 
 
 async def test_error_boundary_must_be_interrupting(zb):

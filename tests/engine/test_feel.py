@@ -170,25 +170,25 @@ def test_same_expression_many_variable_sets(feel: FeelEngine) -> None:
 
 def test_missing_variable_is_null_with_a_warning(feel: FeelEngine) -> None:
     result = feel.evaluate("missing", VARIABLES)
-    assert result == FeelResult(None, ["NO_VARIABLE_FOUND: No variable found with name 'missing'"])
+    assert result == FeelResult(None, ["[NO_VARIABLE_FOUND] No variable found with name 'missing'"])
 
 
 def test_missing_variable_inside_an_expression(feel: FeelEngine) -> None:
     result = feel.evaluate("missing = null", {})
     assert result.value is True
-    assert result.warnings == ["NO_VARIABLE_FOUND: No variable found with name 'missing'"]
+    assert result.warnings == ["[NO_VARIABLE_FOUND] No variable found with name 'missing'"]
 
 
 def test_missing_context_entry_is_null_with_a_warning(feel: FeelEngine) -> None:
     result = feel.evaluate("order.missing", VARIABLES)
     assert result.value is None
-    assert [w.split(":")[0] for w in result.warnings] == ["NO_CONTEXT_ENTRY_FOUND"]
+    assert [w.split("]")[0] for w in result.warnings] == ["[NO_CONTEXT_ENTRY_FOUND"]
 
 
 def test_path_into_a_missing_variable(feel: FeelEngine) -> None:
     result = feel.evaluate("missing.deeper", {})
     assert result.value is None
-    assert result.warnings[0] == "NO_VARIABLE_FOUND: No variable found with name 'missing'"
+    assert result.warnings[0] == "[NO_VARIABLE_FOUND] No variable found with name 'missing'"
 
 
 def test_three_valued_logic_with_null(feel: FeelEngine) -> None:
@@ -290,7 +290,7 @@ def test_failed_assertion_is_an_error(feel: FeelEngine) -> None:
 def test_bad_arguments_to_an_added_builtin_warn(feel: FeelEngine) -> None:
     result = feel.evaluate("partition([1, 2], 0)", {})
     assert result.value is None
-    assert result.warnings[0].startswith("INVALID_ARGUMENTS")
+    assert result.warnings[0].startswith("[INVALID_ARGUMENTS]")
 
 
 # -- date and time conversions --------------------------------------------------------------

@@ -31,6 +31,10 @@ from tests.support.zeebe import (
     wait_for,
 )
 
+# Joining inclusive gateways are tested here, so this module's engine allows them (as Zeebe
+# 8.6 does); by default the engine refuses them at deploy as Zeebe 8.5 does (test_deploy).
+ENGINE_ARGS = ["--allow-joining-inclusive-gateway"]
+
 
 @pytest.fixture
 async def zb(engine_address):
@@ -829,6 +833,38 @@ async def test_feel_script_task_stores_its_result_variable(zb):
     await complete(zb.stub, job.key)
     view = await await_instance_state(zb.admin, created.process_instance_key, "COMPLETED")
     assert view["variables"]["total"] == 700
+
+
+async def test_script_task_and_output_mapping_compute_with_durations(zb):
+    """FEEL temporal arithmetic (Camunda 8.5 "Temporal expressions") in a script task and an
+    output mapping, through pyzeebe: in Zeebe these are durations, not null."""
+    p = Process(unique_id("durations"))
+    script = p.node(
+        "scriptTask",
+        "Task_Plan",
+        extensions=(
+            '<zeebe:script expression="=duration(&quot;P1D&quot;) * days" resultVariable="span" />'
+            "<zeebe:ioMapping>"
+            '<zeebe:output source="=duration(span) / 5" target="slice" />'
+            '<zeebe:output source="=duration(&quot;P1Y&quot;) / duration(&quot;P1M&quot;)" '
+            'target="months" />'
+            '<zeebe:output source="=years and months duration(date(start), date(end))" '
+            'target="term" />'
+            '<zeebe:output source="=span" target="span" />'
+            "</zeebe:ioMapping>"
+        ),
+    )
+    p.chain(p.start(), script, p.end())
+    await deploy(zb, p)
+
+    result = await zb.client.run_process_with_result(
+        p.id, {"days": 5, "start": "2011-12-22", "end": "2013-08-24"}, timeout=10_000
+    )
+
+    assert result.variables["span"] == "P5D"
+    assert result.variables["slice"] == "P1D"
+    assert result.variables["months"] == 12
+    assert result.variables["term"] == "P1Y8M"
 
 
 async def test_tasks_in_sequence_each_create_their_job(zb):

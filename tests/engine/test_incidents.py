@@ -151,6 +151,9 @@ async def test_condition_incident_is_resolved_after_fixing_the_variable(zb):
     [incident] = await await_incidents(zb.admin, pik)
     assert incident["errorType"] == "CONDITION_ERROR"
     assert incident["elementId"] == "decide"
+    assert incident["errorMessage"] == (
+        "Expected at least one condition to evaluate to true, or to have a default flow"
+    )
     assert incident["jobKey"] in (None, 0, -1)
 
     await set_variables(zb.stub, pik, {"x": 10})
@@ -193,3 +196,110 @@ async def test_canceling_an_instance_removes_its_incidents(zb):
     await await_instance_state(zb.admin, pik, "TERMINATED")
     assert await zb.admin.list_incidents(pik) == []
     assert await zb.admin.list_jobs(job_type=job_type) == []
+
+
+# --------------------------------------------------------------------------- Zeebe's wording
+# Operators debug from incident texts; these are worded as Zeebe 8.5's ExpressionProcessor
+# words them, with FEEL's warnings one per line as "[TYPE] message".
+
+
+@pytest.mark.parametrize(
+    ("variables", "warnings"),
+    [
+        (
+            {},
+            "[NO_VARIABLE_FOUND] No variable found with name 'amount'\n"
+            "[NOT_COMPARABLE] Can't compare 'null' with '100'",
+        ),
+        ({"amount": "99"}, "[NOT_COMPARABLE] Can't compare '\"99\"' with '100'"),
+    ],
+    ids=["missing", "string"],
+)
+async def test_condition_failure_carries_feels_warnings(zb, variables, warnings):
+    p = Process(unique_id("inc-warn"))
+    p.chain(p.start(), p.exclusive("decide"))
+    p.flow("decide", p.end("end_big"), condition="=amount >= 100")
+    p.flow("decide", p.end("end_small"), default=True)
+    await deploy(zb.stub, p)
+    pik = (await create_instance(zb.stub, p.id, variables)).processInstanceKey
+
+    [incident] = await await_incidents(zb.admin, pik)
+
+    assert incident["errorType"] == "EXTRACT_VALUE_ERROR"
+    assert incident["elementId"] == "decide"
+    assert incident["errorMessage"] == (
+        "Expected result of the expression 'amount >= 100' to be 'BOOLEAN', but was 'NULL'. "
+        "The evaluation reported the following warnings:\n" + warnings
+    )
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        (
+            {},
+            "Expected result of the expression 'wait' to be one of '[DURATION, PERIOD, "
+            "STRING]', but was 'NULL'. The evaluation reported the following warnings:\n"
+            "[NO_VARIABLE_FOUND] No variable found with name 'wait'",
+        ),
+        ({"wait": "soon"}, "Invalid duration format 'soon' for expression 'wait'."),
+    ],
+    ids=["null", "not-a-duration"],
+)
+async def test_timer_expression_failures_read_as_in_zeebe(zb, variables, message):
+    p = Process(unique_id("inc-timer"))
+    timer = (
+        '<bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">'
+        "=wait</bpmn:timeDuration></bpmn:timerEventDefinition>"
+    )
+    p.chain(p.start(), p.node("intermediateCatchEvent", "pause", body=timer), p.end())
+    await deploy(zb.stub, p)
+    pik = (await create_instance(zb.stub, p.id, variables)).processInstanceKey
+
+    [incident] = await await_incidents(zb.admin, pik)
+
+    assert incident["errorType"] == "EXTRACT_VALUE_ERROR"
+    assert incident["elementId"] == "pause"
+    assert incident["errorMessage"] == message
+
+
+async def test_null_correlation_key_reads_null(zb):
+    p = Process(unique_id("inc-corr"))
+    msg = (
+        '<bpmn:message id="Msg" name="paid"><bpmn:extensionElements>'
+        '<zeebe:subscription correlationKey="=orderId" /></bpmn:extensionElements></bpmn:message>'
+    )
+    p.chain(
+        p.start(),
+        p.node(
+            "intermediateCatchEvent",
+            "wait",
+            body='<bpmn:messageEventDefinition messageRef="Msg" />',
+        ),
+        p.end(),
+    )
+    doc = p.xml().decode().replace("</bpmn:definitions>", msg + "</bpmn:definitions>")
+    await deploy(zb.stub, (f"{p.id}.bpmn", doc.encode()))
+    pik = (await create_instance(zb.stub, p.id)).processInstanceKey
+
+    [incident] = await await_incidents(zb.admin, pik)
+
+    assert incident["errorMessage"] == (
+        "Failed to extract the correlation key for 'orderId': The value must be either a "
+        "string or a number, but was 'NULL'. The evaluation reported the following warnings:\n"
+        "[NO_VARIABLE_FOUND] No variable found with name 'orderId'"
+    )
+
+
+async def test_candidate_groups_of_another_type_are_worded_as_zeebe(zb):
+    p = Process(unique_id("inc-groups"))
+    p.chain(p.start(), p.user_task("review", candidate_groups="=groups"), p.end())
+    await deploy(zb.stub, p)
+    pik = (await create_instance(zb.stub, p.id, {"groups": ["a", 1]})).processInstanceKey
+
+    [incident] = await await_incidents(zb.admin, pik)
+
+    assert incident["errorMessage"] == (
+        "Expected result of the expression 'groups' to be 'ARRAY' containing 'STRING' items, "
+        "but was 'ARRAY' containing at least one non-'STRING' item."
+    )

@@ -141,6 +141,165 @@ async def test_start_instructions_start_at_the_given_element(zb):
     assert await no_jobs(zb.stub, first)
 
 
+# --------------------------------------------------------------------------- start anywhere
+
+
+def nested_process() -> tuple[Process, dict[str, str]]:
+    """start -> outer sub-process [inner sub-process [task_a -> task_b]] -> after -> end."""
+    p = Process(unique_id("anywhere"))
+    types = {name: unique_id(name) for name in ("a", "b", "after")}
+    outer = p.sub_process("outer")
+    inner = outer.sub_process("inner")
+    inner.chain(inner.start("inner_start"), inner.task("task_a", types["a"]))
+    inner.chain("task_a", inner.task("task_b", types["b"]), inner.end("inner_end"))
+    outer.chain(outer.start("outer_start"), "inner", outer.end("outer_end"))
+    p.chain(p.start(), "outer", p.task("after", types["after"]), p.end())
+    return p, types
+
+
+def _start_at(pid: str, *element_ids: str, variables: str = "") -> pb.CreateProcessInstanceRequest:
+    return pb.CreateProcessInstanceRequest(
+        bpmnProcessId=pid,
+        version=-1,
+        variables=variables,
+        startInstructions=[
+            pb.ProcessInstanceCreationStartInstruction(elementId=e) for e in element_ids
+        ],
+    )
+
+
+async def test_start_instruction_inside_nested_sub_processes_creates_their_scopes(zb):
+    """Zeebe 8.5 "create process instance anywhere": the enclosing sub-processes are created
+    (without running their start events) and the flow goes on out of them as usual."""
+    p, types = nested_process()
+    await deploy(zb, p)
+
+    created = await zb.stub.CreateProcessInstance(_start_at(p.id, "task_b", variables='{"v": 1}'))
+    pik = created.processInstanceKey
+
+    job = await activate_one(zb.stub, types["b"])
+    view = await zb.admin.get_process_instance(pik)
+    by_id = {e["elementId"]: e for e in view["elementInstances"]}
+    assert sorted(by_id) == ["inner", "outer", "task_b"]
+    assert by_id["outer"]["parentKey"] == pik
+    assert by_id["inner"]["parentKey"] == by_id["outer"]["key"]
+    assert by_id["task_b"]["parentKey"] == by_id["inner"]["key"]
+    assert job.element_instance_key == by_id["task_b"]["key"]
+    assert job.variables == {"v": 1}
+    assert await no_jobs(zb.stub, types["a"])
+
+    await complete(zb.stub, job.key)
+    after = await activate_one(zb.stub, types["after"])
+    assert after.process_instance_key == pik
+    await complete(zb.stub, after.key)
+    await await_instance_state(zb.admin, pik, "COMPLETED")
+
+
+async def test_two_start_instructions_in_one_sub_process_share_its_instance(zb):
+    p, types = nested_process()
+    await deploy(zb, p)
+
+    created = await zb.stub.CreateProcessInstance(_start_at(p.id, "task_a", "task_b"))
+
+    a = await activate_one(zb.stub, types["a"])
+    b = await activate_one(zb.stub, types["b"])
+    view = await zb.admin.get_process_instance(created.processInstanceKey)
+    assert sorted(e["elementId"] for e in view["elementInstances"]) == [
+        "inner",
+        "outer",
+        "task_a",
+        "task_b",
+    ]
+    await complete(zb.stub, b.key)
+    await complete(zb.stub, a.key)
+    # task_a went on to task_b: the sub-process waits for it
+    b_again = await activate_one(zb.stub, types["b"])
+    await complete(zb.stub, b_again.key)
+    after = await activate_one(zb.stub, types["after"])
+    assert after.process_instance_key == created.processInstanceKey
+
+
+PREFIX = "Expected to create instance of process with start instructions but"
+SUPPORTED = (
+    "Supported element types are: [PROCESS, EVENT_SUB_PROCESS, SUB_PROCESS, END_EVENT, "
+    "SEND_TASK, INTERMEDIATE_THROW_EVENT, INCLUSIVE_GATEWAY, CALL_ACTIVITY, MULTI_INSTANCE_BODY, "
+    "INTERMEDIATE_CATCH_EVENT, USER_TASK, PARALLEL_GATEWAY, SCRIPT_TASK, MANUAL_TASK, "
+    "SERVICE_TASK, EXCLUSIVE_GATEWAY, RECEIVE_TASK, BUSINESS_RULE_TASK, TASK, EVENT_BASED_GATEWAY]"
+)
+
+
+@pytest.mark.parametrize(
+    ("element_id", "message"),
+    [
+        ("nowhere", f"{PREFIX} no element found with id 'nowhere'."),
+        (
+            "in_mi",
+            f"{PREFIX} the element with id 'in_mi' is inside a multi-instance subprocess. The "
+            "creation of elements inside a multi-instance subprocess is not supported.",
+        ),
+        (
+            "start",
+            f"{PREFIX} the element with id 'start' targets unsupported element type "
+            f"'START_EVENT'. {SUPPORTED}",
+        ),
+        (
+            "plain_start",
+            f"{PREFIX} the element with id 'plain_start' targets unsupported element type "
+            f"'START_EVENT'. {SUPPORTED}",
+        ),
+        (
+            "on_task",
+            f"{PREFIX} the element with id 'on_task' targets unsupported element type "
+            f"'BOUNDARY_EVENT'. {SUPPORTED}",
+        ),
+        (
+            "to_task",
+            f"{PREFIX} the element with id 'to_task' targets unsupported element type "
+            f"'SEQUENCE_FLOW'. {SUPPORTED}",
+        ),
+        (
+            "after_gateway",
+            f"{PREFIX} the element with id 'after_gateway' belongs to an event-based gateway. "
+            "The creation of elements belonging to an event-based gateway is not supported.",
+        ),
+    ],
+)
+async def test_start_instructions_zeebe_refuses_are_refused_with_its_words(zb, element_id, message):
+    """Elements that exist but may not be started at are INVALID_ARGUMENT, worded as
+    Zeebe 8.5 words them; nothing is created."""
+    p = Process(unique_id("refuse"))
+    job_type = unique_id("work")
+    mi = p.sub_process("mi")
+    p.nodes[-1].body = (
+        "<bpmn:multiInstanceLoopCharacteristics><bpmn:extensionElements>"
+        '<zeebe:loopCharacteristics inputCollection="=[1, 2]" /></bpmn:extensionElements>'
+        "</bpmn:multiInstanceLoopCharacteristics>"
+    )
+    mi.chain(mi.start("inner_start"), mi.task("in_mi", job_type), mi.end("mi_end"))
+    p.chain(p.start(), "mi")
+    p.flow("mi", p.task("task", job_type), flow_id="to_task")
+    plain = p.sub_process("plain")
+    plain.chain(plain.start("plain_start"), plain.end("plain_end"))
+    p.chain("task", "plain", p.end())
+    timer = (
+        '<bpmn:timerEventDefinition><bpmn:timeDuration xsi:type="bpmn:tFormalExpression">'
+        "PT1H</bpmn:timeDuration></bpmn:timerEventDefinition>"
+    )
+    p.node("boundaryEvent", "on_task", attrs={"attachedToRef": "task"}, body=timer)
+    p.chain("on_task", p.node("eventBasedGateway", "gate"))
+    p.flow("gate", p.node("intermediateCatchEvent", "after_gateway", body=timer))
+    p.flow("gate", p.node("intermediateCatchEvent", "other_branch", body=timer))
+    p.chain("after_gateway", p.end("end_a"))
+    p.chain("other_branch", p.end("end_b"))
+    await deploy(zb, p)
+
+    err = await rpc_error(zb.stub.CreateProcessInstance(_start_at(p.id, "task", element_id)))
+
+    assert err.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert err.details() == message
+    assert await no_jobs(zb.stub, job_type)
+
+
 async def test_many_instances_run_concurrently_without_mixing_variables(zb):
     """Twenty concurrent WithResult instances through a real worker each get their own result."""
     p = Process(unique_id("many"))

@@ -16,6 +16,7 @@ import time
 import grpc
 import pytest
 from pyzeebe import Job
+from pyzeebe.errors import ActivateJobsRequestInvalidError
 from pyzeebe.proto import gateway_pb2 as pb
 
 from tests.support.zeebe import (
@@ -540,6 +541,78 @@ async def test_invalid_activate_jobs_request_is_invalid_argument(zb, request_fie
         return [reply async for reply in call]
 
     await expect_code(drain(), grpc.StatusCode.INVALID_ARGUMENT)
+
+
+@pytest.mark.parametrize("timeout", [0, -5])
+async def test_activate_jobs_with_a_timeout_below_one_is_refused_and_hands_out_nothing(zb, timeout):
+    """As Zeebe's job batch activation: a job that would expire at once is not handed out
+    (it would come back at once and be worked on twice)."""
+    pid, job_type = await single_task(zb)
+    await create_instance(zb.stub, pid)
+    await await_activatable(zb, job_type, 1)
+    call = zb.stub.ActivateJobs(
+        pb.ActivateJobsRequest(
+            type=job_type, worker="w", timeout=timeout, maxJobsToActivate=1, requestTimeout=-1
+        ),
+        timeout=10,
+    )
+
+    async def drain() -> list:
+        return [reply async for reply in call]
+
+    err = await expect_code(drain(), grpc.StatusCode.INVALID_ARGUMENT)
+
+    assert err.details() == (
+        "Expected to activate job batch with timeout to be greater than zero, but it was "
+        f"'{timeout}'"
+    )
+    [job] = await zb.admin.list_jobs(job_type=job_type)
+    assert job["state"] == "ACTIVATABLE"
+
+
+async def test_pyzeebe_worker_with_a_zero_timeout_gets_invalid_argument(zb):
+    """pyzeebe's own activation path with timeout_ms=0 is refused the same way."""
+    pid, job_type = await single_task(zb)
+    await create_instance(zb.stub, pid)
+    adapter = zb.client.zeebe_adapter
+
+    with pytest.raises(ActivateJobsRequestInvalidError) as raised:
+        async for _ in adapter.activate_jobs(
+            task_type=job_type,
+            worker="w",
+            timeout=0,
+            max_jobs_to_activate=1,
+            variables_to_fetch=[],
+            request_timeout=1000,
+            tenant_ids=None,
+        ):
+            pass
+
+    cause = raised.value.__cause__
+    assert isinstance(cause, grpc.aio.AioRpcError)
+    assert cause.details() == (
+        "Expected to activate job batch with timeout to be greater than zero, but it was '0'"
+    )
+
+
+@pytest.mark.parametrize("timeout", [0, -5])
+async def test_stream_activated_jobs_with_a_timeout_below_one_is_refused(zb, timeout):
+    pid, job_type = await single_task(zb)
+    await create_instance(zb.stub, pid)
+    call = zb.stub.StreamActivatedJobs(
+        pb.StreamActivatedJobsRequest(type=job_type, worker="s", timeout=timeout), timeout=10
+    )
+
+    async def drain() -> list:
+        return [job async for job in call]
+
+    err = await expect_code(drain(), grpc.StatusCode.INVALID_ARGUMENT)
+
+    assert err.details() == (
+        f"Expected to stream activated jobs with timeout to be greater than zero, but it was "
+        f"{timeout}"
+    )
+    await await_activatable(zb, job_type, 1)
 
 
 async def test_update_job_retries_must_be_positive(zb):

@@ -114,6 +114,21 @@ async def test_controlled_clock_moves_only_when_told(zb):
 # --------------------------------------------------------------------------- intermediate catch
 
 
+async def test_timer_duration_may_be_feel_duration_arithmetic(zb):
+    """`duration("PT10M") * 3` is PT30M in Zeebe (FEEL temporal expressions), not null."""
+    p, probe_type = timer_catch_process("timeDuration", '=duration("PT10M") * reminders')
+    await deploy(zb.stub, p)
+    pik = await start_waiting(zb, p, {"reminders": 3})
+
+    await advance(zb.admin, 30 * MINUTE - 1_000)
+    assert await still_waiting_at(zb.admin, pik, "wait")
+    await advance(zb.admin, 1_000)
+
+    job = await activate_one(zb.stub, probe_type)
+    assert job.process_instance_key == pik
+    assert await zb.admin.list_incidents(pik) == []
+
+
 async def test_timer_catch_event_waits_for_its_duration(zb):
     p, probe_type = timer_catch_process("timeDuration", "PT10M")
     await deploy(zb.stub, p)
@@ -603,7 +618,8 @@ async def test_non_interrupting_cron_boundary_fires_every_hour(zb):
 def run_engine_cli(
     *args: str, env: dict[str, str] | None = None, command: tuple[str, ...] = ("engine",)
 ) -> subprocess.CompletedProcess:
-    """Run ``python -m engine`` (or another command) with arguments that must make it refuse."""
+    """Run ``python -m engine`` (or another command) with arguments that must make it refuse
+    to start."""
     return subprocess.run(
         [
             sys.executable,
@@ -624,7 +640,7 @@ def run_engine_cli(
 
 
 def test_controlled_clock_is_refused_in_production():
-    # `khcn engine` reads the settings; `python -m engine` alone knows no environments
+    # KHCN_ENV is a khcn setting: `khcn engine` checks it (python -m engine reads no settings)
     done = run_engine_cli(
         "--clock", "controlled", env={"KHCN_ENV": "production"}, command=("khcn.cli", "engine")
     )

@@ -63,28 +63,62 @@ def make_task(database_url: str) -> str:
         engine.dispose()
 
 
-async def test_khcn_run_serves_deploys_and_works(tmp_path: Path) -> None:
-    address = f"127.0.0.1:{free_port()}"
-    portal_port = free_port()
-    database_url = f"sqlite:///{tmp_path / 'khcn.sqlite3'}"
+# what a clean stop must not print (grpc's CancelledError tracebacks of open polls ...)
+STOP_PROBLEMS = ("Traceback", "CancelledError", "Aborting method", "ERROR")
+
+
+def start_khcn_run(tmp_path: Path, *options: str) -> tuple[subprocess.Popen, dict[str, str]]:
+    """`khcn run` on free ports and databases under tmp_path, its output in run.log."""
     env = {
         **os.environ,
-        "ZEEBE_ADDRESS": address,
+        "ZEEBE_ADDRESS": f"127.0.0.1:{free_port()}",
         "KHCN_ENGINE_DATABASE": f"sqlite:///{tmp_path / 'engine.sqlite3'}",
-        "KHCN_DATABASE_URL": database_url,
+        "KHCN_DATABASE_URL": f"sqlite:///{tmp_path / 'khcn.sqlite3'}",
         "KHCN_SMTP_PORT": str(free_port()),
         "KHCN_MAIL_DIR": str(tmp_path / "mail"),
         "KHCN_DOCUMENTS_DIR": str(tmp_path / "documents"),
-        "KHCN_PORTAL_PORT": str(portal_port),
+        "KHCN_PORTAL_PORT": str(free_port()),
     }
     log = open(tmp_path / "run.log", "wb")  # noqa: SIM115 - the child's log for the whole test
     proc = subprocess.Popen(
-        [sys.executable, "-m", "khcn.cli", "run"],
+        [sys.executable, "-m", "khcn.cli", "run", *options],
         cwd=ROOT,
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    return proc, env
+
+
+def stop_khcn_run(proc: subprocess.Popen, sig: signal.Signals, log_path: Path) -> list[str]:
+    """Stop `khcn run` with a signal; check the stop was clean; its log lines."""
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise
+    log = log_path.read_text()
+    assert not [p for p in STOP_PROBLEMS if p in log], log[-3000:]
+    lines = log.strip().splitlines()
+    # the stop says what it stops, in order, and the last line that all is stopped (a job
+    # finishing meanwhile may log between them)
+    said = iter(line.split(": ", 1)[-1] for line in lines)
+    for expected in (
+        "stopping: the portal and the workers first, then the mail catcher and the engine",
+        "workers stopped",
+        "mail catcher stopped",
+        "khcn engine stopping (SIGTERM)",
+        "khcn engine stopped: ",
+    ):
+        assert any(line.startswith(expected) for line in said), (expected, lines[-12:])
+    assert lines[-1].endswith("khcn: khcn stopped (engine exit code 0)")
+    return lines
+
+
+async def test_khcn_run_serves_deploys_and_works(tmp_path: Path) -> None:
+    proc, env = start_khcn_run(tmp_path)
+    address, database_url = env["ZEEBE_ADDRESS"], env["KHCN_DATABASE_URL"]
     try:
         async with connect(address) as zb:
             deadline = time.monotonic() + 60
@@ -115,15 +149,40 @@ async def test_khcn_run_serves_deploys_and_works(tmp_path: Path) -> None:
         assert code in message.get_content()
         assert len(bpmn_resources()) >= 9
         # the portal runs beside them, at the address `khcn run` printed
-        portal = f"http://127.0.0.1:{portal_port}"
+        portal = f"http://127.0.0.1:{env['KHCN_PORTAL_PORT']}"
         home = httpx.get(portal + "/", timeout=10)
         assert home.status_code == 200 and "<html" in home.text
         assert f"portal: {portal}" in (tmp_path / "run.log").read_text()
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            raise
-    assert proc.returncode is not None
+        lines = stop_khcn_run(proc, signal.SIGTERM, tmp_path / "run.log")
+    # quiet at the default level: no alembic plugin lines, no SMTP session chatter
+    assert not [line for line in lines if " alembic." in line or " mail.log:" in line]
+
+
+async def test_khcn_run_verbose_shows_the_chatter_and_ctrl_c_stops_it_cleanly(
+    tmp_path: Path,
+) -> None:
+    proc, env = start_khcn_run(tmp_path, "--verbose")
+    try:
+        async with connect(env["ZEEBE_ADDRESS"]) as zb:
+            pid = f"run-{uuid.uuid4().hex[:8]}"
+            deadline = time.monotonic() + 60
+            while True:  # deployable once khcn run has its engine up
+                try:
+                    await deploy(zb.stub, (f"{pid}.bpmn", REMINDER.format(pid=pid).encode()))
+                    break
+                except Exception:
+                    if time.monotonic() > deadline or proc.poll() is not None:
+                        raise
+                    time.sleep(0.3)
+        # the demo seed of the first start mails through the mail catcher: its SMTP dialogue
+        while "workers polling" not in (tmp_path / "run.log").read_text() or not list(
+            (tmp_path / "mail").glob("*.eml")
+        ):
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.3)
+    finally:
+        # Ctrl-C: the terminal signals khcn run's process group; the engine has its own
+        lines = stop_khcn_run(proc, signal.SIGINT, tmp_path / "run.log")
+    assert [line for line in lines if " alembic.runtime.plugins:" in line]
+    assert [line for line in lines if " mail.log:" in line]

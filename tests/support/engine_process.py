@@ -8,12 +8,45 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 ROOT = Path(__file__).resolve().parents[2]
+# the PostgreSQL server of the PostgreSQL variants (tests create and drop their own databases)
+PG_URL = os.environ.get("KHCN_TEST_DATABASE_URL", "")
+DATABASE_KINDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def _pg_url_with_db(url: str, db: str) -> str:
+    base = url.rsplit("/", 1)[0]
+    return f"{base}/{db}"
+
+
+def create_database(kind: str, folder: Path) -> str:
+    """A fresh, empty database of a kind ('sqlite' in `folder`, or 'postgresql'): its URL."""
+    if kind == "sqlite":
+        return f"sqlite:///{folder / 'engine.sqlite3'}"
+    import psycopg
+
+    name = f"khcn_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_pg_url_with_db(PG_URL, "test"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return _pg_url_with_db(PG_URL, name).replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def drop_databases(urls: list[str]) -> None:
+    """Drop the PostgreSQL databases create_database made (SQLite files go with their folder)."""
+    names = [url.rsplit("/", 1)[1] for url in urls if url.startswith("postgresql")]
+    if not names:
+        return
+    import psycopg
+
+    with psycopg.connect(_pg_url_with_db(PG_URL, "test"), autocommit=True) as conn:
+        for name in names:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def free_port() -> int:

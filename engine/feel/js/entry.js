@@ -22,7 +22,7 @@ import {
 import feelinPackage from 'feelin/package.json';
 
 const DIALECT = 'camunda';
-const VERSION = `khcn-feel 1 (feelin ${feelinPackage.version})`;
+const VERSION = `khcn-feel 2 (feelin ${feelinPackage.version})`;
 
 // ---------------------------------------------------------------------------------------
 // helpers
@@ -340,6 +340,19 @@ const EXTRAS = {
     const day = plain.with({ day: plain.daysInMonth });
     return new FeelDate(date instanceof FeelDateTime ? day.toPlainDate() : day);
   }),
+  // feel-scala 1.18: whole years and months only (feelin keeps the days: P1Y8M2D), and
+  // date-times are taken by their dates.
+  'years and months duration': builtin(['from', 'to'], (from, to) => {
+    const day = (v) => (v instanceof FeelDate ? v.unwrap()
+      : v instanceof FeelDateTime ? v.unwrap().toPlainDate() : null);
+    const [start, end] = [day(from), day(to)];
+    if (start === null || end === null || (from instanceof FeelDate) !== (to instanceof FeelDate)) {
+      return invalid('years and months duration(from, to) expects two dates or two date-times, '
+        + 'got {from} and {to}', { from, to });
+    }
+    const between = start.until(end, { largestUnit: 'month' });
+    return new FeelDuration(between.with({ days: 0 }), true);
+  }),
   // Adds Camunda's `date and time(from, timezone)` and accepts the `...+02:00[Zone]` strings
   // Zeebe writes for zoned date-times (feelin would silently drop the zone).
   'date and time': builtin(['date', 'time', 'from', 'timezone'], (date, time, from, timezone) => {
@@ -507,7 +520,7 @@ function compileExpression(text) {
   return entry;
 }
 
-/** Warnings as "TYPE: message", worded like Zeebe's where feelin's wording differs. */
+/** Warnings as Zeebe writes them ("[TYPE] message"), worded like feel-scala's where feelin's differs. */
 function formatWarnings(warnings) {
   return warnings.map((w) => {
     let message = w.message;
@@ -517,7 +530,7 @@ function formatWarnings(warnings) {
         message = `No variable found with name '${match[1]}'`;
       }
     }
-    return `${w.type}: ${message}`;
+    return `[${w.type}] ${message}`;
   });
 }
 
