@@ -6,6 +6,7 @@ from models import (  # noqa: F401  (imported so that Base.metadata holds every 
     calls,
     contracts,
     councils,
+    decisions,
     documents,
     implementation,
     people,
