@@ -11,15 +11,19 @@ from sqlalchemy.orm import Session
 
 from models.acceptance import AcceptanceDossier
 from models.contracts import Contract
+from models.councils import Council, CouncilItem
 from models.editions import DEFAULT_REGULATIONS, Regulations
 from models.enums import (
     AcceptanceLevel,
+    CouncilRole,
+    CouncilStatus,
     CouncilType,
     DecisionKind,
     DocumentKind,
     DossierStatus,
     Rating,
     RestrictionReason,
+    Role,
     Stage,
     TaskStatus,
 )
@@ -40,6 +44,7 @@ from models.services.errors import DomainError, InvalidStateError
 from models.services.notices import Notice, money, to_host, vn_date
 from models.services.tasks import edition_of, move_task, task_by_code
 from models.tasks import Task
+from models.users import User, UserRole
 
 
 def dossier_of(session: Session, task: Task) -> AcceptanceDossier | None:
@@ -72,22 +77,32 @@ def contract_end(session: Session, task: Task) -> date:
     return found
 
 
+@dataclass
+class Filing:
+    """A filed acceptance dossier and the day staff must have checked it by."""
+
+    dossier: AcceptanceDossier
+    check_due_on: date
+
+
 def file_acceptance_dossier(
     *,
     session: Session,
     task_code: str,
     filed_on: date,
+    calendar: WorkingCalendar = VIETNAM,
     regulations: Regulations = DEFAULT_REGULATIONS,
     actor: Actor = SYSTEM,
-) -> AcceptanceDossier:
+) -> Filing:
     """The host filed its final report and acceptance dossier: the task moves to step 4; a
     dossier more than 6 months after the contract ended is marked too late (TT 11/2014
     Đ13.1c) (idempotent)."""
     task = task_by_code(session, task_code)
+    rules = edition_of(task, regulations).acceptance
     dossier = dossier_of(session, task)
     if dossier is not None:
-        return dossier
-    rules = edition_of(task, regulations).acceptance
+        due = calendar.add_working_days(dossier.submitted_on, rules.dossier_check_working_days)
+        return Filing(dossier, due)
     dossier = AcceptanceDossier(
         task_id=task.id,
         level=AcceptanceLevel.DEPARTMENT,
@@ -107,7 +122,7 @@ def file_acceptance_dossier(
         stage=Stage.ACCEPTANCE,
         details={"filed_on": filed_on.isoformat(), "too_late": dossier.too_late},
     )
-    return dossier
+    return Filing(dossier, calendar.add_working_days(filed_on, rules.dossier_check_working_days))
 
 
 @dataclass
@@ -171,11 +186,16 @@ def dossier_revision_letter(*, session: Session, task_code: str, due_on: date) -
     )
 
 
-def council_setup_reminder(*, session: Session, task_code: str, leaders: list[str]) -> list[Notice]:
+def council_setup_reminder(*, session: Session, task_code: str) -> list[Notice]:
     """A note to the leaders when the acceptance council is not established by its due day
     (TT 11/2014 Đ9.1); nothing when it was."""
-    from models.councils import Council, CouncilItem
-    from models.enums import CouncilStatus
+    leaders = list(
+        session.scalars(
+            select(User.email)
+            .join(UserRole, UserRole.user_id == User.id)
+            .where(UserRole.role == Role.LEADER, User.is_active.is_(True))
+        )
+    )
 
     task = task_by_code(session, task_code)
     established = session.scalar(
@@ -212,6 +232,7 @@ class AcceptanceResult:
 
     rating: Rating
     completion_due_on: date | None
+    chair_username: str | None = None
     notices: list[Notice] = field(default_factory=list)
 
 
@@ -290,7 +311,14 @@ def record_acceptance_result(
         lead,
         f"Task {task.code}: the acceptance council rated it {label(counted, 'en')}.",
     )
-    return AcceptanceResult(counted, due_on, [notice])
+    council = session.scalar(
+        select(Council)
+        .join(CouncilItem, CouncilItem.council_id == Council.id)
+        .where(CouncilItem.task_id == task.id, Council.type == CouncilType.ACCEPTANCE)
+        .order_by(Council.id.desc())
+    )
+    chair = chair_username(session, council.id) if council is not None else None
+    return AcceptanceResult(counted, due_on, chair, [notice])
 
 
 def store_council_verdict(session: Session, task: Task, rating: Rating, rated_on: date) -> None:
@@ -355,10 +383,6 @@ def settle_failed_task(
 
 def chair_username(session: Session, council_id: int) -> str | None:
     """The user name of a council's chair (who confirms the completed dossier)."""
-    from models.councils import Council
-    from models.enums import CouncilRole
-    from models.users import User
-
     council = session.get(Council, council_id)
     if council is None:
         return None

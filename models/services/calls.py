@@ -7,10 +7,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from models.acceptance import AcceptanceDossier
+from models.audit import AuditEntry
 from models.calls import Application, ApplicationMember, Call, CallItem
 from models.contracts import Contract
 from models.decisions import Restriction
@@ -231,6 +232,18 @@ def submit_application(
     return application
 
 
+def application_options(session: Session, call_id: int) -> list[dict[str, object]]:
+    """The applications of a call as the options of the opening form."""
+    rows = session.scalars(
+        select(Application).where(Application.call_id == call_id).order_by(Application.id)
+    )
+    return [
+        {"label": f"Hồ sơ #{a.id}: {a.organisation.name}", "value": a.id}
+        for a in rows
+        if a.status is not ApplicationStatus.WITHDRAWN
+    ]
+
+
 def missing_documents(session: Session, application: Application) -> set[object]:
     """What the dossier of an application lacks (TT 20/2023 Đ5)."""
     task = get_or_raise(session, Task, application.task_id)
@@ -418,6 +431,16 @@ def _prior_excellent(session: Session, application: Application, on: date) -> bo
     return False
 
 
+@dataclass
+class RankResult:
+    """The ranking, and (with a winner) when its completed proposal is due (TT 20/2023
+    Đ11.12) and the letter telling it."""
+
+    ranking: Ranking[int]
+    proposal_due_on: date | None = None
+    notices: list[Notice] = field(default_factory=list)
+
+
 def rank_candidates(
     *,
     session: Session,
@@ -426,7 +449,7 @@ def rank_candidates(
     today: date,
     regulations: Regulations = DEFAULT_REGULATIONS,
     actor: Actor = SYSTEM,
-) -> Ranking[int]:
+) -> RankResult:
     """Rank the applications the council scored and name the one to approve.
 
     ``verdicts`` is the decision table's answer per application (recommended or not); it must
@@ -505,7 +528,23 @@ def rank_candidates(
             "decided_by": ranking.decided_by,
         },
     )
-    return ranking
+    chosen = ranking.winner if ranking.winner is not None else (ranking.ranked or (None,))[0]
+    if chosen is None:
+        return RankResult(ranking)
+    application = get_or_raise(session, Application, chosen)
+    due_on = today + timedelta(days=rules.proposal_completion_days)
+    org = application.organisation
+    notice = Notice(
+        tuple(a for a in (org.email, application.principal_investigator.email) if a),
+        f"[Sở KH&CN] Hoàn thiện thuyết minh nhiệm vụ {task.code} / Complete the proposal",
+        f"Kính gửi {org.name},\n\nHội đồng tư vấn kiến nghị Quý cơ quan chủ trì nhiệm vụ "
+        f"“{task.title}” (mã {task.code}). Đề nghị hoàn thiện thuyết minh theo kết luận của hội "
+        f"đồng và gửi lại chậm nhất ngày {vn_date(due_on)} (Thông tư 20/2023/TT-BKHCN, Điều 11); "
+        "quá hạn, kết quả tuyển chọn bị hủy.\n\n---\nThe council recommends you for task "
+        f"{task.code}: send the completed proposal by {due_on.isoformat()}.",
+        "winner",
+    )
+    return RankResult(ranking, due_on, [notice])
 
 
 @dataclass
@@ -520,7 +559,6 @@ def close_round(
     *,
     session: Session,
     task_code: str,
-    reason: str,
     today: date,
     regulations: Regulations = DEFAULT_REGULATIONS,
     actor: Actor = SYSTEM,
@@ -534,6 +572,27 @@ def close_round(
     for call in rounds:
         if call.status is CallStatus.OPEN:
             call.status = CallStatus.CLOSED
+    applications = list(session.scalars(select(Application).where(Application.task_id == task.id)))
+    cancelled = session.scalar(
+        select(AuditEntry.id).where(
+            AuditEntry.task_id == task.id,
+            AuditEntry.action == "selection.cancel",
+            AuditEntry.id
+            > (
+                select(func.coalesce(func.max(AuditEntry.id), 0))
+                .where(AuditEntry.task_id == task.id, AuditEntry.action == "call.open")
+                .scalar_subquery()
+            ),
+        )
+    )
+    if cancelled is not None:
+        reason = "result_cancelled"
+    elif not applications or all(
+        a.status in (ApplicationStatus.SUBMITTED, ApplicationStatus.INVALID) for a in applications
+    ):
+        reason = "no_valid_application"
+    else:
+        reason = "no_qualified_application"
     allowed = (
         task.method is Method.SELECTION
         and bool(rounds)

@@ -45,6 +45,7 @@ from models.enums import (
     Rating,
     ReviewOpinion,
 )
+from models.labels import label
 from models.proposals import Proposal
 from models.rules import (
     VIETNAM,
@@ -72,8 +73,10 @@ from models.services.councils import (
     key_people,
     meeting_moment,
     selection_council_of,
+    users_of,
 )
 from models.services.errors import DomainError, InvalidStateError, get_or_raise
+from models.services.notices import Notice
 from models.services.tasks import set_budget
 from models.tasks import Task
 
@@ -188,18 +191,23 @@ def record_review(
     return review
 
 
-def _missing_reviews(session: Session, council: Council, task: Task) -> list[int]:
-    """Members whose written review of the task's items has not come in."""
+def _missing_reviews(
+    session: Session, council: Council, task: Task, *, strict: bool = True
+) -> list[int]:
+    """Members whose written review of the task's items has not come in (``strict``: by the
+    due day of the latest meeting, TT 11/2014 Đ10.2a)."""
+    rules = council_rules(council)
+    due = reviews_due_day(meeting_day(latest_meeting(council)), rules.reviews_due_working_days)
     missing = []
     for member in council.members:
         for item in items_of(council, task.id):
             found = session.scalar(
-                select(Review.id).where(
+                select(Review.submitted_on).where(
                     Review.member_id == member.id,
                     Review.application_id.is_not_distinct_from(item.application_id),
                 )
             )
-            if found is None:
+            if found is None or (strict and found > due):
                 missing.append(member.id)
                 break
     return missing
@@ -758,3 +766,66 @@ def members_present(session: Session, council: Council) -> list[CouncilMember]:
 def key_member_ids(council: Council) -> set[int]:
     """Members in the chair, vice-chair, reviewer or secretary seat."""
     return {m.id for m in council.members if m.role is not CouncilRole.MEMBER}
+
+
+def council_invitations(*, session: Session, council_id: int, task_id: int) -> list[Notice]:
+    """The decision establishing the council and the documents, to every member (TT 20/2023
+    Đ9.1; TT 11/2014 Đ10.1)."""
+    council = get_or_raise(session, Council, council_id)
+    task = item_task(session, council, task_id)
+    meeting = latest_meeting(council)
+    users = users_of(session, list(council.members))
+    when = (
+        meeting.scheduled_at
+        if meeting.scheduled_at.tzinfo
+        else meeting.scheduled_at.replace(tzinfo=UTC)
+    )
+    moment = when.astimezone(VIETNAM_TZ).strftime("%H:%M ngày %d/%m/%Y")
+    where = f" tại {meeting.location}" if meeting.location else ""
+    notices = []
+    for member in council.members:
+        user = users.get(member.id)
+        address = user.email if user else member.person.email
+        if not address:
+            continue
+        notices.append(
+            Notice(
+                (address,),
+                f"[Sở KH&CN] Mời tham gia {council.name} / Council appointment",
+                f"Kính gửi {member.person.full_name},\n\nTheo quyết định số "
+                f"{council.decision_number or '—'}, Quý vị là {label(member.role).lower()} của "
+                f"{council.name}.\nNhiệm vụ: {task.title} ({task.code})\nThời gian họp: {moment}"
+                f"{where} ({label(meeting.mode).lower()}).\n\n"
+                "Tài liệu và phiếu nhận xét có trong hộp công việc của Quý vị trên Hệ thống quản "
+                "lý nhiệm vụ KH&CN; đề nghị gửi nhận xét chậm nhất 01 ngày làm việc trước phiên "
+                "họp.\n\n"
+                f"--\nYou are appointed to the {council.type.value} council of task {task.code} "
+                f"({member.role.value}). Meeting: {when.astimezone(VIETNAM_TZ).isoformat()}.",
+                f"member-{member.id}",
+            )
+        )
+    return notices
+
+
+def review_reminders(*, session: Session, council_id: int, task_id: int) -> list[Notice]:
+    """A reminder to each member whose written review has not come in by its due day."""
+    council = get_or_raise(session, Council, council_id)
+    task = item_task(session, council, task_id)
+    missing = set(_missing_reviews(session, council, task, strict=False))
+    users = users_of(session, list(council.members))
+    notices = []
+    for member in council.members:
+        user = users.get(member.id)
+        if member.id not in missing or user is None:
+            continue
+        notices.append(
+            Notice(
+                (user.email,),
+                f"[Sở KH&CN] Nhắc gửi nhận xét — {council.name}",
+                f"Kính gửi {member.person.full_name},\n\nSở chưa nhận được phiếu nhận xét của Quý "
+                f"vị về nhiệm vụ {task.code}. Đề nghị gửi trước phiên họp.\n\n--\nYour review "
+                f"of task {task.code} is overdue.",
+                f"review-{member.id}",
+            )
+        )
+    return notices

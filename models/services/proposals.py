@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -201,14 +201,20 @@ def screen_proposal(
 
 
 def revision_request(
-    *, session: Session, task_code: str, regulations: Regulations = DEFAULT_REGULATIONS
-) -> Notice:
-    """The letter asking the applicant to revise a proposal screening sent back."""
+    *,
+    session: Session,
+    task_code: str,
+    today: date,
+    regulations: Regulations = DEFAULT_REGULATIONS,
+) -> tuple[Notice, date]:
+    """The letter asking the applicant to revise a proposal screening sent back, and the day
+    the revision is due."""
     task = task_by_code(session, task_code)
     proposal = get_or_raise(session, Proposal, task.proposal_id)
     days = regulations.edition(task.edition).advisory.proposal_revision_days
     note = proposal.screening_note or ""
-    return to_applicant(
+    due_on = today + timedelta(days=days)
+    letter = to_applicant(
         proposal,
         f"Đề nghị bổ sung, chỉnh sửa đề xuất {task.code} / Revision requested",
         f"Đề xuất '{proposal.title}' (mã {task.code}) cần được bổ sung, chỉnh sửa:\n\n{note}\n\n"
@@ -217,6 +223,7 @@ def revision_request(
         f"Your proposal '{proposal.title}' ({task.code}) needs revision: {note}. "
         f"Please resubmit it within {days} days.",
     )
+    return letter, due_on
 
 
 @dataclass
