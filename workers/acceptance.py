@@ -54,7 +54,9 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
     def council_overdue(job: Job, taskCode: str) -> dict[str, Any]:
         """Tell the leaders when the acceptance council is late (it is not cancelled)."""
         with deps.transaction() as session:
-            notices = acceptance.council_setup_reminder(session=session, task_code=taskCode)
+            notices = acceptance.council_setup_reminder(
+                session=session, task_code=taskCode, regulations=deps.regulations
+            )
         deps.send(job, notices)
         return {}
 

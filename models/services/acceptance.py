@@ -186,9 +186,12 @@ def dossier_revision_letter(*, session: Session, task_code: str, due_on: date) -
     )
 
 
-def council_setup_reminder(*, session: Session, task_code: str) -> list[Notice]:
+def council_setup_reminder(
+    *, session: Session, task_code: str, regulations: Regulations = DEFAULT_REGULATIONS
+) -> list[Notice]:
     """A note to the leaders when the acceptance council is not established by its due day
     (TT 11/2014 Đ9.1); nothing when it was."""
+    task = task_by_code(session, task_code)
     leaders = list(
         session.scalars(
             select(User.email)
@@ -196,8 +199,6 @@ def council_setup_reminder(*, session: Session, task_code: str) -> list[Notice]:
             .where(UserRole.role == Role.LEADER, User.is_active.is_(True))
         )
     )
-
-    task = task_by_code(session, task_code)
     established = session.scalar(
         select(Council.id)
         .join(CouncilItem, CouncilItem.council_id == Council.id)
@@ -210,13 +211,14 @@ def council_setup_reminder(*, session: Session, task_code: str) -> list[Notice]:
     dossier = dossier_of(session, task)
     if established is not None or dossier is None or not leaders:
         return []
+    days = edition_of(task, regulations).acceptance.setup_working_days
     due = dossier.council_due_on
     return [
         Notice(
             tuple(leaders),
             f"[Sở KH&CN] Quá hạn thành lập hội đồng nghiệm thu nhiệm vụ {task.code}",
             f"Hội đồng nghiệm thu nhiệm vụ “{task.title}” (mã {task.code}) phải được thành lập "
-            f"trong 15 ngày làm việc kể từ khi hồ sơ hợp lệ"
+            f"trong {days} ngày làm việc kể từ khi hồ sơ hợp lệ"
             + (f", tức chậm nhất ngày {vn_date(due)}" if due else "")
             + ", nhưng đến nay chưa có quyết định thành lập (Thông tư 11/2014/TT-BKHCN, Điều 9)."
             "\n\n---\nThe acceptance council of task "

@@ -44,6 +44,7 @@ from models.rules import (
 from models.services.audit import SYSTEM, Actor, record_audit
 from models.services.decisions import record_decision
 from models.services.errors import DomainError, InvalidStateError, get_or_raise
+from models.services.meetings import scored_outcome
 from models.services.notices import Notice, to_host, vn_date
 from models.services.tasks import add_task_member, edition_of, task_by_code
 from models.tasks import Task
@@ -471,41 +472,8 @@ def rank_candidates(
                 f"The decision table selection-recommendation says {recommended} for "
                 f"application #{application.id}; TT 20/2023 Đ11.8 says {ruled}.",
             )
-        from models.councils import ScoreSheet
-
-        sheets = list(
-            session.scalars(
-                select(ScoreSheet).where(
-                    ScoreSheet.application_id == application.id, ScoreSheet.void.is_(False)
-                )
-            )
-        )
-        from fractions import Fraction
-
-        from models.rules import scoring_sheet
-
-        sheet = scoring_sheet(task.kind, task.field, rules)
-        content = {c.code for c in sheet.criteria if c.content}
-        content_avg = (
-            sum(
-                (
-                    Fraction(str(v))
-                    for s in sheets
-                    for c, v in s.as_mapping().items()
-                    if c in content
-                ),
-                Fraction(0),
-            )
-            / len(sheets)
-            if sheets
-            else Fraction(0)
-        )
-        average = Fraction(str(application.average_score or 0))
-        outcomes[application.id] = SelectionOutcome(
-            average=float(average),
-            recommended=ruled,
-            exact_average=average,
-            exact_content=content_avg,
+        outcomes[application.id] = scored_outcome(
+            session=session, application_id=application.id, regulations=regulations
         )
         facts[application.id] = TieFacts(
             requested_state_budget=application.requested_budget,

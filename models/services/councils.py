@@ -726,14 +726,15 @@ def confirm_council(
         )
     rules = council_rules(council, regulations)
     removed = set(removed_person_ids)
-    for member in [m for m in council.members if m.person_id in removed]:
-        council.members.remove(member)
-    session.flush()
     if removed:
-        _fill(session, council, task, rules, removed, actor)
+        # reviewers are handed out again once the seats are filled
         for item in council.items:
             item.reviewers.clear()
         session.flush()
+        for member in [m for m in council.members if m.person_id in removed]:
+            council.members.remove(member)
+        session.flush()
+        _fill(session, council, task, rules, removed, actor)
         _assign_item_reviewers(council, rules)
     edition = council_edition(council, regulations)
     if council.type is CouncilType.APPRAISAL:
@@ -774,9 +775,8 @@ def confirm_council(
     council.decision_number = number
     council.established_on = established_on
     council.status = CouncilStatus.CONVENED
-    session.add(
+    council.meetings.append(
         Meeting(
-            council_id=council.id,
             scheduled_at=meeting_at.astimezone(UTC),
             location=location,
             mode=mode,

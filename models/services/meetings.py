@@ -357,13 +357,12 @@ def reschedule_meeting(
         max(today, meeting_day(latest)), rules.documents_lead_working_days, calendar
     )
     meeting = Meeting(
-        council_id=council.id,
         scheduled_at=meeting_moment(day),
         location=latest.location,
         mode=latest.mode,
         documents_sent_on=latest.documents_sent_on,
     )
-    session.add(meeting)
+    council.meetings.append(meeting)
     session.flush()
     record_audit(
         session=session,
@@ -530,6 +529,49 @@ class CountResult:
     verdict: Rating | None = None
 
 
+def _score(
+    session: Session,
+    meeting: Meeting,
+    present: set[int],
+    task: Task,
+    application: Application,
+    regulations: Regulations,
+) -> tuple[list[ScoreSheet], SelectionOutcome]:
+    """The ballots cast on an application at a meeting and what they add up to."""
+    council = meeting.council
+    selection = council_edition(council, regulations).selection
+    ballots = list(
+        session.scalars(
+            select(ScoreSheet)
+            .where(
+                ScoreSheet.application_id == application.id,
+                ScoreSheet.meeting_id == meeting.id,
+                ScoreSheet.member_id.in_(present),
+            )
+            .order_by(ScoreSheet.id)
+        )
+    )
+    proposer_org = task.proposal.proposer_organisation_id if task.proposal else None
+    outcome = selection_outcome(
+        [b.as_mapping() for b in ballots],
+        len(present),
+        scoring_sheet(task.kind, task.field, selection),
+        selection,
+        proposer=application.organisation_id == proposer_org,
+    )
+    return ballots, outcome
+
+
+def scored_outcome(
+    *, session: Session, application_id: int, regulations: Regulations = DEFAULT_REGULATIONS
+) -> SelectionOutcome:
+    """What the selection council's ballots gave an application (as counted at its meeting)."""
+    application = get_or_raise(session, Application, application_id)
+    task = get_or_raise(session, Task, application.task_id)
+    meeting = _held(selection_council_of(session, task))
+    return _score(session, meeting, _present(meeting), task, application, regulations)[1]
+
+
 def count_ballots(
     *,
     session: Session,
@@ -577,28 +619,9 @@ def count_ballots(
             "recommended": result.recommended,
         }
     elif council.type is CouncilType.SELECTION:
-        sheet = scoring_sheet(task.kind, task.field, edition.selection)
-        proposer_org = task.proposal.proposer_organisation_id if task.proposal else None
         for item in items_of(council, task.id):
             application = get_or_raise(session, Application, item.application_id)
-            ballots = list(
-                session.scalars(
-                    select(ScoreSheet)
-                    .where(
-                        ScoreSheet.application_id == application.id,
-                        ScoreSheet.meeting_id == meeting.id,
-                        ScoreSheet.member_id.in_(present),
-                    )
-                    .order_by(ScoreSheet.id)
-                )
-            )
-            outcome = selection_outcome(
-                [b.as_mapping() for b in ballots],
-                len(present),
-                sheet,
-                edition.selection,
-                proposer=application.organisation_id == proposer_org,
-            )
+            ballots, outcome = _score(session, meeting, present, task, application, regulations)
             for i, ballot in enumerate(ballots):
                 ballot.void = i in outcome.void_indexes
             application.average_score = outcome.average

@@ -9,6 +9,8 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.audit import AuditEntry
+from models.decisions import Decision
 from models.editions import DEFAULT_REGULATIONS, Edition, Regulations
 from models.enums import (
     DecisionKind,
@@ -21,7 +23,7 @@ from models.enums import (
 )
 from models.proposals import Proposal
 from models.services.audit import SYSTEM, Actor, record_audit
-from models.services.decisions import record_decision
+from models.services.decisions import decision_of, record_decision
 from models.services.errors import DomainError, InvalidStateError, get_or_raise
 from models.services.notices import Notice, to_applicant
 from models.services.tasks import bind_edition, task_by_code
@@ -273,22 +275,22 @@ def approve_task_list(
             "Chỉ phê duyệt đề xuất được hội đồng tư vấn đề nghị thực hiện.",
             f"Only recommended proposals go on the list (this one is {proposal.status}).",
         )
-    edition = bind_edition(
-        session=session,
-        task_id=task.id,
-        approved_on=decision_date,
-        regulations=regulations,
-        actor=actor,
-    )
     record_decision(
         session=session,
         kind=DecisionKind.LIST_APPROVAL,
         number=decision_number,
         signed_on=decision_date,
-        edition=edition,
+        edition=regulations.in_force(decision_date),
         tasks=[task],
         today=today,
         note=note,
+        actor=actor,
+    )
+    edition = bind_edition(
+        session=session,
+        task_id=task.id,
+        approved_on=decision_date,
+        regulations=regulations,
         actor=actor,
     )
     proposal.status = ProposalStatus.APPROVED
@@ -311,10 +313,6 @@ def publish_list_entry(
     *, session: Session, task_code: str, now: datetime, actor: Actor = SYSTEM
 ) -> tuple[datetime, Notice]:
     """Publish the approved task on the list and tell the applicant (idempotent)."""
-    from models.audit import AuditEntry
-    from models.decisions import Decision
-    from models.services.decisions import decision_of
-
     task = task_by_code(session, task_code)
     proposal = get_or_raise(session, Proposal, task.proposal_id)
     done = session.scalar(

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -70,6 +70,45 @@ class Submission:
         """A form field (its default when left empty)."""
         given = self.values.get(name)
         return default if given is None or given == "" else given
+
+    def _parsed(
+        self, name: str, parse: Callable[[Any], Any], what: tuple[str, str], default: Any
+    ) -> Any:
+        raw = self.value(name)
+        if raw is None:
+            if default is None:
+                raise DomainError(
+                    "field_missing",
+                    f"Chưa nhập trường '{name}'.",
+                    f"The form field {name!r} is empty.",
+                )
+            return default
+        try:
+            return parse(raw)
+        except (TypeError, ValueError):
+            raise DomainError(
+                "field_invalid",
+                f"Trường '{name}': '{raw}' không phải {what[0]}.",
+                f"Form field {name!r}: {raw!r} is not {what[1]}.",
+            ) from None
+
+    def day(self, name: str) -> date:
+        """A date field (YYYY-MM-DD); today when left empty."""
+        return self._parsed(name, parse_date, ("ngày hợp lệ", "a date"), self.today)
+
+    def moment(self, name: str) -> datetime:
+        """A date-time field (a bare date is 08:00 that day); required."""
+        return self._parsed(name, parse_moment, ("thời điểm hợp lệ", "a date-time"), None)
+
+    def integer(self, name: str, default: int | None = 0) -> int | None:
+        """A whole-number field (its default when left empty)."""
+        if self.value(name) is None:
+            return default
+        return self._parsed(name, int, ("số nguyên", "a whole number"), default)
+
+    def number(self, name: str, default: float = 0.0) -> float:
+        """A number field (its default when left empty)."""
+        return self._parsed(name, float, ("số", "a number"), default)
 
 
 Service = Callable[[Session, Submission], dict[str, Any]]
@@ -132,7 +171,7 @@ def _approve_list(session: Session, s: Submission) -> dict[str, Any]:
         approved=approved,
         method=Method(s.value("method", Method.SELECTION.value)),
         decision_number=s.value("listDecisionNumber", ""),
-        decision_date=parse_date(s.value("listDecisionDate", s.today.isoformat())),
+        decision_date=s.day("listDecisionDate"),
         today=s.today,
         note=s.value("decisionNote", ""),
         regulations=s.regulations,
@@ -191,8 +230,8 @@ def _confirm_council(session: Session, s: Submission) -> dict[str, Any]:
         session=session,
         council_id=int(s.var("councilId")),
         decision_number=str(s.value("decisionNumber", "")),
-        established_on=parse_date(s.value("decisionDate", s.today.isoformat())),
-        meeting_at=parse_moment(s.value("meetingAt")),
+        established_on=s.day("decisionDate"),
+        meeting_at=s.moment("meetingAt"),
         location=s.value("meetingPlace", ""),
         mode=MeetingMode(s.value("meetingMode", MeetingMode.IN_PERSON.value)),
         removed_person_ids=ids(s.value("removedPersonIds")),
@@ -338,7 +377,7 @@ def _appraisal(session: Session, s: Submission) -> dict[str, Any]:
         task_id=task_by_code(session, s.var("taskCode")).id,
         application_id=int(s.var("selectedApplicationId")),
         present_member_ids=ids(s.value("presentMemberIds")),
-        approved_budget=int(s.value("approvedBudget", 0)),
+        approved_budget=s.integer("approvedBudget") or 0,
         note=s.value("appraisalNote", ""),
         regulations=s.regulations,
         actor=s.actor,
@@ -353,7 +392,7 @@ def _approve_selection(session: Session, s: Submission) -> dict[str, Any]:
         task_code=s.var("taskCode"),
         application_id=int(s.var("selectedApplicationId")),
         decision_number=str(s.value("selectionDecisionNumber", "")),
-        decision_date=parse_date(s.value("selectionDecisionDate", s.today.isoformat())),
+        decision_date=s.day("selectionDecisionDate"),
         today=s.today,
         note=s.value("decisionNote", ""),
         regulations=s.regulations,
@@ -370,7 +409,7 @@ def _progress(session: Session, s: Submission) -> dict[str, Any]:
     needed = implementation_service.record_progress_report(
         session=session,
         task_code=s.var("taskCode"),
-        progress_percent=float(s.value("progressPercent", 0)),
+        progress_percent=s.number("progressPercent"),
         summary=s.value("reportSummary", ""),
         now=s.now,
         today=s.today,
@@ -416,8 +455,8 @@ def _termination(session: Session, s: Submission) -> dict[str, Any]:
         task_code=s.var("taskCode"),
         terminate=terminate,
         decision_number=str(s.value("terminationDecisionNumber", "")),
-        decision_date=parse_date(s.value("terminationDecisionDate", s.today.isoformat())),
-        refund_amount=int(s.value("refundAmount", 0)),
+        decision_date=s.day("terminationDecisionDate"),
+        refund_amount=s.integer("refundAmount") or 0,
         today=s.today,
         note=s.value("terminationNote", ""),
         regulations=s.regulations,
@@ -440,12 +479,11 @@ def _change_review(session: Session, s: Submission) -> dict[str, Any]:
 
 @_form("khcn-change-decision", "implementation.decide_change")
 def _change_decision(session: Session, s: Submission) -> dict[str, Any]:
-    months = s.value("extensionMonths")
     implementation_service.decide_change(
         session=session,
         change_request_id=int(s.var("changeRequestId")),
         approve=bool(s.value("changeApproved", False)),
-        extension_months=int(months) if months not in (None, "") else None,
+        extension_months=s.integer("extensionMonths", None),
         note=s.value("changeDecisionNote", ""),
         now=s.now,
         calendar=s.calendar,
@@ -480,7 +518,7 @@ def _failure(session: Session, s: Submission) -> dict[str, Any]:
     acceptance_service.settle_failed_task(
         session=session,
         task_code=s.var("taskCode"),
-        refund_amount=int(s.value("refundAmount", 0)),
+        refund_amount=s.integer("refundAmount") or 0,
         work_done=s.value("workDone", ""),
         today=s.today,
         actor=s.actor,
@@ -524,7 +562,7 @@ def _recognition(session: Session, s: Submission) -> dict[str, Any]:
         session=session,
         task_code=s.var("taskCode"),
         decision_number=str(s.value("acceptanceDecisionNumber", "")),
-        decision_date=parse_date(s.value("acceptanceDecisionDate", s.today.isoformat())),
+        decision_date=s.day("acceptanceDecisionDate"),
         today=s.today,
         regulations=s.regulations,
         actor=s.actor,
