@@ -402,6 +402,19 @@ def _shown(value: Fraction) -> float:
     return math.floor(value * 100) / 100
 
 
+def selection_recommended(
+    average: Fraction | float, max_zero_count: int, members_present: int, rules: SelectionRules
+) -> bool:
+    """Whether an application may be recommended, from its average and the most zeros any
+    criterion got (what the decision table selection-recommendation decides too).
+
+    Rule (TT 20/2023 Đ11.8a): the average reaches 70/100 and no criterion got 0 from more than
+    1/4 of the members present.
+    """
+    reached = Fraction(str(average)) >= Fraction(str(rules.min_average))
+    return reached and Fraction(max_zero_count) <= rules.zero_share * members_present
+
+
 def selection_outcome(
     ballots: Sequence[Mapping[str, float]],
     members_present: int,
@@ -446,7 +459,8 @@ def selection_outcome(
     )
     return SelectionOutcome(
         average=_shown(average),
-        recommended=bool(valid) and average >= minimum and not zeroed,
+        recommended=bool(valid)
+        and selection_recommended(average, max(zeros.values(), default=0), members_present, rules),
         zeroed_criteria=zeroed,
         valid_ballots=len(valid),
         void_ballots=len(void),
