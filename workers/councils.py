@@ -18,7 +18,7 @@ from models.labels import label
 from models.rules import scoring_sheet
 from models.services import councils, meetings
 from models.services.tasks import task_by_code
-from models.services.variables import iso_vn
+from models.services.variables import deadline_at, iso_vn
 from workers.job_context import actor_of
 from workers.runtime import WorkerDeps, retry_when_locked
 
@@ -63,9 +63,11 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
     def notify(job: Job, taskCode: str, councilId: int) -> dict[str, Any]:
         """Send every member the decision establishing the council and the documents."""
         with deps.transaction() as session:
-            task = task_by_code(session, taskCode)
             notices = meetings.council_invitations(
-                session=session, council_id=int(councilId), task_id=task.id
+                session=session,
+                council_id=int(councilId),
+                task_id=task_by_code(session, taskCode).id,
+                regulations=deps.regulations,
             )
         deps.send(job, notices)
         return {}
@@ -85,22 +87,22 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
     @r.task(task_type=RESCHEDULE)
     @retry_when_locked
     def reschedule(job: Job, taskCode: str, councilId: int) -> dict[str, Any]:
-        """Hold the meeting again after one without quorum."""
+        """Hold the meeting again; members whose review is missing may still file it."""
         with deps.transaction() as session:
-            task = task_by_code(session, taskCode)
-            meeting = meetings.reschedule_meeting(
+            again = meetings.reschedule_meeting(
                 session=session,
                 council_id=int(councilId),
-                task_id=task.id,
+                task_id=task_by_code(session, taskCode).id,
                 today=deps.today(),
                 regulations=deps.regulations,
                 actor=actor_of(job),
             )
-            notices = meetings.council_invitations(
-                session=session, council_id=int(councilId), task_id=task.id
-            )
-            out = {"meetingAt": iso_vn(meeting.scheduled_at)}
-        deps.send(job, notices)
+            out = {
+                "meetingAt": iso_vn(again.meeting.scheduled_at),
+                "reviewsDueAt": deadline_at(again.reviews_due_on),
+                "reviewAssignments": again.review_assignments,
+            }
+        deps.send(job, again.notices)
         return out
 
     @r.task(task_type=COUNT)

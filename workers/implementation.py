@@ -6,7 +6,6 @@ from pyzeebe import Job, ZeebeTaskRouter
 
 from models.services import contracts, implementation
 from models.services.variables import deadline_at
-from models.services.waits import final_report_due
 from workers.job_context import actor_of
 from workers.runtime import WorkerDeps, retry_when_locked
 
@@ -30,15 +29,12 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 regulations=deps.regulations,
                 actor=actor_of(job),
             )
-            due = final_report_due(
-                session=session, task_code=planned.task.code, regulations=deps.regulations
-            )
             return {
                 "reportSchedule": [report.due_on.isoformat() for report in planned.reports],
                 "taskLeader": planned.leader_username,
                 "reportCycle": f"R/P{planned.report_months}M",
                 "reviewCycle": f"R/P{planned.review_months}M",
-                "finalReportDueAt": deadline_at(due),
+                "finalReportDueAt": deadline_at(planned.final_report_due_on),
             }
 
     @r.task(task_type=SUSPEND)

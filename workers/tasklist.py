@@ -82,6 +82,7 @@ def router(deps: WorkerDeps) -> ZeebeTaskRouter:
                 task_code=taskCode,
                 proposal_id=proposalId,
                 screening_result=screeningResult,
+                regulations=deps.regulations,
                 actor=actor_of(job),
             )
         deps.send(job, closed.notices)

@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.editions import DEFAULT_REGULATIONS, Regulations
 from models.enums import RestrictionReason, Stage, TaskStatus
 from models.proposals import Proposal
 from models.services.audit import SYSTEM, Actor, done_by_job, record_audit
@@ -15,7 +16,7 @@ from models.services.contracts import restrict
 from models.services.errors import DomainError, NotFoundError
 from models.services.notices import Notice, to_applicant, to_host
 from models.services.proposals import close_proposal
-from models.services.tasks import move_task, task_by_code
+from models.services.tasks import edition_of, move_task, task_by_code
 from models.tasks import Task
 
 OUTCOMES = ("completed", "rejected", "failed", "late", "cancelled", "terminated")
@@ -37,6 +38,7 @@ def close_task(
     task_code: str | None = None,
     proposal_id: int | None = None,
     screening_result: str | None = None,
+    regulations: Regulations = DEFAULT_REGULATIONS,
     actor: Actor = SYSTEM,
 ) -> Closed:
     """End a task with the outcome its process reached (once per job)."""
@@ -56,7 +58,7 @@ def close_task(
     done = done_by_job(session, "task.close", actor, task.id)
     notices: list[Notice] = []
     if done is None:
-        notices = _close(session, task, outcome, screening_result, today, actor)
+        notices = _close(session, task, outcome, screening_result, today, regulations, actor)
         record_audit(
             session=session,
             action="task.close",
@@ -76,6 +78,7 @@ def _close(
     outcome: str,
     screening_result: str | None,
     today: date,
+    regulations: Regulations,
     actor: Actor,
 ) -> list[Notice]:
     if outcome == "completed":
@@ -109,6 +112,7 @@ def _close(
         ]
     if outcome == "late":
         # no dossier within 6 months of the contract's end: Không đạt (TT 11/2014 Đ13.1c)
+        months = edition_of(task, regulations).acceptance.late_limit_months
         restrict(session, task, RestrictionReason.FAILED_ACCEPTANCE, today, None)
         move_task(
             session=session,
@@ -122,9 +126,9 @@ def _close(
                 task,
                 f"Nhiệm vụ {task.code} không đạt",
                 f"Nhiệm vụ “{task.title}” (mã {task.code}) bị đánh giá Không đạt do không nộp hồ "
-                "sơ đánh giá, nghiệm thu trong 06 tháng kể từ khi kết thúc hợp đồng. Tổ chức "
-                "chủ trì và chủ nhiệm bị hạn chế đăng ký nhiệm vụ mới (Thông tư 11/2014/TT-BKHCN, "
-                "Điều 13, Điều 15).",
+                f"sơ đánh giá, nghiệm thu trong {months:02d} tháng kể từ khi kết thúc hợp đồng. "
+                "Tổ chức chủ trì và chủ nhiệm bị hạn chế đăng ký nhiệm vụ mới (Thông tư "
+                "11/2014/TT-BKHCN, Điều 13, Điều 15).",
                 f"Task {task.code} failed: no acceptance dossier within six months.",
             )
         ]

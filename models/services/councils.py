@@ -767,7 +767,8 @@ def confirm_council(
         if meeting_day > latest:
             raise DomainError(
                 "meeting_too_late",
-                f"Phiên họp phải trong 30 ngày kể từ quyết định thành lập: chậm nhất "
+                f"Phiên họp phải trong {edition.acceptance.meeting_within_days} ngày kể từ quyết "
+                f"định thành lập: chậm nhất "
                 f"{latest:%d/%m/%Y}.",
                 f"The meeting must be within {edition.acceptance.meeting_within_days} days of "
                 f"the establishment decision: {latest.isoformat()} at the latest.",

@@ -22,6 +22,7 @@ from models.rules import (
     VIETNAM,
     WorkingCalendar,
     add_months,
+    dossier_due_day,
     expected_progress,
     extension_problems,
     inspection_needed,
@@ -88,6 +89,8 @@ class Plan:
     leader_username: str | None
     report_months: int
     review_months: int
+    # the final report and acceptance dossier: 30 days after the contract ends (TT 11/2014 Đ7.1)
+    final_report_due_on: date
 
 
 def plan_implementation(
@@ -122,7 +125,15 @@ def plan_implementation(
             stage=Stage.IMPLEMENTATION,
             details={"report_schedule": [r.due_on.isoformat() for r in reports], "leader": leader},
         )
-    return Plan(task, reports, leader, rules.progress_report_months, rules.review_months)
+    edition = edition_of(task, regulations)
+    return Plan(
+        task,
+        reports,
+        leader,
+        rules.progress_report_months,
+        rules.review_months,
+        dossier_due_day(contract.ends_on, edition.acceptance),
+    )
 
 
 def record_progress_report(

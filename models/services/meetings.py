@@ -76,7 +76,7 @@ from models.services.councils import (
     users_of,
 )
 from models.services.errors import DomainError, InvalidStateError, get_or_raise
-from models.services.notices import Notice
+from models.services.notices import Notice, vn_date
 from models.services.tasks import set_budget
 from models.tasks import Task
 
@@ -115,6 +115,50 @@ def member_of(council: Council, member_id: int) -> CouncilMember:
 def items_of(council: Council, task_id: int) -> list[CouncilItem]:
     """The items of one task on a council's agenda."""
     return [i for i in council.items if i.task_id == task_id]
+
+
+# --------------------------------------------------------------------------- assignments
+
+
+def review_assignments(
+    session: Session, council_id: int, task_id: int, *, missing_only: bool = False
+) -> list[dict[str, Any]]:
+    """One written review per member and item of the task (the members' inbox items);
+    ``missing_only``: those whose review has not come in."""
+    council = get_or_raise(session, Council, council_id)
+    if council.type is CouncilType.APPRAISAL:
+        return []  # the appraisal team writes no reviews
+    users = users_of(session, list(council.members))
+    found = []
+    for member in council.members:
+        for item in items_of(council, task_id):
+            if missing_only and _review_of(session, member.id, item) is not None:
+                continue
+            application = (
+                get_or_raise(session, Application, item.application_id)
+                if item.application_id
+                else None
+            )
+            found.append(
+                {
+                    "memberId": member.id,
+                    "memberName": member.person.full_name,
+                    "assignee": users[member.id].username if member.id in users else None,
+                    "applicationId": item.application_id,
+                    "applicationTitle": (
+                        f"Hồ sơ của {application.organisation.name}" if application else None
+                    ),
+                }
+            )
+    return found
+
+
+def member_options(session: Session, council_id: int) -> list[dict[str, Any]]:
+    """The members as the options of the attendance form."""
+    council = get_or_raise(session, Council, council_id)
+    return [
+        {"label": f"{m.person.full_name} ({label(m.role)})", "value": m.id} for m in council.members
+    ]
 
 
 # --------------------------------------------------------------------------- reviews
@@ -191,23 +235,26 @@ def record_review(
     return review
 
 
-def _missing_reviews(
-    session: Session, council: Council, task: Task, *, strict: bool = True
-) -> list[int]:
-    """Members whose written review of the task's items has not come in (``strict``: by the
-    due day of the latest meeting, TT 11/2014 Đ10.2a)."""
+def _review_of(session: Session, member_id: int, item: CouncilItem) -> date | None:
+    """The day a member filed the written review of an item (None: not yet)."""
+    return session.scalar(
+        select(Review.submitted_on).where(
+            Review.member_id == member_id,
+            Review.application_id.is_not_distinct_from(item.application_id),
+        )
+    )
+
+
+def _missing_reviews(session: Session, council: Council, task: Task) -> list[int]:
+    """Members whose written review of the task's items has not come in by the due day of the
+    latest meeting (TT 11/2014 Đ10.2a)."""
     rules = council_rules(council)
     due = reviews_due_day(meeting_day(latest_meeting(council)), rules.reviews_due_working_days)
     missing = []
     for member in council.members:
         for item in items_of(council, task.id):
-            found = session.scalar(
-                select(Review.submitted_on).where(
-                    Review.member_id == member.id,
-                    Review.application_id.is_not_distinct_from(item.application_id),
-                )
-            )
-            if found is None or (strict and found > due):
+            found = _review_of(session, member.id, item)
+            if found is None or found > due:
                 missing.append(member.id)
                 break
     return missing
@@ -335,6 +382,16 @@ def record_attendance(
     return result
 
 
+@dataclass
+class Rescheduled:
+    """The next meeting, the reviews still due for it, and the members' invitations."""
+
+    meeting: Meeting
+    reviews_due_on: date
+    review_assignments: list[dict[str, Any]]
+    notices: list[Notice] = field(default_factory=list)
+
+
 def reschedule_meeting(
     *,
     session: Session,
@@ -344,14 +401,35 @@ def reschedule_meeting(
     calendar: WorkingCalendar = VIETNAM,
     regulations: Regulations = DEFAULT_REGULATIONS,
     actor: Actor = SYSTEM,
-) -> Meeting:
-    """A meeting without quorum is held again: the next one after the lead time (the same
-    meeting is returned when one is already scheduled)."""
+) -> Rescheduled:
+    """A meeting without quorum (or, at acceptance, without every written review) is held
+    again after the lead time: the members are invited again and those whose review is
+    missing may still file it (the same meeting when one is already scheduled)."""
     council = get_or_raise(session, Council, council_id)
     task = item_task(session, council, task_id)
     latest = latest_meeting(council)
-    if latest.status is MeetingStatus.SCHEDULED:
-        return latest
+    if latest.status is not MeetingStatus.SCHEDULED:
+        latest = _hold_again(session, council, task, latest, today, calendar, regulations, actor)
+    return Rescheduled(
+        meeting=latest,
+        reviews_due_on=reviews_due_on(council, regulations, calendar),
+        review_assignments=review_assignments(session, council.id, task.id, missing_only=True),
+        notices=council_invitations(
+            session=session, council_id=council.id, task_id=task.id, regulations=regulations
+        ),
+    )
+
+
+def _hold_again(
+    session: Session,
+    council: Council,
+    task: Task,
+    latest: Meeting,
+    today: date,
+    calendar: WorkingCalendar,
+    regulations: Regulations,
+    actor: Actor,
+) -> Meeting:
     rules = council_rules(council, regulations)
     day = earliest_meeting_day(
         max(today, meeting_day(latest)), rules.documents_lead_working_days, calendar
@@ -791,12 +869,19 @@ def key_member_ids(council: Council) -> set[int]:
     return {m.id for m in council.members if m.role is not CouncilRole.MEMBER}
 
 
-def council_invitations(*, session: Session, council_id: int, task_id: int) -> list[Notice]:
+def council_invitations(
+    *,
+    session: Session,
+    council_id: int,
+    task_id: int,
+    regulations: Regulations = DEFAULT_REGULATIONS,
+) -> list[Notice]:
     """The decision establishing the council and the documents, to every member (TT 20/2023
-    Đ9.1; TT 11/2014 Đ10.1)."""
+    Đ9.1; TT 11/2014 Đ10.1), with the day their written reviews are due."""
     council = get_or_raise(session, Council, council_id)
     task = item_task(session, council, task_id)
     meeting = latest_meeting(council)
+    due = reviews_due_on(council, regulations)
     users = users_of(session, list(council.members))
     when = (
         meeting.scheduled_at
@@ -820,8 +905,7 @@ def council_invitations(*, session: Session, council_id: int, task_id: int) -> l
                 f"{council.name}.\nNhiệm vụ: {task.title} ({task.code})\nThời gian họp: {moment}"
                 f"{where} ({label(meeting.mode).lower()}).\n\n"
                 "Tài liệu và phiếu nhận xét có trong hộp công việc của Quý vị trên Hệ thống quản "
-                "lý nhiệm vụ KH&CN; đề nghị gửi nhận xét chậm nhất 01 ngày làm việc trước phiên "
-                "họp.\n\n"
+                f"lý nhiệm vụ KH&CN; đề nghị gửi nhận xét chậm nhất ngày {vn_date(due)}.\n\n"
                 f"--\nYou are appointed to the {council.type.value} council of task {task.code} "
                 f"({member.role.value}). Meeting: {when.astimezone(VIETNAM_TZ).isoformat()}.",
                 f"member-{member.id}",
@@ -834,7 +918,9 @@ def review_reminders(*, session: Session, council_id: int, task_id: int) -> list
     """A reminder to each member whose written review has not come in by its due day."""
     council = get_or_raise(session, Council, council_id)
     task = item_task(session, council, task_id)
-    missing = set(_missing_reviews(session, council, task, strict=False))
+    missing = {
+        a["memberId"] for a in review_assignments(session, council.id, task.id, missing_only=True)
+    }
     users = users_of(session, list(council.members))
     notices = []
     for member in council.members:

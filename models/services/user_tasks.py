@@ -20,12 +20,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from models.calls import Application
-from models.councils import Council
 from models.editions import DEFAULT_REGULATIONS, SCORING_SHEETS, Regulations
-from models.enums import CouncilType, InspectionKind, MeetingMode, Method, ReviewOpinion
-from models.labels import label
-from models.rules import VIETNAM, WorkingCalendar, reviews_due_day, scoring_sheet
+from models.enums import InspectionKind, MeetingMode, Method, ReviewOpinion
+from models.rules import VIETNAM, WorkingCalendar, scoring_sheet
 from models.services import acceptance as acceptance_service
 from models.services import calls as calls_service
 from models.services import contracts as contracts_service
@@ -35,7 +32,7 @@ from models.services import meetings as meetings_service
 from models.services import proposals as proposals_service
 from models.services import registration as registration_service
 from models.services.audit import Actor
-from models.services.errors import DomainError, get_or_raise
+from models.services.errors import DomainError
 from models.services.tasks import task_by_code
 from models.services.variables import deadline_at, ids, iso_vn, parse_date, parse_moment, today_of
 
@@ -189,40 +186,6 @@ def _approve_list(session: Session, s: Submission) -> dict[str, Any]:
 # --------------------------------------------------------------------------- councils
 
 
-def review_assignments(session: Session, council_id: int, task_id: int) -> list[dict[str, Any]]:
-    """One written review per member and item of the task (the members' inbox items)."""
-    council = get_or_raise(session, Council, council_id)
-    users = councils_service.users_of(session, list(council.members))
-    found = []
-    for member in council.members:
-        for item in meetings_service.items_of(council, task_id):
-            application = (
-                get_or_raise(session, Application, item.application_id)
-                if item.application_id
-                else None
-            )
-            found.append(
-                {
-                    "memberId": member.id,
-                    "memberName": member.person.full_name,
-                    "assignee": users[member.id].username if member.id in users else None,
-                    "applicationId": item.application_id,
-                    "applicationTitle": (
-                        f"Hồ sơ của {application.organisation.name}" if application else None
-                    ),
-                }
-            )
-    return found
-
-
-def member_options(session: Session, council_id: int) -> list[dict[str, Any]]:
-    """The members as the options of the attendance form."""
-    council = get_or_raise(session, Council, council_id)
-    return [
-        {"label": f"{m.person.full_name} ({label(m.role)})", "value": m.id} for m in council.members
-    ]
-
-
 @_form("khcn-council-confirm", "councils.confirm_council")
 def _confirm_council(session: Session, s: Submission) -> dict[str, Any]:
     task = task_by_code(session, s.var("taskCode"))
@@ -242,20 +205,12 @@ def _confirm_council(session: Session, s: Submission) -> dict[str, Any]:
         actor=s.actor,
     )
     meeting = meetings_service.latest_meeting(council)
-    rules = councils_service.council_rules(council, s.regulations)
-    due = reviews_due_day(
-        meetings_service.meeting_day(meeting), rules.reviews_due_working_days, s.calendar
-    )
-    reviews = (
-        []
-        if council.type is CouncilType.APPRAISAL
-        else review_assignments(session, council.id, task.id)
-    )
+    due = meetings_service.reviews_due_on(council, s.regulations, s.calendar)
     return {
         "meetingAt": iso_vn(meeting.scheduled_at),
         "reviewsDueAt": deadline_at(due),
-        "reviewAssignments": reviews,
-        "memberOptions": member_options(session, council.id),
+        "reviewAssignments": meetings_service.review_assignments(session, council.id, task.id),
+        "memberOptions": meetings_service.member_options(session, council.id),
     }
 
 
@@ -282,27 +237,30 @@ def _review(session: Session, s: Submission) -> dict[str, Any]:
 def _attendance(session: Session, s: Submission) -> dict[str, Any]:
     task = task_by_code(session, s.var("taskCode"))
     council_id = int(s.var("councilId"))
-    head = s.value("countingHeadId")
     result = meetings_service.record_attendance(
         session=session,
         council_id=council_id,
         task_id=task.id,
         present_member_ids=ids(s.value("presentMemberIds")),
         counting_member_ids=ids(s.value("countingMemberIds")),
-        counting_head_id=int(head) if head not in (None, "") else None,
+        counting_head_id=s.integer("countingHeadId", None),
         note=s.value("meetingNote", ""),
         regulations=s.regulations,
         actor=s.actor,
     )
     ballots = [
         a
-        for a in review_assignments(session, council_id, task.id)
+        for a in meetings_service.review_assignments(session, council_id, task.id)
         if a["memberId"] in result.present_member_ids
     ]
+    # ballots are cast at the meeting: they close at the end of its day (or of today, when
+    # the secretary records a meeting afterwards)
+    closes_on = max(s.today, meetings_service.meeting_day(result.meeting))
     return {
         "quorumMet": result.ok,
         "quorumReasons": list(result.quorum.reasons + result.reasons),
         "ballotAssignments": ballots if result.ok else [],
+        "ballotsCloseAt": deadline_at(closes_on),
     }
 
 

@@ -1,11 +1,12 @@
 """Deadlines on every wait for the host: remind, and give up where the law says so.
 
-A process waits for the host (a final report, a completed dossier, a signature...) with a
+A process waits for the host (a final report, a completed dossier, a registration) with a
 timer at the due day; when it fires, ``host_wait_overdue`` says whether the wait is really
 over (an extension may have moved the day), reminds the host, or gives up: a final report or
 an acceptance dossier more than 6 months after the contract ended makes the task Không đạt
-(TT 11/2014 Đ13.1c); a direct assignment's dossier, a proposal to complete after the council
-(TT 20/2023 Đ11.12) or a contract to sign that does not come ends the round (Đ17).
+(TT 11/2014 Đ13.1c). The waits of step 2 (a direct assignment's dossier, a proposal to
+complete, a contract to sign) end the round at their due day without this service: their
+timers lead straight to the cancellation (TT 20/2023 Đ17).
 """
 
 from __future__ import annotations
@@ -30,9 +31,6 @@ Wait = Literal[
     "acceptance-completion",
     "registration-dossier",
     "registration-revision",
-    "direct-dossier",
-    "selection-proposal",
-    "contract-signature",
 ]
 
 WHAT: dict[str, tuple[str, str]] = {
@@ -47,15 +45,7 @@ WHAT: dict[str, tuple[str, str]] = {
         "hồ sơ đăng ký kết quả bổ sung",
         "the completed registration dossier",
     ),
-    "direct-dossier": ("hồ sơ đăng ký giao trực tiếp", "the direct assignment dossier"),
-    "selection-proposal": (
-        "thuyết minh hoàn thiện theo kết luận của hội đồng",
-        "the completed proposal",
-    ),
-    "contract-signature": ("hợp đồng đã ký", "the signed contract"),
 }
-# Waits that end the round at once when the due day passes (the law gives no grace).
-FINAL = {"direct-dossier", "selection-proposal", "contract-signature"}
 
 
 @dataclass
@@ -92,7 +82,7 @@ def host_wait_overdue(
         limit = add_months(contract_end(session, task), edition.acceptance.late_limit_months)
     if today < due_on:
         return WaitCheck(False, due_on)
-    give_up = wait in FINAL or (limit is not None and today > limit)
+    give_up = limit is not None and today > limit
     next_due = today + timedelta(days=edition.host_reminder_days)
     if limit is not None and not give_up:
         next_due = min(next_due, limit + timedelta(days=1))
@@ -110,13 +100,9 @@ def host_wait_overdue(
         lead = (
             f"Đến ngày {vn_date(today)}, Sở chưa nhận được {vi} của nhiệm vụ “{task.title}” "
             f"(mã {task.code}), hạn cuối ngày {vn_date(limit or due_on)}. "
-            + (
-                "Nhiệm vụ bị đánh giá Không đạt do nộp hồ sơ chậm quá 06 tháng (Thông tư "
-                "11/2014/TT-BKHCN, Điều 13)."
-                if limit is not None
-                else "Kết quả tuyển chọn, giao trực tiếp không còn hiệu lực (Thông tư "
-                "20/2023/TT-BKHCN, Điều 17)."
-            )
+            "Nhiệm vụ bị đánh giá Không đạt do nộp hồ sơ chậm quá "
+            f"{edition.acceptance.late_limit_months:02d} tháng (Thông tư 11/2014/TT-BKHCN, "
+            "Điều 13)."
         )
         english = f"Task {task.code}: {en} did not come in time; the Department gives up waiting."
     else:
@@ -128,12 +114,3 @@ def host_wait_overdue(
         english = f"Task {task.code}: {en} is overdue since {due_on.isoformat()}."
     notice = to_host(task, f"Quá hạn nộp {vi} — nhiệm vụ {task.code}", lead, english, wait)
     return WaitCheck(give_up, next_due, [notice])
-
-
-def final_report_due(
-    *, session: Session, task_code: str, regulations: Regulations = DEFAULT_REGULATIONS
-) -> date:
-    """When the final report and acceptance dossier are due: 30 days after the contract ends
-    (TT 11/2014 Đ7.1)."""
-    task = task_by_code(session, task_code)
-    return dossier_due_day(contract_end(session, task), edition_of(task, regulations).acceptance)

@@ -201,6 +201,8 @@ def test_the_readme_documents_the_whole_contract():
     for element_id, _groups, form_id in user_tasks():
         assert f"`{form_id}`" in text, form_id
         assert f"`{element_id}`" in text, element_id
+    for entry in REGISTRY.values():
+        assert f"`{entry.service}`" in text, (entry.form_id, entry.service)
 
 
 def test_job_types_follow_the_naming_convention():
@@ -226,8 +228,12 @@ def test_boundary_timers_on_legal_deadlines_use_computed_dates():
     assert dates == {
         # TT 11/2014 Đ9.1: the council within 15 working days (the leaders are reminded)
         "timerCouncilSetup": ("=councilSetupDueAt", "false"),
-        # reviews one working day before the meeting (late members are reminded)
+        # reviews one working day before the meeting (late members are reminded) ...
         "timerReviewsDue": ("=reviewsDueAt", "false"),
+        # ... and the meeting starts at its hour whoever has not written one
+        "timerMeetingStarts": ("=meetingAt", "true"),
+        # ballots are cast at the meeting: one not cast by the end of its day is not counted
+        "timerBallotsClose": ("=ballotsCloseAt", "true"),
         # TT 20/2023 Đ17.2: an unsigned contract cancels the result
         "timerSignatureDue": ("=signatureDueAt", "true"),
     }

@@ -122,16 +122,31 @@ def test_without_the_secretary_or_a_chair_there_is_no_quorum(
 def test_a_meeting_without_quorum_is_held_again_after_the_lead_time(session: Session) -> None:
     task = f.task(session)
     council = f.established(session, task, CouncilType.ADVISORY)
+    reviewer = council.items[0].reviewers[0].member_id
+    meetings.record_review(
+        session=session,
+        council_id=council.id,
+        member_id=reviewer,
+        task_id=task.id,
+        opinion=ReviewOpinion.APPROVE,
+        submitted_on=f.MONDAY,
+    )
     f.hold(session, council, task, absent=[f.member(council, CouncilRole.SECRETARY)])
     again = meetings.reschedule_meeting(
         session=session, council_id=council.id, task_id=task.id, today=date(2026, 3, 5)
     )
-    # 2025 edition: documents 3 working days ahead of the new meeting
-    assert meetings.meeting_day(again) == date(2026, 3, 10)
+    # 2025 edition: documents 3 working days ahead of the new meeting; reviews a day before
+    assert meetings.meeting_day(again.meeting) == date(2026, 3, 10)
+    assert again.reviews_due_on == date(2026, 3, 9)
+    # the members may still file the reviews they have not: everyone but the one who did
+    assert {a["memberId"] for a in again.review_assignments} == {m.id for m in council.members} - {
+        reviewer
+    }
+    assert len(again.notices) == 7 and "09/03/2026" in again.notices[0].body
     same = meetings.reschedule_meeting(
         session=session, council_id=council.id, task_id=task.id, today=date(2026, 3, 6)
     )
-    assert same.id == again.id
+    assert same.meeting.id == again.meeting.id
     assert f.hold(session, council, task).ok
 
 
