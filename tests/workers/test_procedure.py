@@ -21,7 +21,7 @@ from models.acceptance import AcceptanceDossier, AcceptanceRating
 from models.audit import AuditEntry
 from models.calls import Application, Call
 from models.contracts import Contract
-from models.councils import Attendance, Council, CouncilItem, Meeting, Review, ScoreSheet, Vote
+from models.councils import Council, CouncilItem, Meeting, Review, ScoreSheet, Vote
 from models.decisions import Decision
 from models.documents import DossierDocument
 from models.enums import (
