@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import random
@@ -98,6 +99,7 @@ from models.services import implementation as implementation_service
 from models.services import people as people_service
 from models.services import proposals as proposals_service
 from models.services.audit import Actor, record_audit
+from models.services.decisions import restrictions_on
 from models.services.user_tasks import ballot_fields
 from models.tasks import Task
 from models.users import User
@@ -284,6 +286,8 @@ class SeededTask:
     extension: bool = False
     # approved before 01/10/2025: it follows the 2014 edition to the end
     old_edition: bool = False
+    # the proposing organisation (the host of a direct assignment)
+    organisation_id: int = 0
 
     @property
     def done(self) -> bool:
@@ -566,8 +570,10 @@ def submit_proposal(
     number: int,
     target: Target,
     today: date,
+    avoid: set[int] | None = None,
 ) -> SeededTask:
-    """An organisation submits a proposal through the portal (a domain row, nothing else)."""
+    """An organisation submits a proposal through the portal (a domain row, nothing else);
+    not one of the organisations in ``avoid``."""
     field_ = list(Field)[number % len(Field)]
     titles = data.PROPOSAL_TITLES[field_]
     title = titles[(number // len(Field)) % len(titles)]
@@ -575,6 +581,7 @@ def submit_proposal(
         title = f"{title} (giai đoạn {number // (len(Field) * len(titles)) + 1})"
     # few people (a tiny --people) may leave a field without doctors: borrow from another
     pool = reference.leads[field_] or [lead for leads in reference.leads.values() for lead in leads]
+    pool = [lead for lead in pool if lead[1] not in (avoid or set())] or pool
     if not pool:
         raise SeedError("too few people to propose tasks: seed at least 60 people")
     person_id, org_id = rng.choice(pool)
@@ -604,7 +611,7 @@ def submit_proposal(
         submitted_at=submitted,
         actor=SEEDER,
     )
-    return SeededTask(proposal.id, title, field_, target, old_edition=old)
+    return SeededTask(proposal.id, title, field_, target, old_edition=old, organisation_id=org_id)
 
 
 def seed_plan(
@@ -614,10 +621,14 @@ def seed_plan(
     rng = random.Random(seed)
     reference = seed_reference(session, rng, people)
     day = today or date.today()
-    planned = [
-        submit_proposal(session, rng, reference, number, target, day)
-        for number, target in enumerate(targets_for(tasks))
-    ]
+    # A task failing acceptance bars its host (TT 11/2014 Đ15.4): it never shares its host
+    # with another demo task, which would then find it barred.
+    planned: list[SeededTask] = []
+    for number, target in enumerate(targets_for(tasks)):
+        used = {t.organisation_id for t in planned}
+        failed = {t.organisation_id for t in planned if t.target is Target.FAILED}
+        avoid = used if target is Target.FAILED else failed
+        planned.append(submit_proposal(session, rng, reference, number, target, day, avoid))
     # every other implementing task, the first included, shows the change-request branch
     implementing = [t for t in planned if t.target is Target.IMPLEMENTING]
     for seeded in implementing[::2]:
@@ -808,6 +819,8 @@ class Seeder:
     step_timeout: float = 60.0
     today: date = field(default_factory=date.today)
     regulations: Regulations = DEFAULT_REGULATIONS
+    # the Department numbers its decisions establishing councils in one sequence
+    decision_numbers: Iterator[int] = field(default_factory=lambda: itertools.count(412))
     # what already timed out once: a missing or broken worker, so later tasks need not wait
     # the whole timeout again for the same thing
     stalled_on: set[str] = field(default_factory=set)
@@ -867,6 +880,11 @@ class Seeder:
         ]
         rng = random.Random(f"{task.proposal_id}-{call_id}-{task.title}")
         rng.shuffle(candidates)
+        with self.sessions() as session:
+            # an organisation or investigator barred from hosting cannot apply (TT 20/2023 Đ4)
+            candidates = [
+                (p, o) for p, o in candidates if not restrictions_on(session, o, p, self.today)
+            ]
         chosen: list[tuple[int, int]] = []
         wanted = rng.choice((2, 3))
         for person_id, org_id in candidates:
@@ -1337,7 +1355,7 @@ class Seeder:
         await self.submit(
             job,
             {
-                "decisionNumber": number or str(500 + task.proposal_id % 400),
+                "decisionNumber": number or f"{next(self.decision_numbers)}/QĐ-SKHCN",
                 "decisionDate": self.today.isoformat(),
                 "meetingAt": f"{day.isoformat()}T{hour}:00+07:00",
                 "meetingPlace": rng.choice(MEETING_PLACES),

@@ -14,7 +14,6 @@ from models.acceptance import AcceptanceDossier
 from models.audit import AuditEntry
 from models.calls import Application, ApplicationMember, Call, CallItem
 from models.contracts import Contract
-from models.decisions import Restriction
 from models.editions import DEFAULT_REGULATIONS, Regulations
 from models.enums import (
     ApplicationStatus,
@@ -42,7 +41,7 @@ from models.rules import (
     second_call_allowed,
 )
 from models.services.audit import SYSTEM, Actor, record_audit
-from models.services.decisions import record_decision
+from models.services.decisions import record_decision, restrictions_on
 from models.services.errors import DomainError, InvalidStateError, get_or_raise
 from models.services.meetings import scored_outcome
 from models.services.notices import Notice, to_host, vn_date
@@ -159,20 +158,6 @@ def publish_call(
     )
 
 
-def _barred(session: Session, organisation_id: int, person_id: int, on: date) -> list[Restriction]:
-    return [
-        r
-        for r in session.scalars(
-            select(Restriction).where(
-                (Restriction.organisation_id == organisation_id)
-                | (Restriction.person_id == person_id),
-                Restriction.lifted_on.is_(None),
-            )
-        )
-        if r.since <= on and (r.until is None or on <= r.until)
-    ]
-
-
 def submit_application(
     *,
     session: Session,
@@ -207,7 +192,7 @@ def submit_application(
     if existing is not None:
         return existing
     moment = submitted_at or datetime.now(UTC)
-    barred = _barred(session, organisation_id, principal_investigator_id, moment.date())
+    barred = restrictions_on(session, organisation_id, principal_investigator_id, moment.date())
     if barred:
         reasons = "; ".join(label(r.reason) for r in barred)
         raise DomainError(

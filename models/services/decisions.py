@@ -10,7 +10,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.decisions import Decision
+from models.decisions import Decision, Restriction
 from models.editions import Edition
 from models.enums import DecisionKind, Issuer
 from models.labels import label
@@ -118,3 +118,17 @@ def decision_of(session: Session, task: Task, kind: DecisionKind) -> Decision | 
         .where(Decision.kind == kind, Decision.tasks.any(Task.id == task.id))
         .order_by(Decision.id.desc())
     )
+
+
+def restrictions_on(
+    session: Session, organisation_id: int | None, person_id: int | None, on: date
+) -> list[Restriction]:
+    """The restrictions barring an organisation or a person from hosting tasks on a day
+    (TT 20/2023 Đ4.2, Đ4.4; TT 11/2014 Đ15.4)."""
+    rows = session.scalars(
+        select(Restriction).where(
+            (Restriction.organisation_id == organisation_id) | (Restriction.person_id == person_id),
+            Restriction.lifted_on.is_(None),
+        )
+    )
+    return [r for r in rows if r.since <= on and (r.until is None or on <= r.until)]

@@ -21,9 +21,10 @@ from models.enums import (
     TaskKind,
     TaskStatus,
 )
+from models.labels import label
 from models.proposals import Proposal
 from models.services.audit import SYSTEM, Actor, record_audit
-from models.services.decisions import decision_of, record_decision
+from models.services.decisions import decision_of, record_decision, restrictions_on
 from models.services.errors import DomainError, InvalidStateError, get_or_raise
 from models.services.notices import Notice, to_applicant
 from models.services.tasks import bind_edition, task_by_code
@@ -275,6 +276,22 @@ def approve_task_list(
             "Chỉ phê duyệt đề xuất được hội đồng tư vấn đề nghị thực hiện.",
             f"Only recommended proposals go on the list (this one is {proposal.status}).",
         )
+    if method is Method.DIRECT:
+        # direct assignment goes to the proposer: one barred from hosting cannot get it
+        # (TT 20/2023 Đ4.2, Đ4.4; TT 11/2014 Đ15.4)
+        barred = restrictions_on(
+            session, proposal.proposer_organisation_id, proposal.proposer_person_id, decision_date
+        )
+        if barred:
+            reasons = "; ".join(label(r.reason) for r in barred)
+            raise DomainError(
+                "direct_host_restricted",
+                f"Không thể giao trực tiếp: tổ chức hoặc cá nhân đề xuất đang bị hạn chế đăng ký "
+                f"chủ trì nhiệm vụ ({reasons}). Chọn phương thức tuyển chọn.",
+                "Cannot assign directly: the proposer may not host tasks ("
+                + "; ".join(label(r.reason, "en") for r in barred)
+                + "). Choose selection.",
+            )
     record_decision(
         session=session,
         kind=DecisionKind.LIST_APPROVAL,

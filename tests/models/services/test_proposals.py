@@ -18,8 +18,9 @@ from models.enums import (
     Issuer,
     Method,
     ProposalStatus,
+    RestrictionReason,
 )
-from models.services import decisions, proposals, tasks
+from models.services import contracts, decisions, proposals, tasks
 from models.services.audit import Actor
 from models.services.errors import DomainError, InvalidStateError
 from models.tasks import Task
@@ -209,3 +210,15 @@ def test_publishing_the_list_entry_is_idempotent(session: Session) -> None:
     again, _ = proposals.publish_list_entry(session=session, task_code=task.code, now=later)
     assert first == again == NOW
     assert "125/QĐ-UBND" in notice.body and "giao trực tiếp" in notice.body
+
+
+def test_a_barred_proposer_cannot_get_the_task_directly(session: Session) -> None:
+    # TT 11/2014 Đ15.4: a host whose task failed acceptance may not host another
+    task = recommended(session)
+    assert task.proposal is not None
+    old = f.task(session, host=task.proposal.proposer_organisation)
+    contracts.restrict(session, old, RestrictionReason.FAILED_ACCEPTANCE, date(2025, 11, 3), None)
+    with pytest.raises(DomainError) as err:
+        approve(session, task, date(2026, 1, 5), method=Method.DIRECT)
+    assert err.value.code == "direct_host_restricted"
+    assert approve(session, task, date(2026, 1, 5), method=Method.SELECTION).approved
