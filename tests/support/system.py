@@ -37,10 +37,10 @@ from khcn.launcher import bpmn_resources
 from khcn.settings import Settings
 from models.db import make_engine, make_sessionmaker
 from models.migrate import upgrade
+from models.services.audit import Actor
 from tests.conftest import DATABASE_KINDS
 from tests.support.engine_process import EngineProcess, free_port
 from tests.support.zeebe import Conn, connect, deploy, wait_for
-from models.services.audit import Actor
 from workers.clock import Clock, EngineClock, WallClock, clock_of_engine
 from workers.runtime import run_workers
 
