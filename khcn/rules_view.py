@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from models.editions import SCORING_SHEETS, Edition, Regulations, leaves
+from models.services.notices import vn_date
 
 # Vietnamese names of the groups of rules, in the order of the procedure.
 GROUPS = {
@@ -83,10 +84,10 @@ def rules_text(regulations: Regulations, editions: Sequence[Edition]) -> str:
     """The editions as a readable listing, Vietnamese first."""
     lines: list[str] = []
     for edition in editions:
-        until = edition.in_force_until.strftime("%d/%m/%Y") if edition.in_force_until else "nay"
+        until = vn_date(edition.in_force_until) if edition.in_force_until else "nay"
         lines += [
             f"Phiên bản {edition.id}: {edition.name_vi}",
-            f"  Áp dụng cho nhiệm vụ phê duyệt từ {edition.in_force_from:%d/%m/%Y} đến {until}",
+            f"  Áp dụng cho nhiệm vụ phê duyệt từ {vn_date(edition.in_force_from)} đến {until}",
             "  Văn bản: " + "; ".join(edition.texts),
         ]
         group = None

@@ -346,6 +346,10 @@ SCORING_SHEETS: dict[str, ScoringSheet] = {
 
 # --------------------------------------------------------------------------- the editions
 
+# NĐ 08/2014 Đ33.1: two thirds of the members, among them the chair or the vice-chair, the
+# reviewers and the scientific secretary (every council of the procedure).
+QUORUM_2014 = Quorum(share=Fraction(2, 3), chair_or_vice=True, all_reviewers=True, secretary=True)
+
 EDITION_2014 = Edition(
     id="2014",
     name_vi="Luật Khoa học và Công nghệ 2013 và các văn bản hướng dẫn",
@@ -368,9 +372,7 @@ EDITION_2014 = Edition(
             size_min=7,
             size_max=11,
             reviewers=2,
-            quorum=Quorum(
-                share=Fraction(2, 3), chair_or_vice=True, all_reviewers=True, secretary=True
-            ),
+            quorum=QUORUM_2014,
             documents_lead_working_days=5,
             reviews_due_working_days=1,
             counting_committee=3,
@@ -383,9 +385,7 @@ EDITION_2014 = Edition(
             size_min=7,
             size_max=9,
             reviewers=2,
-            quorum=Quorum(
-                share=Fraction(2, 3), chair_or_vice=True, all_reviewers=True, secretary=True
-            ),
+            quorum=QUORUM_2014,
             documents_lead_working_days=7,
             reviews_due_working_days=1,
             counting_committee=3,
@@ -432,9 +432,7 @@ EDITION_2014 = Edition(
             size_min=9,
             size_max=9,
             reviewers=2,
-            quorum=Quorum(
-                share=Fraction(2, 3), chair_or_vice=True, all_reviewers=True, secretary=True
-            ),
+            quorum=QUORUM_2014,
             documents_lead_working_days=7,
             reviews_due_working_days=1,
             counting_committee=3,

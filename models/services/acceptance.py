@@ -41,7 +41,7 @@ from models.services.contracts import restrict
 from models.services.decisions import decision_of, issuer_of, record_decision
 from models.services.documents import DocumentMaker, make_document
 from models.services.errors import DomainError, InvalidStateError
-from models.services.notices import Notice, money, to_host, vn_date
+from models.services.notices import Notice, completion_request, money, to_host, vn_date
 from models.services.tasks import edition_of, move_task, task_by_code
 from models.tasks import Task
 from models.users import User, UserRole
@@ -174,15 +174,12 @@ def check_acceptance_dossier(
 
 def dossier_revision_letter(*, session: Session, task_code: str, due_on: date) -> Notice:
     """The letter asking the host to complete the acceptance dossier by ``due_on``."""
-    task = task_by_code(session, task_code)
-    return to_host(
-        task,
-        f"Yêu cầu bổ sung hồ sơ đánh giá, nghiệm thu nhiệm vụ {task.code}",
-        f"Hồ sơ đánh giá, nghiệm thu nhiệm vụ “{task.title}” (mã {task.code}) chưa đầy đủ. "
-        f"Đề nghị bổ sung và nộp lại chậm nhất ngày {vn_date(due_on)} (Thông tư "
-        "11/2014/TT-BKHCN, Điều 7).",
-        f"The acceptance dossier of task {task.code} is incomplete: complete it by "
-        f"{due_on.isoformat()}.",
+    return completion_request(
+        task_by_code(session, task_code),
+        "hồ sơ đánh giá, nghiệm thu",
+        "acceptance dossier",
+        due_on,
+        "Thông tư 11/2014/TT-BKHCN, Điều 7",
     )
 
 

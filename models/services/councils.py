@@ -63,6 +63,7 @@ from models.services.errors import (
     NotEnoughMembersError,
     get_or_raise,
 )
+from models.services.notices import vn_date
 from models.services.tasks import edition_of
 from models.tasks import Task, TaskMember
 from models.users import User, UserRole
@@ -758,7 +759,7 @@ def confirm_council(
         raise DomainError(
             "meeting_too_soon",
             f"Tài liệu phải gửi thành viên ít nhất {rules.documents_lead_working_days} ngày làm "
-            f"việc trước phiên họp: họp sớm nhất ngày {earliest:%d/%m/%Y}.",
+            f"việc trước phiên họp: họp sớm nhất ngày {vn_date(earliest)}.",
             f"Members need the documents {rules.documents_lead_working_days} working days "
             f"ahead: the earliest meeting day is {earliest.isoformat()}.",
         )
@@ -769,7 +770,7 @@ def confirm_council(
                 "meeting_too_late",
                 f"Phiên họp phải trong {edition.acceptance.meeting_within_days} ngày kể từ quyết "
                 f"định thành lập: chậm nhất "
-                f"{latest:%d/%m/%Y}.",
+                f"{vn_date(latest)}.",
                 f"The meeting must be within {edition.acceptance.meeting_within_days} days of "
                 f"the establishment decision: {latest.isoformat()} at the latest.",
             )

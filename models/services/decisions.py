@@ -16,6 +16,7 @@ from models.enums import DecisionKind, Issuer
 from models.labels import label
 from models.services.audit import SYSTEM, Actor, record_audit
 from models.services.errors import DomainError
+from models.services.notices import vn_date
 from models.tasks import Task
 
 SUFFIX = {Issuer.PEOPLE_COMMITTEE: "QĐ-UBND", Issuer.DEPARTMENT: "QĐ-SKHCN"}
@@ -76,7 +77,7 @@ def record_decision(
     if signed_on > today:
         raise DomainError(
             "decision_date",
-            f"Ngày ký quyết định {signed_on:%d/%m/%Y} chưa đến.",
+            f"Ngày ký quyết định {vn_date(signed_on)} chưa đến.",
             f"The decision date {signed_on.isoformat()} is in the future.",
         )
     issuer = issuer_of(edition, kind)
@@ -90,7 +91,7 @@ def record_decision(
     elif decision.signed_on != signed_on:
         raise DomainError(
             "decision_date_differs",
-            f"Quyết định {full} đã ghi nhận ngày {decision.signed_on:%d/%m/%Y}.",
+            f"Quyết định {full} đã ghi nhận ngày {vn_date(decision.signed_on)}.",
             f"Decision {full} was recorded as signed on {decision.signed_on.isoformat()}.",
         )
     for task in tasks:

@@ -84,3 +84,17 @@ def to_applicant(proposal: Proposal, subject: str, lead: str, english: str) -> N
         f"{lead}\n\nTrân trọng,\n{SIGNATURE}\n\n---\n{english}",
         "applicant",
     )
+
+
+def completion_request(
+    task: Task, dossier_vi: str, dossier_en: str, due_on: date, basis: str = ""
+) -> Notice:
+    """The letter asking the host to complete an incomplete dossier by ``due_on``."""
+    return to_host(
+        task,
+        f"Yêu cầu bổ sung {dossier_vi} nhiệm vụ {task.code}",
+        f"{dossier_vi[0].upper()}{dossier_vi[1:]} của nhiệm vụ “{task.title}” (mã {task.code}) "
+        f"chưa đầy đủ. Đề nghị bổ sung và nộp lại chậm nhất ngày {vn_date(due_on)}"
+        + (f" ({basis})." if basis else "."),
+        f"The {dossier_en} of task {task.code} is incomplete: complete it by {due_on.isoformat()}.",
+    )

@@ -20,7 +20,7 @@ from models.services.acceptance import dossier_of
 from models.services.audit import SYSTEM, Actor, done_by_job, record_audit
 from models.services.documents import DocumentMaker, make_document, read_file
 from models.services.errors import InvalidStateError, get_or_raise
-from models.services.notices import Notice, host_name, to_host, vn_date
+from models.services.notices import Notice, completion_request, host_name, to_host, vn_date
 from models.services.tasks import edition_of, move_task, task_by_code
 from models.tasks import Task
 
@@ -165,14 +165,11 @@ def check_registration(
 
 def registration_revision_letter(*, session: Session, task_code: str, due_on: date) -> Notice:
     """The letter asking the host to complete the registration dossier."""
-    task = task_by_code(session, task_code)
-    return to_host(
-        task,
-        f"Yêu cầu bổ sung hồ sơ đăng ký kết quả nhiệm vụ {task.code}",
-        f"Hồ sơ đăng ký kết quả thực hiện nhiệm vụ “{task.title}” (mã {task.code}) chưa đầy đủ. "
-        f"Đề nghị bổ sung và nộp lại chậm nhất ngày {vn_date(due_on)}.",
-        f"The registration dossier of task {task.code} is incomplete: complete it by "
-        f"{due_on.isoformat()}.",
+    return completion_request(
+        task_by_code(session, task_code),
+        "hồ sơ đăng ký kết quả thực hiện",
+        "registration dossier",
+        due_on,
     )
 
 
