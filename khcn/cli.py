@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from khcn.settings import load_settings
+from khcn.settings import Settings, SettingsError
+from khcn.settings import load_settings as _load_settings
 
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # INFO chatter of libraries, shown with --verbose only: alembic's plugin and context lines,
@@ -19,6 +20,15 @@ app = typer.Typer(help="khcn: quản lý nhiệm vụ KH&CN / S&T task managemen
 @app.callback()
 def main() -> None:
     """khcn command line."""
+
+
+def load_settings() -> Settings:
+    """The settings, or a clear refusal naming what is wrong (exit code 2)."""
+    try:
+        return _load_settings()
+    except SettingsError as err:
+        typer.echo(str(err), err=True)
+        raise typer.Exit(code=2) from None
 
 
 @app.command()
@@ -161,6 +171,33 @@ def seed(
         typer.echo(f"  {account.role.value:<15} {account.username:<18} {account.password}")
     if report.stalled:
         raise typer.Exit(code=2)
+
+
+rules_app = typer.Typer(
+    help="Quy định áp dụng / the regulation editions in force.", no_args_is_help=True
+)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("show")
+def rules_show(
+    edition: Annotated[
+        str | None, typer.Option(help="One edition (2014, 2025); default: every edition.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Print the rules in force with their sources (the province's changes included)."""
+    from khcn.rules_view import rules_json, rules_text
+
+    regulations = load_settings().regulations()
+    try:
+        chosen = [regulations.edition(edition)] if edition else list(regulations.editions)
+    except KeyError as err:
+        raise typer.BadParameter(str(err.args[0]), param_hint="--edition") from None
+    if as_json:
+        typer.echo(rules_json(regulations, chosen))
+    else:
+        typer.echo(rules_text(regulations, chosen))
 
 
 db_app = typer.Typer(help="Cơ sở dữ liệu nghiệp vụ / the domain database.", no_args_is_help=True)

@@ -8,26 +8,37 @@ Two parts:
   administrators would enter it the same way.
 - **Tasks** are never inserted as rows. For each demo task the seeder does what the portal
   does: it records the applicant's proposal, starts `khcn-task` on the engine with
-  `{proposalId}`, completes user tasks as staff, leaders and council members would (activating
-  `io.camunda.zeebe:userTask` jobs, as the portal's inbox does), files applications and
-  publishes the applicants' messages (signed contract, final report, registration dossier).
-  Every service task is done by the real workers, which therefore must be running: `khcn run`
-  runs them; `khcn seed --demo` starts them in-process for its own duration unless told that
-  they run elsewhere (`--no-workers`).
+  `{proposalId}`, answers user tasks as staff, leaders and council members would (taking the
+  `io.camunda.zeebe:userTask` jobs, running each form's model service through
+  `khcn.forms.answer`, then completing the job, as the portal's inbox will), uploads dossiers
+  and publishes the applicants' messages (direct-assignment dossier, completed proposal,
+  signed contract, final report, completed acceptance dossier, registration dossier). Every
+  service task is done by the real workers, which therefore must be running: `khcn run` runs
+  them; `khcn seed --demo` starts them in-process for its own duration unless told that they
+  run elsewhere (`--no-workers`).
 
 Each task is driven to a target stage, so the demo shows the procedure at every step:
 proposals waiting for screening, rejected, in the advisory council, calls open, contracts
 awaiting signature, tasks being carried out, at acceptance, waiting for registration, and
-results registered and published (a few failed at acceptance). Everything random comes from
-one seeded `random.Random`, so two runs make the same people, organisations and tasks.
+results registered, recognised and published (a few failed at acceptance). Councils are
+proposed by the system, confirmed by staff with a decision and a meeting the edition's lead
+time allows; members file their reviews, the secretary records the meeting and its three
+vote counters, the members present cast their ballots. Everything random comes from one
+seeded `random.Random`, so two runs make the same people, organisations and tasks.
+
+Editions: a task whose list is approved now follows the 2025 edition; every fifth task past
+listing (`OLD_EDITION_EVERY`) had its list approved on 16/06/2025 and runs to the end under
+the 2014 edition (its councils' lead times, its implementation process).
 
 Where a step's workers are missing or fail, the task stops there: the report says which task
 stopped where, and the other tasks go on.
 
 What the demo cannot show on a wall-clock engine: a call for applications closes on a timer
-30 days out (`callClosesAt`), so no demo task is scored by a selection council; tasks past
-step 2 are assigned directly (giao trực tiếp), and the call-open tasks wait with their
-applications filed. Timers (progress reports every 6 months, deadlines) have not fired yet.
+30 days out (`callClosesAt`), so tasks past step 2 are assigned directly (giao trực tiếp:
+the host's dossier is scored by the council and its budget appraised like any), and the
+call-open tasks wait with their applications filed. Meetings are recorded as soon as the
+members reviewed, though their date lies a few working days ahead; timers (progress reports
+every 6 months, deadlines) have not fired yet.
 
 While it runs, the seeder activates every user-task job (as an inbox would) and holds the
 ones of its own tasks; the work a demo task is meant to leave open (a proposal to screen,
@@ -39,13 +50,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import logging
 import random
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
@@ -58,10 +70,13 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from khcn import seed_data as data
+from khcn.forms import answer
 from khcn.settings import Settings
 from models.audit import AuditEntry
-from models.calls import Call, CallItem
+from models.calls import Application, Call, CallItem
 from models.contracts import Contract
+from models.councils import Council
+from models.editions import DEFAULT_REGULATIONS, SCORING_SHEETS, Regulations
 from models.enums import (
     ChangeKind,
     ContractStatus,
@@ -77,13 +92,16 @@ from models.implementation import ChangeRequest, ProgressReport
 from models.people import Organisation, Person
 from models.proposals import Proposal
 from models.registration import ResultRegistration
+from models.rules import add_months, earliest_meeting_day
 from models.services import calls as calls_service
 from models.services import documents as documents_service
 from models.services import implementation as implementation_service
 from models.services import people as people_service
 from models.services import proposals as proposals_service
 from models.services.audit import Actor, record_audit
+from models.services.decisions import restrictions_on
 from models.services.demo_accounts import ensure_demo_accounts
+from models.services.user_tasks import ballot_fields
 from models.tasks import Task
 from models.users import User
 
@@ -95,10 +113,17 @@ PROCESS_ID = "khcn-task"
 DEFAULT_SEED = 2026
 DEFAULT_PEOPLE = 220
 DEFAULT_TASKS = 20
+# People of each field who work for a city department (the acceptance councils' user side).
+USER_SIDE_PER_FIELD = 5
 # Held user-task jobs must outlive the whole seeding run, or the engine hands them out again.
 JOB_TIMEOUT_MS = 30 * 60 * 1000
 MESSAGE_TTL_MS = 60 * 60 * 1000
 SEEDER = Actor(name="seed:demo")
+MEETING_PLACES = [
+    "Phòng họp tầng 3, Sở Khoa học và Công nghệ, 26 Hà Nội, thành phố Huế",
+    "Hội trường Trung tâm Ứng dụng tiến bộ khoa học và công nghệ, thành phố Huế",
+    "Phòng họp trực tuyến của Sở Khoa học và Công nghệ",
+]
 APPLICATION_DOCUMENTS = {
     TaskKind.RESEARCH_TOPIC: DocumentKind.PROPOSAL_RESEARCH,
     TaskKind.PILOT_PROJECT: DocumentKind.PROPOSAL_PILOT,
@@ -140,18 +165,48 @@ class Target(StrEnum):
 # Who completes each user task the seeder meets (bpmn/README.md, "User tasks").
 ROLE_OF = {
     "screenProposal": "staff",
-    "reviewAdvisory": "council",
+    "confirmCouncil": "staff",
+    "writeReview": "council",
     "recordAttendance": "staff",
+    "castAdvisoryBallot": "council",
+    "castSelectionBallot": "council",
+    "castAcceptanceBallot": "council",
     "approveList": "leader",
+    "openApplications": "staff",
+    "confirmAppraisal": "staff",
     "appraiseBudget": "staff",
     "approveSelection": "leader",
     "reviewChange": "staff",
     "decideChange": "leader",
     "checkDossier": "staff",
-    "reviewAcceptance": "council",
-    "approveAcceptance": "leader",
+    "settleFailure": "staff",
+    "confirmCompletion": "council",
     "checkRegistration": "staff",
+    "recognizeResults": "leader",
 }
+# The multi-instance user tasks and the collection that says how many instances there are.
+COLLECTION_OF = {
+    "writeReview": "reviewAssignments",
+    "castAdvisoryBallot": "ballotAssignments",
+    "castSelectionBallot": "ballotAssignments",
+    "castAcceptanceBallot": "ballotAssignments",
+}
+# Every few demo tasks one was approved before the 2025 law came into force: it runs to the end
+# under the 2014 edition (its list decision is dated then).
+OLD_EDITION_EVERY = 5
+OLD_LIST_DECISION = date(2025, 6, 16)
+
+# Targets past the approved list (a task whose list was approved long ago can stand there).
+PAST_LISTING = frozenset(
+    {
+        Target.CONTRACT,
+        Target.IMPLEMENTING,
+        Target.ACCEPTANCE,
+        Target.FAILED,
+        Target.REGISTRATION,
+        Target.PUBLISHED,
+    }
+)
 
 # Targets whose khcn-task instance has ended; every other one waits in the engine.
 ENDED = frozenset({Target.REJECTED, Target.NOT_RECOMMENDED, Target.PUBLISHED, Target.FAILED})
@@ -230,6 +285,10 @@ class SeededTask:
     error: str | None = None
     # an implementing task that asks for (and gets) a six-month extension
     extension: bool = False
+    # approved before 01/10/2025: it follows the 2014 edition to the end
+    old_edition: bool = False
+    # the proposing organisation (the host of a direct assignment)
+    organisation_id: int = 0
 
     @property
     def done(self) -> bool:
@@ -361,6 +420,29 @@ def _user(
     )
 
 
+def _official(
+    session: Session,
+    department: Organisation,
+    username: str,
+    full_name: str,
+    position: str,
+    roles: list[Role],
+) -> str:
+    """A Department official: a person of the Department with a user (get-or-create)."""
+    email = f"{username}@skhcn.demo.vn"
+    person = session.scalar(select(Person).where(Person.email == email))
+    if person is None:
+        person = people_service.create_person(
+            session=session,
+            full_name=full_name,
+            degree=Degree.MASTER,
+            email=email,
+            organisation_id=department.id,
+            position=position,
+        )
+    return _user(session, username, full_name, roles, email, person_id=person.id).username
+
+
 def seed_reference(session: Session, rng: random.Random, people: int) -> Reference:
     """Organisations, scientists and experts, and every user account (get-or-create)."""
     orgs: dict[str, Organisation] = {}
@@ -375,13 +457,23 @@ def seed_reference(session: Session, rng: random.Random, people: int) -> Referen
     # Logins come from the names alone, so the same seed finds the same rows again (--force).
     used_names: set[str] = set()
     fields = list(Field)
+    agencies = {
+        f: [o for o in specs if o[2] is OrganisationKind.GOVERNMENT_AGENCY]
+        for f, specs in by_field.items()
+    }
     for i in range(people):
         # every field gets its share of people, so every council can be filled
         main_field = fields[i % len(fields)]
-        spec = rng.choice(by_field[main_field])
+        # the first few of each field work for a city department: an acceptance council takes
+        # three members from the ordering and using side (TT 11/2014 Đ9.3)
+        user_side = i < USER_SIDE_PER_FIELD * len(fields) and bool(agencies.get(main_field))
+        spec = rng.choice(agencies[main_field] if user_side else by_field[main_field])
         org = orgs[spec[0]]
         full_name = _person_name(rng)
-        prefix, degree, title, _w = rng.choices(data.DEGREES, weights=degree_weights)[0]
+        prefix, degree, title, _w = rng.choices(
+            data.DEGREES[:4] if user_side else data.DEGREES,
+            weights=degree_weights[:4] if user_side else degree_weights,
+        )[0]
         base = username_for(full_name)
         username, n = base, 1
         while username in used_names:
@@ -433,13 +525,16 @@ def seed_reference(session: Session, rng: random.Random, people: int) -> Referen
             org.kind is not OrganisationKind.GOVERNMENT_AGENCY
         ):
             leads[main_field].append((person.id, org.id))
+    # The Department's officials are people too: four of them sit on every budget appraisal
+    # team (TT 20/2023 Đ8.4).
+    department = orgs[data.DEPARTMENT]
     staff = [
-        _user(session, u, name, [Role.STAFF], f"{u}@skhcn.demo.vn").username
-        for u, name, _pos in data.STAFF_USERS
+        _official(session, department, u, name, position, [Role.STAFF])
+        for u, name, position in data.STAFF_USERS
     ]
     leaders = [
-        _user(session, u, name, [Role.LEADER, Role.STAFF], f"{u}@skhcn.demo.vn").username
-        for u, name, _pos in data.LEADER_USERS
+        _official(session, department, u, name, position, [Role.LEADER, Role.STAFF])
+        for u, name, position in data.LEADER_USERS
     ]
     for u, name, _pos in data.ADMIN_USERS:
         _user(session, u, name, [Role.ADMIN], f"{u}@skhcn.demo.vn")
@@ -477,8 +572,10 @@ def submit_proposal(
     number: int,
     target: Target,
     today: date,
+    avoid: set[int] | None = None,
 ) -> SeededTask:
-    """An organisation submits a proposal through the portal (a domain row, nothing else)."""
+    """An organisation submits a proposal through the portal (a domain row, nothing else);
+    not one of the organisations in ``avoid``."""
     field_ = list(Field)[number % len(Field)]
     titles = data.PROPOSAL_TITLES[field_]
     title = titles[(number // len(Field)) % len(titles)]
@@ -486,27 +583,37 @@ def submit_proposal(
         title = f"{title} (giai đoạn {number // (len(Field) * len(titles)) + 1})"
     # few people (a tiny --people) may leave a field without doctors: borrow from another
     pool = reference.leads[field_] or [lead for leads in reference.leads.values() for lead in leads]
+    pool = [lead for lead in pool if lead[1] not in (avoid or set())] or pool
     if not pool:
         raise SeedError("too few people to propose tasks: seed at least 60 people")
     person_id, org_id = rng.choice(pool)
     kind = TaskKind.PILOT_PROJECT if rng.random() < 0.2 else TaskKind.RESEARCH_TOPIC
     budget = rng.randrange(400, 2400, 50) * 1_000_000
+    rationale = rng.choice(data.RATIONALES)
+    expected = rng.choice(data.EXPECTED_RESULTS[field_])
+    old = number % OLD_EDITION_EVERY == 2 and target in PAST_LISTING
+    submitted = (
+        datetime(OLD_LIST_DECISION.year, 3, 2 + number % 20, 9, 0, tzinfo=UTC)
+        if old
+        else datetime.combine(today, datetime.min.time(), UTC)
+    )
     proposal = proposals_service.create_proposal(
         session=session,
-        year=today.year,
+        year=submitted.year,
         title=title,
         field=field_,
         kind=kind,
         proposer_organisation_id=org_id,
         proposer_person_id=person_id,
-        rationale="Xuất phát từ yêu cầu thực tiễn phát triển kinh tế - xã hội của tỉnh.",
+        rationale=rationale,
         objectives=f"Mục tiêu: {title[0].lower()}{title[1:]}.",
-        expected_results="Báo cáo tổng hợp, quy trình kỹ thuật, bài báo khoa học.",
+        expected_results=expected,
         estimated_budget=budget,
         suggested_method=Method.SELECTION if target is Target.CALL_OPEN else Method.DIRECT,
+        submitted_at=submitted,
         actor=SEEDER,
     )
-    return SeededTask(proposal.id, title, field_, target)
+    return SeededTask(proposal.id, title, field_, target, old_edition=old, organisation_id=org_id)
 
 
 def seed_plan(
@@ -516,10 +623,14 @@ def seed_plan(
     rng = random.Random(seed)
     reference = seed_reference(session, rng, people)
     day = today or date.today()
-    planned = [
-        submit_proposal(session, rng, reference, number, target, day)
-        for number, target in enumerate(targets_for(tasks))
-    ]
+    # A task failing acceptance bars its host (TT 11/2014 Đ15.4): it never shares its host
+    # with another demo task, which would then find it barred.
+    planned: list[SeededTask] = []
+    for number, target in enumerate(targets_for(tasks)):
+        used = {t.organisation_id for t in planned}
+        failed = {t.organisation_id for t in planned if t.target is Target.FAILED}
+        avoid = used if target is Target.FAILED else failed
+        planned.append(submit_proposal(session, rng, reference, number, target, day, avoid))
     # every other implementing task, the first included, shows the change-request branch
     implementing = [t for t in planned if t.target is Target.IMPLEMENTING]
     for seeded in implementing[::2]:
@@ -629,10 +740,16 @@ class UserTaskDriver:
             self._changed.notify_all()
 
     async def take(
-        self, owner: int, element_id: str, *, count: int | None = 1, timeout: float = 60.0
+        self,
+        owner: int,
+        element_id: str,
+        *,
+        count: int | None = 1,
+        collection: str = "",
+        timeout: float = 60.0,
     ) -> list[UserTaskJob]:
         """The user-task jobs of one element of one proposal's process: `count` of them, or
-        (None) as many as the multi-instance's `reviewAssignments`."""
+        (None) as many as the multi-instance's input `collection` holds."""
         slot = (owner, element_id)
 
         def ready() -> bool:
@@ -642,7 +759,7 @@ class UserTaskDriver:
             wanted = count
             if wanted is None:
                 first = next(iter(held.values()))
-                wanted = len(first.variables.get("reviewAssignments") or [0])
+                wanted = len(first.variables.get(collection) or [0])
             return len(held) >= wanted
 
         async with self._changed:
@@ -703,6 +820,9 @@ class Seeder:
     progress: ProgressCallback
     step_timeout: float = 60.0
     today: date = field(default_factory=date.today)
+    regulations: Regulations = DEFAULT_REGULATIONS
+    # the Department numbers its decisions establishing councils in one sequence
+    decision_numbers: Iterator[int] = field(default_factory=lambda: itertools.count(412))
     # what already timed out once: a missing or broken worker, so later tasks need not wait
     # the whole timeout again for the same thing
     stalled_on: set[str] = field(default_factory=set)
@@ -762,17 +882,20 @@ class Seeder:
         ]
         rng = random.Random(f"{task.proposal_id}-{call_id}-{task.title}")
         rng.shuffle(candidates)
+        with self.sessions() as session:
+            # an organisation or investigator barred from hosting cannot apply (TT 20/2023 Đ4)
+            candidates = [
+                (p, o) for p, o in candidates if not restrictions_on(session, o, p, self.today)
+            ]
         chosen: list[tuple[int, int]] = []
+        wanted = rng.choice((2, 3))
         for person_id, org_id in candidates:
             if org_id not in {o for _p, o in chosen}:
                 chosen.append((person_id, org_id))
-            if len(chosen) == rng.choice((2, 3)):
+            if len(chosen) == wanted:
                 break
         task_id = self.task_id(task.task_code)
         with self.transaction() as session:
-            kind = session.scalar(select(Task.kind).where(Task.id == task_id)) or (
-                TaskKind.RESEARCH_TOPIC
-            )
             for person_id, org_id in chosen:
                 application = calls_service.submit_application(
                     session=session,
@@ -782,26 +905,42 @@ class Seeder:
                     principal_investigator_id=person_id,
                     requested_budget=rng.randrange(500, 2000, 50) * 1_000_000,
                 )
-                for doc_kind in (
-                    DocumentKind.APPLICATION_FORM,
-                    APPLICATION_DOCUMENTS[kind],
-                    DocumentKind.ORGANISATION_PROFILE,
-                    DocumentKind.CURRICULUM_VITAE,
-                ):
-                    stored = documents_service.store_file(
-                        session=session,
-                        root=self.documents_dir,
-                        content=f"{doc_kind.value} {task.task_code} {application.id}".encode(),
-                        original_name=f"{doc_kind.value}-{task.task_code}.pdf",
-                        content_type="application/pdf",
-                    )
-                    documents_service.add_dossier_document(
-                        session=session,
-                        stored_file_id=stored.id,
-                        kind=doc_kind,
-                        application_id=application.id,
-                    )
+                self._dossier(session, task, application.id)
         return len(chosen)
+
+    def _dossier(self, session: Session, task: SeededTask, application_id: int) -> None:
+        """The application's documents (TT 20/2023 Đ5), uploaded through the portal."""
+        kind = session.scalar(select(Task.kind).where(Task.code == task.task_code))
+        for doc_kind in (
+            DocumentKind.APPLICATION_FORM,
+            APPLICATION_DOCUMENTS[kind or TaskKind.RESEARCH_TOPIC],
+            DocumentKind.ORGANISATION_PROFILE,
+            DocumentKind.CURRICULUM_VITAE,
+        ):
+            stored = documents_service.store_file(
+                session=session,
+                root=self.documents_dir,
+                content=f"{doc_kind.value} {task.task_code} {application_id}".encode(),
+                original_name=f"{doc_kind.value}-{task.task_code}.pdf",
+                content_type="application/pdf",
+            )
+            documents_service.add_dossier_document(
+                session=session,
+                stored_file_id=stored.id,
+                kind=doc_kind,
+                application_id=application_id,
+            )
+
+    def direct_dossier(self, task: SeededTask, call_id: int) -> int:
+        """The host chosen for direct assignment uploads its dossier: its application's id."""
+        with self.transaction() as session:
+            application_id = session.scalar(
+                select(Application.id).where(Application.call_id == call_id)
+            )
+            if application_id is None:
+                raise LookupError(f"no direct application in call #{call_id}")
+            self._dossier(session, task, application_id)
+            return application_id
 
     def request_extension(self, task: SeededTask) -> int | None:
         """The host asks for a six-month extension (the portal's change-request form)."""
@@ -815,10 +954,38 @@ class Seeder:
                 task_id=task_id,
                 kind=ChangeKind.EXTENSION,
                 reason="Thời tiết bất thường làm chậm thí nghiệm đồng ruộng vụ Đông Xuân.",
-                requested_end_date=row.end_date + timedelta(days=182),
+                requested_on=self.today,
+                requested_end_date=add_months(row.end_date, 6),
                 actor=SEEDER,
             )
             return request.id
+
+    def actor_for(self, job: UserTaskJob, role: str) -> Actor:
+        """Who answers a user task: its assignee, else the first person of its role."""
+        username = job.assignee or (
+            self.reference.leaders[0] if role == "leader" else self.reference.staff[0]
+        )
+        with self.sessions() as session:
+            user_id = session.scalar(select(User.id).where(User.username == username))
+        return Actor(
+            name=username,
+            user_id=user_id,
+            bpmn_element_id=job.element_id,
+            process_instance_key=job.process_instance_key,
+            job_key=job.key,
+        )
+
+    def answer(self, job: UserTaskJob, values: dict[str, Any]) -> dict[str, Any]:
+        """Run the form's model service as the inbox does (one committed transaction)."""
+        return answer(
+            self.sessions,
+            element_id=job.element_id,
+            variables=job.variables,
+            values=values,
+            actor=self.actor_for(job, ROLE_OF[job.element_id]),
+            now=datetime.now(UTC),
+            regulations=self.regulations,
+        )
 
     # ----------------------------------------------------------------- engine actions
 
@@ -866,10 +1033,15 @@ class Seeder:
             await asyncio.sleep(0.1)
 
     async def take(self, task: SeededTask, element_id: str, count: int | None = 1) -> list[Any]:
-        """The open user tasks of one element of a demo task."""
+        """The open user tasks of one element of a demo task (None: every instance of a
+        multi-instance one)."""
         try:
             jobs = await self.driver.take(
-                task.proposal_id, element_id, count=count, timeout=self.timeout_for(element_id)
+                task.proposal_id,
+                element_id,
+                count=count,
+                collection=COLLECTION_OF.get(element_id, ""),
+                timeout=self.timeout_for(element_id),
             )
         except TimeoutError:
             self.stalled_on.add(element_id)
@@ -884,10 +1056,16 @@ class Seeder:
                 )
         return jobs
 
+    async def submit(self, job: UserTaskJob, values: dict[str, Any]) -> dict[str, Any]:
+        """Someone fills the form of a user task: its service runs, then the job completes."""
+        result = await self.write(self.answer, job, values)
+        await self.driver.complete(job, result)
+        return result
+
     async def one(self, task: SeededTask, element_id: str, form: dict[str, Any]) -> UserTaskJob:
         """Someone completes a (single) user task with its form."""
         [job] = await self.take(task, element_id)
-        await self.driver.complete(job, form)
+        await self.submit(job, form)
         return job
 
     def reached(self, task: SeededTask, stage: str) -> None:
@@ -920,70 +1098,95 @@ class Seeder:
                 if target is Target.REJECTED
                 else "Đề nghị làm rõ sản phẩm dự kiến và dự toán kinh phí."
             )
-            await self.driver.complete(screen, {"screeningResult": result, "screeningNote": note})
+            await self.submit(screen, {"screeningResult": result, "screeningNote": note})
             if target is Target.REJECTED:
                 await self.closed(task)
-            else:
-                # the applicant has been asked (the send task's worker notes it on the proposal)
-                await self.until(
-                    lambda s: s.scalar(
-                        select(Proposal.screened_at).where(Proposal.id == task.proposal_id)
-                    ),
-                    "the revision request",
-                )
             return self.reached(task, target.value)
-        await self.driver.complete(
+        await self.submit(
             screen, {"screeningResult": "passed", "screeningNote": "Đề xuất đầy đủ, hợp lệ."}
         )
         self.reached(task, "screened")
 
         # Step 1: the advisory council
-        reviews = await self.take(task, "reviewAdvisory", count=None)
+        await self.confirm(task, "confirmCouncil", rng)
         if target is Target.ADVISORY:
-            # some members have sent their opinion, the others have not yet
+            reviews = await self.take(task, "writeReview", count=None)
+            # some members have sent their review, the others have not yet
             for job in reviews[: len(reviews) // 2]:
-                await self.driver.complete(job, {"vote": "approve", "comment": _comment(rng)})
+                await self.submit(job, {"opinion": "approve", "comment": _comment(rng)})
             await self.driver.leave(reviews[len(reviews) // 2 :])
             return self.reached(task, target.value)
-        against = len(reviews) // 2 + 1 if target is Target.NOT_RECOMMENDED else 0
-        for i, job in enumerate(reviews):
-            vote = "reject" if i < against else "approve"
-            await self.driver.complete(job, {"vote": vote, "comment": _comment(rng, vote)})
-        await self.attendance(task)
+        await self.reviews(task, rng)
+        against = 3 if target is Target.NOT_RECOMMENDED else 0
+        await self.meeting(
+            task,
+            "castAdvisoryBallot",
+            lambda i, _job: {"vote": "reject" if i < against else "approve"},
+        )
         if target is Target.NOT_RECOMMENDED:
             await self.closed(task)
             return self.reached(task, target.value)
         method = "selection" if target is Target.CALL_OPEN else "direct"
+        decided = OLD_LIST_DECISION if task.old_edition else self.today
         await self.one(
             task,
             "approveList",
             {
                 "listApproved": True,
                 "method": method,
-                "listDecisionNumber": f"{100 + task.proposal_id % 800}/QĐ-SKHCN",
-                "decisionNote": "Phê duyệt danh mục nhiệm vụ KH&CN cấp tỉnh.",
+                "listDecisionNumber": str(100 + task.proposal_id % 800),
+                "listDecisionDate": decided.isoformat(),
+                "decisionNote": "Phê duyệt danh mục nhiệm vụ KH&CN cấp thành phố.",
             },
         )
         self.reached(task, "listed")
 
         # Step 2
+        task_id = self.task_id(task.task_code)
+        call_id = await self.until(
+            lambda s: s.scalar(
+                select(Call.id)
+                .join(CallItem)
+                .where(CallItem.task_id == task_id, Call.status == "open")
+            ),
+            "the call for applications" if method == "selection" else "the direct assignment",
+        )
         if target is Target.CALL_OPEN:
-            task_id = self.task_id(task.task_code)
-            call_id = await self.until(
-                lambda s: s.scalar(
-                    select(Call.id)
-                    .join(CallItem)
-                    .where(CallItem.task_id == task_id, Call.status == "open")
-                ),
-                "the call for applications",
-            )
             await self.write(self.apply, task, call_id)
             return self.reached(task, target.value)
+        application_id = await self.write(self.direct_dossier, task, call_id)
+        await self.publish(task, "khcn.selection.dossier-submitted", {})
         await self.one(
             task,
-            "appraiseBudget",
+            "openApplications",
+            {"validApplicationIds": [application_id], "openingNote": "Hồ sơ đầy đủ, hợp lệ."},
+        )
+        await self.confirm(task, "confirmCouncil", rng)
+        await self.reviews(task, rng)
+        await self.meeting(task, "castSelectionBallot", lambda _i, job: self.scores(job, rng))
+        await self.until(
+            lambda s: (
+                s.scalar(select(Application.status).where(Application.id == application_id))
+                in ("recommended", "selected")
+            ),
+            "the council's recommendation",
+        )
+        proposal = await self.write(
+            self.store, f"Thuyết minh hoàn thiện {task.task_code}", "thuyet-minh.pdf"
+        )
+        await self.publish(
+            task, "khcn.selection.proposal-completed", {"completedProposalDocumentId": proposal}
+        )
+        await self.confirm(task, "confirmAppraisal", rng)
+        [appraisal] = await self.take(task, "appraiseBudget")
+        requested = await self.write(self.requested_budget, application_id)
+        # the team never recommends more than was asked (TT 20/2023 Đ13)
+        approved = requested - rng.randrange(0, max(requested // 5, 1), 5_000_000)
+        await self.submit(
+            appraisal,
             {
-                "approvedBudget": rng.randrange(450, 1800, 25) * 1_000_000,
+                "presentMemberIds": [o["value"] for o in appraisal.variables["memberOptions"]],
+                "approvedBudget": approved,
                 "appraisalNote": "Kinh phí phù hợp với nội dung và định mức hiện hành.",
             },
         )
@@ -991,12 +1194,11 @@ class Seeder:
             task,
             "approveSelection",
             {
-                "selectionDecisionNumber": f"{300 + task.proposal_id % 600}/QĐ-SKHCN",
+                "selectionDecisionNumber": str(300 + task.proposal_id % 600),
                 "selectionDecisionDate": self.today.isoformat(),
                 "decisionNote": "Giao trực tiếp tổ chức chủ trì.",
             },
         )
-        task_id = self.task_id(task.task_code)
         await self.until(
             lambda s: s.scalar(select(Contract.id).where(Contract.task_id == task_id)),
             "the contract",
@@ -1034,34 +1236,48 @@ class Seeder:
 
         # Step 4
         await self.one(task, "checkDossier", {"dossierValid": True, "missingDocuments": ""})
-        reviews = await self.take(task, "reviewAcceptance", count=None)
+        await self.confirm(task, "confirmCouncil", rng)
         if target is Target.ACCEPTANCE:
+            reviews = await self.take(task, "writeReview", count=None)
             for job in reviews[: len(reviews) // 3]:
-                await self.driver.complete(job, {"rating": "pass", "comment": _comment(rng)})
+                await self.submit(job, {"opinion": "approve", "comment": _comment(rng)})
             await self.driver.leave(reviews[len(reviews) // 3 :])
             return self.reached(task, target.value)
-        for i, job in enumerate(reviews):
+        await self.reviews(task, rng)
+
+        def rating(i: int, _job: UserTaskJob) -> dict[str, Any]:
             if target is Target.FAILED:
-                rating = "fail" if i < len(reviews) // 2 + 1 else "pass"
+                value = "fail" if i < 4 else "pass"  # 4 of 9: more than 1/3 (TT 11/2014 Đ13.2b)
             else:
-                rating = "excellent" if rng.random() < 0.3 else "pass"
-            await self.driver.complete(job, {"rating": rating, "comment": _comment(rng, rating)})
-        await self.attendance(task)
+                value = "excellent" if rng.random() < 0.3 else "pass"
+            return {"rating": value, "comment": _comment(rng, value)}
+
+        await self.meeting(task, "castAcceptanceBallot", rating)
         if target is Target.FAILED:
+            await self.one(
+                task,
+                "settleFailure",
+                {
+                    "workDone": "Hoàn thành nội dung điều tra, khảo sát; chưa có sản phẩm chính.",
+                    "refundAmount": 150_000_000,
+                },
+            )
             await self.closed(task)
             return self.reached(task, target.value)
+        completed = await self.write(
+            self.store, f"Hồ sơ hoàn thiện sau nghiệm thu {task.task_code}", "hoan-thien.pdf"
+        )
+        await self.publish(
+            task, "khcn.acceptance.dossier-completed", {"completedDossierDocumentId": completed}
+        )
         await self.one(
             task,
-            "approveAcceptance",
-            {
-                "acceptanceDecisionNumber": f"{700 + task.proposal_id % 200}/QĐ-SKHCN",
-                "acceptanceDecisionDate": self.today.isoformat(),
-            },
+            "confirmCompletion",
+            {"dossierCompleted": True, "completionNote": "Đã hoàn thiện theo kết luận."},
         )
-        # the registration step records the Director's decision before it waits for the dossier
         await self.until(
-            lambda s: s.scalar(select(Task.status).where(Task.id == task_id)) == "accepted",
-            "the acceptance decision",
+            lambda s: s.scalar(select(Task.stage).where(Task.id == task_id)) == "registration",
+            "the official acceptance",
         )
         self.reached(task, "accepted")
         if target is Target.REGISTRATION:
@@ -1075,6 +1291,14 @@ class Seeder:
             task, "khcn.registration.dossier-submitted", {"registrationFormDocumentId": form}
         )
         await self.one(task, "checkRegistration", {"registrationValid": True})
+        await self.one(
+            task,
+            "recognizeResults",
+            {
+                "acceptanceDecisionNumber": str(700 + task.proposal_id % 200),
+                "acceptanceDecisionDate": self.today.isoformat(),
+            },
+        )
         await self.until(
             lambda s: s.scalar(
                 select(ResultRegistration.published_on).where(ResultRegistration.task_id == task_id)
@@ -1097,14 +1321,86 @@ class Seeder:
             "the closed task",
         )
 
-    async def attendance(self, task: SeededTask) -> None:
-        """Staff record who came to the council meeting: every member."""
-        [job] = await self.take(task, "recordAttendance")
-        options = [o["value"] for o in job.variables.get("memberOptions") or []]
-        await self.driver.complete(
-            job,
-            {"presentMemberIds": options, "meetingNote": "Họp tại phòng họp Sở KH&CN."},
+    def council_state(self, council_id: int) -> tuple[str | None, str]:
+        """A council's decision number (None while forming) and its edition."""
+        with self.sessions() as session:
+            council = session.get(Council, council_id)
+            if council is None:
+                raise LookupError(f"no council #{council_id}")
+            return council.decision_number, council.edition
+
+    def requested_budget(self, application_id: int) -> int:
+        """The state budget an application asked for."""
+        with self.sessions() as session:
+            found = session.scalar(
+                select(Application.requested_budget).where(Application.id == application_id)
+            )
+        return int(found or 0)
+
+    async def confirm(self, task: SeededTask, element_id: str, rng: random.Random) -> None:
+        """Staff confirm the proposed members and the meeting, by a decision dated today.
+
+        The meeting is the first day the edition's lead time allows. A council that already
+        has its decision (a batch of proposals of one field) is confirmed with it."""
+        [job] = await self.take(task, element_id)
+        council_id = int(job.variables["councilId"])
+        number, edition = await self.write(self.council_state, council_id)
+        kind = str(job.variables.get("councilType", ""))
+        chosen = self.regulations.edition(edition)
+        lead = (
+            chosen.selection.appraisal.documents_lead_working_days
+            if element_id == "confirmAppraisal"
+            else chosen.council(kind).documents_lead_working_days
         )
+        day = earliest_meeting_day(self.today, lead)
+        hour = rng.choice(("08:00", "08:30", "14:00"))
+        await self.submit(
+            job,
+            {
+                "decisionNumber": number or f"{next(self.decision_numbers)}/QĐ-SKHCN",
+                "decisionDate": self.today.isoformat(),
+                "meetingAt": f"{day.isoformat()}T{hour}:00+07:00",
+                "meetingPlace": rng.choice(MEETING_PLACES),
+                "meetingMode": "in_person",
+                "removedPersonIds": [],
+            },
+        )
+
+    async def reviews(self, task: SeededTask, rng: random.Random) -> None:
+        """Every member files the written review before the meeting."""
+        for job in await self.take(task, "writeReview", count=None):
+            await self.submit(job, {"opinion": "approve", "comment": _comment(rng)})
+
+    async def meeting(
+        self,
+        task: SeededTask,
+        ballot: str,
+        values: Callable[[int, UserTaskJob], dict[str, Any]],
+    ) -> None:
+        """The council meets: the secretary records everyone present and three of them to
+        count the votes; each member present casts a secret ballot."""
+        [job] = await self.take(task, "recordAttendance")
+        members = [o["value"] for o in job.variables.get("memberOptions") or []]
+        await self.submit(
+            job,
+            {
+                "presentMemberIds": members,
+                "countingMemberIds": members[-3:],
+                "countingHeadId": members[-1],
+                "meetingNote": "Hội đồng làm việc đúng quy định.",
+            },
+        )
+        for i, ballot_job in enumerate(await self.take(task, ballot, count=None)):
+            await self.submit(ballot_job, values(i, ballot_job))
+
+    def scores(self, job: UserTaskJob, rng: random.Random) -> dict[str, Any]:
+        """A member's scores on the task's sheet (TT 20/2023 Đ12), well above 70 in total."""
+        sheet = str(job.variables["scoringSheet"])
+        maxima = SCORING_SHEETS[sheet].maxima()
+        return {
+            key: round(maxima[code] * rng.uniform(0.78, 0.95) * 2) / 2
+            for key, code in ballot_fields(sheet).items()
+        } | {"comment": _comment(rng)}
 
     async def extension(self, task: SeededTask) -> None:
         """A change request: six more months, reviewed by staff and approved by the leader."""
@@ -1206,6 +1502,7 @@ async def seed_demo(
             driver=driver,
             progress=advance,
             step_timeout=step_timeout,
+            regulations=settings.regulations(),
         )
         driver.owners.update(t.proposal_id for t in report.tasks)
         driver_task = asyncio.create_task(driver.run())

@@ -1,7 +1,11 @@
 """What the demo province is made of: organisations, names, fields and proposal titles.
 
-A Thừa Thiên Huế-like province: Đại học Huế and its member schools, the central hospital,
-institutes, provincial departments and local companies. Names of people are drawn from the
+Thành phố Huế as it is now: a centrally-run city since 01/01/2025 (NQ 175/2024/QH15), whose
+Department of Science and Technology absorbed Information and Communications on 01/03/2025;
+Đại học Huế and its member schools, the central hospital, institutes, the city's departments
+(agriculture and environment merged into one, as in every province in 2025) and local
+companies. Addresses name streets and the city only (no district: districts were abolished on
+01/07/2025). Names of people are drawn from the
 usual Vietnamese family, middle and given names (with Huế's Tôn Thất / Tôn Nữ); none is meant
 to be a real person.
 """
@@ -19,242 +23,235 @@ K = OrganisationKind
 OrgSpec = tuple[str, str, OrganisationKind, tuple[Field, ...], str]
 ORGANISATIONS: list[OrgSpec] = [
     (
-        "Sở Khoa học và Công nghệ",
+        "Sở Khoa học và Công nghệ thành phố Huế",
         "SKHCN",
         K.GOVERNMENT_AGENCY,
         (F.ENGINEERING_TECHNOLOGY, F.SOCIAL_SCIENCES),
-        "26 Hà Nội, phường Vĩnh Ninh, TP. Huế",
+        "26 Hà Nội, thành phố Huế",
     ),
     (
         "Đại học Huế",
         "ĐHH",
         K.UNIVERSITY,
         (F.NATURAL_SCIENCES, F.SOCIAL_SCIENCES),
-        "03 Lê Lợi, TP. Huế",
+        "03 Lê Lợi, thành phố Huế",
     ),
     (
         "Trường Đại học Khoa học, Đại học Huế",
         "ĐHKH",
         K.UNIVERSITY,
         (F.NATURAL_SCIENCES, F.ENGINEERING_TECHNOLOGY, F.HUMANITIES),
-        "77 Nguyễn Huệ, TP. Huế",
+        "77 Nguyễn Huệ, thành phố Huế",
     ),
     (
         "Trường Đại học Y - Dược, Đại học Huế",
         "ĐHYD",
         K.UNIVERSITY,
         (F.MEDICAL_PHARMACEUTICAL,),
-        "06 Ngô Quyền, TP. Huế",
+        "06 Ngô Quyền, thành phố Huế",
     ),
     (
         "Trường Đại học Nông Lâm, Đại học Huế",
         "ĐHNL",
         K.UNIVERSITY,
         (F.AGRICULTURAL,),
-        "102 Phùng Hưng, TP. Huế",
+        "102 Phùng Hưng, thành phố Huế",
     ),
     (
         "Trường Đại học Sư phạm, Đại học Huế",
         "ĐHSP",
         K.UNIVERSITY,
         (F.NATURAL_SCIENCES, F.SOCIAL_SCIENCES, F.HUMANITIES),
-        "34 Lê Lợi, TP. Huế",
+        "34 Lê Lợi, thành phố Huế",
     ),
     (
         "Trường Đại học Kinh tế, Đại học Huế",
         "ĐHKT",
         K.UNIVERSITY,
         (F.SOCIAL_SCIENCES,),
-        "99 Hồ Đắc Di, TP. Huế",
+        "99 Hồ Đắc Di, thành phố Huế",
     ),
     (
         "Trường Đại học Ngoại ngữ, Đại học Huế",
         "ĐHNN",
         K.UNIVERSITY,
         (F.HUMANITIES,),
-        "57 Nguyễn Khoa Chiêm, TP. Huế",
+        "57 Nguyễn Khoa Chiêm, thành phố Huế",
     ),
     (
         "Trường Đại học Nghệ thuật, Đại học Huế",
         "ĐHNT",
         K.UNIVERSITY,
         (F.HUMANITIES,),
-        "10 Tô Ngọc Vân, TP. Huế",
+        "10 Tô Ngọc Vân, thành phố Huế",
     ),
     (
         "Trường Đại học Luật, Đại học Huế",
         "ĐHL",
         K.UNIVERSITY,
         (F.SOCIAL_SCIENCES,),
-        "Đường Võ Văn Kiệt, TP. Huế",
+        "Đường Võ Văn Kiệt, thành phố Huế",
     ),
     (
         "Khoa Kỹ thuật và Công nghệ, Đại học Huế",
         "KKTCN",
         K.UNIVERSITY,
         (F.ENGINEERING_TECHNOLOGY,),
-        "01 Điện Biên Phủ, TP. Huế",
+        "01 Điện Biên Phủ, thành phố Huế",
     ),
     (
         "Trường Đại học Phú Xuân",
         "PXU",
         K.UNIVERSITY,
         (F.ENGINEERING_TECHNOLOGY, F.SOCIAL_SCIENCES),
-        "28 Nguyễn Tri Phương, TP. Huế",
+        "28 Nguyễn Tri Phương, thành phố Huế",
     ),
     (
         "Trường Cao đẳng Công nghiệp Huế",
         "CĐCN",
         K.UNIVERSITY,
         (F.ENGINEERING_TECHNOLOGY,),
-        "70 Nguyễn Huệ, TP. Huế",
+        "70 Nguyễn Huệ, thành phố Huế",
     ),
     (
         "Viện Công nghệ sinh học, Đại học Huế",
         "VCNSH",
         K.RESEARCH_INSTITUTE,
         (F.NATURAL_SCIENCES, F.AGRICULTURAL),
-        "Tỉnh lộ 10, phường Phú Thượng, TP. Huế",
+        "Tỉnh lộ 10, thành phố Huế",
     ),
     (
         "Viện Tài nguyên và Môi trường, Đại học Huế",
         "VTNMT",
         K.RESEARCH_INSTITUTE,
         (F.NATURAL_SCIENCES, F.ENGINEERING_TECHNOLOGY),
-        "07 Hà Nội, TP. Huế",
+        "07 Hà Nội, thành phố Huế",
     ),
     (
         "Viện Nghiên cứu Phát triển Huế",
         "VNCPT",
         K.RESEARCH_INSTITUTE,
         (F.SOCIAL_SCIENCES, F.HUMANITIES),
-        "12 Lê Lợi, TP. Huế",
+        "12 Lê Lợi, thành phố Huế",
     ),
     (
         "Trung tâm Bảo tồn Di tích Cố đô Huế",
         "TTBTDT",
         K.RESEARCH_INSTITUTE,
         (F.HUMANITIES,),
-        "23 Tống Duy Tân, TP. Huế",
+        "23 Tống Duy Tân, thành phố Huế",
     ),
     (
         "Trung tâm Nghiên cứu Thủy sản miền Trung",
         "TTNCTS",
         K.RESEARCH_INSTITUTE,
         (F.AGRICULTURAL, F.NATURAL_SCIENCES),
-        "Xã Phú Thuận, huyện Phú Vang",
+        "Vùng đầm phá Tam Giang - Cầu Hai, thành phố Huế",
     ),
     (
         "Bệnh viện Trung ương Huế",
         "BVTWH",
         K.HOSPITAL,
         (F.MEDICAL_PHARMACEUTICAL,),
-        "16 Lê Lợi, TP. Huế",
+        "16 Lê Lợi, thành phố Huế",
     ),
     (
         "Bệnh viện Trường Đại học Y - Dược Huế",
         "BVĐHYD",
         K.HOSPITAL,
         (F.MEDICAL_PHARMACEUTICAL,),
-        "41 Nguyễn Huệ, TP. Huế",
+        "41 Nguyễn Huệ, thành phố Huế",
     ),
     (
         "Bệnh viện Mắt Huế",
         "BVM",
         K.HOSPITAL,
         (F.MEDICAL_PHARMACEUTICAL,),
-        "14 Lê Lợi, TP. Huế",
+        "14 Lê Lợi, thành phố Huế",
     ),
     (
-        "Bệnh viện Y học cổ truyền tỉnh",
+        "Bệnh viện Y học cổ truyền thành phố Huế",
         "BVYHCT",
         K.HOSPITAL,
         (F.MEDICAL_PHARMACEUTICAL,),
-        "02 Dương Văn An, TP. Huế",
+        "02 Dương Văn An, thành phố Huế",
     ),
     (
-        "Trung tâm Kiểm soát bệnh tật tỉnh",
+        "Trung tâm Kiểm soát bệnh tật thành phố Huế",
         "CDC",
         K.HOSPITAL,
         (F.MEDICAL_PHARMACEUTICAL,),
-        "10-12 Nguyễn Văn Cừ, TP. Huế",
+        "10-12 Nguyễn Văn Cừ, thành phố Huế",
     ),
     (
-        "Sở Nông nghiệp và Phát triển nông thôn",
-        "SNN",
+        "Sở Nông nghiệp và Môi trường thành phố Huế",
+        "SNNMT",
         K.GOVERNMENT_AGENCY,
-        (F.AGRICULTURAL,),
-        "05 Lê Quý Đôn, TP. Huế",
+        (F.AGRICULTURAL, F.NATURAL_SCIENCES),
+        "05 Lê Quý Đôn, thành phố Huế",
     ),
     (
-        "Sở Tài nguyên và Môi trường",
-        "STNMT",
+        "Sở Y tế thành phố Huế",
+        "SYT",
         K.GOVERNMENT_AGENCY,
-        (F.NATURAL_SCIENCES, F.ENGINEERING_TECHNOLOGY),
-        "115 Nguyễn Huệ, TP. Huế",
+        (F.MEDICAL_PHARMACEUTICAL,),
+        "28 Lê Lợi, thành phố Huế",
     ),
     (
-        "Sở Văn hóa và Thể thao",
+        "Sở Văn hóa và Thể thao thành phố Huế",
         "SVHTT",
         K.GOVERNMENT_AGENCY,
         (F.HUMANITIES, F.SOCIAL_SCIENCES),
-        "01 Trần Cao Vân, TP. Huế",
-    ),
-    (
-        "Sở Thông tin và Truyền thông",
-        "STTTT",
-        K.GOVERNMENT_AGENCY,
-        (F.ENGINEERING_TECHNOLOGY,),
-        "06 Hoàng Hoa Thám, TP. Huế",
+        "01 Trần Cao Vân, thành phố Huế",
     ),
     (
         "Trung tâm Ứng dụng tiến bộ khoa học và công nghệ",
         "TTƯD",
         K.GOVERNMENT_AGENCY,
         (F.AGRICULTURAL, F.ENGINEERING_TECHNOLOGY),
-        "Đường Phạm Văn Đồng, TP. Huế",
+        "Đường Phạm Văn Đồng, thành phố Huế",
     ),
     (
         "Công ty Cổ phần Dệt may Huế",
         "HUEGATEX",
         K.ENTERPRISE,
         (F.ENGINEERING_TECHNOLOGY,),
-        "122 Dương Thiệu Tước, TP. Huế",
+        "122 Dương Thiệu Tước, thành phố Huế",
     ),
     (
         "Công ty Cổ phần Dược Trung ương Medipharco",
         "MEDIPHARCO",
         K.ENTERPRISE,
         (F.MEDICAL_PHARMACEUTICAL,),
-        "08 Nguyễn Trường Tộ, TP. Huế",
+        "08 Nguyễn Trường Tộ, thành phố Huế",
     ),
     (
         "Công ty TNHH Nông nghiệp sạch Phong Điền",
         "NNSPĐ",
         K.ENTERPRISE,
         (F.AGRICULTURAL,),
-        "Thị trấn Phong Điền, huyện Phong Điền",
+        "Phong Điền, thành phố Huế",
     ),
     (
         "Công ty Cổ phần Giải pháp phần mềm Cố Đô",
         "CODOSOFT",
         K.ENTERPRISE,
         (F.ENGINEERING_TECHNOLOGY,),
-        "Khu Công nghệ thông tin tập trung, TP. Huế",
+        "Khu Công nghệ thông tin tập trung, thành phố Huế",
     ),
     (
         "Hợp tác xã Nông nghiệp Thủy Thanh",
         "HTXTT",
         K.ENTERPRISE,
         (F.AGRICULTURAL,),
-        "Xã Thủy Thanh, thị xã Hương Thủy",
+        "Thủy Thanh, thành phố Huế",
     ),
     (
-        "Liên hiệp các Hội Khoa học và Kỹ thuật tỉnh",
+        "Liên hiệp các Hội Khoa học và Kỹ thuật thành phố Huế",
         "LHH",
         K.OTHER,
         (F.SOCIAL_SCIENCES, F.ENGINEERING_TECHNOLOGY),
-        "18 Lê Lợi, TP. Huế",
+        "18 Lê Lợi, thành phố Huế",
     ),
 ]
 
@@ -323,14 +320,14 @@ PROPOSAL_TITLES: dict[Field, list[str]] = {
     F.NATURAL_SCIENCES: [
         "Đánh giá chất lượng nước và đề xuất giải pháp bảo vệ hệ sinh thái đầm phá Tam Giang - Cầu Hai",
         "Nghiên cứu thành phần hóa học và hoạt tính sinh học của một số loài thực vật ở Vườn quốc gia Bạch Mã",
-        "Xây dựng bản đồ nguy cơ sạt lở đất khu vực miền núi huyện A Lưới",
+        "Xây dựng bản đồ nguy cơ sạt lở đất khu vực miền núi A Lưới",
         "Nghiên cứu chế tạo vật liệu nano xử lý kim loại nặng trong nước thải làng nghề",
         "Điều tra đa dạng sinh học rừng ngập mặn Rú Chá và đề xuất giải pháp phục hồi",
     ],
     F.ENGINEERING_TECHNOLOGY: [
         "Xây dựng hệ thống giám sát ngập lụt thời gian thực cho thành phố Huế ứng dụng IoT",
-        "Ứng dụng trí tuệ nhân tạo hỗ trợ giải quyết thủ tục hành chính trên Cổng dịch vụ công của tỉnh",
-        "Nghiên cứu giải pháp điện mặt trời áp mái cho các công trình công cộng trên địa bàn tỉnh",
+        "Ứng dụng trí tuệ nhân tạo hỗ trợ giải quyết thủ tục hành chính trên Cổng dịch vụ công thành phố Huế",
+        "Nghiên cứu giải pháp điện mặt trời áp mái cho các công trình công cộng trên địa bàn thành phố",
         "Số hóa và quản lý dữ liệu không gian di sản Cố đô Huế bằng công nghệ GIS và BIM",
         "Thiết kế, chế tạo máy sấy nông sản sử dụng năng lượng sinh khối cho hộ nông dân",
     ],
@@ -339,10 +336,10 @@ PROPOSAL_TITLES: dict[Field, list[str]] = {
         "Nghiên cứu bào chế sản phẩm hỗ trợ điều trị tiểu đường từ cây Chè vằng",
         "Đánh giá thực trạng và giải pháp nâng cao chất lượng chăm sóc sức khỏe người cao tuổi tại tuyến xã",
         "Chuẩn hóa quy trình phẫu thuật nội soi điều trị bệnh lý tuyến giáp",
-        "Khảo sát tình trạng kháng kháng sinh của vi khuẩn gây nhiễm khuẩn bệnh viện trên địa bàn tỉnh",
+        "Khảo sát tình trạng kháng kháng sinh của vi khuẩn gây nhiễm khuẩn bệnh viện trên địa bàn thành phố",
     ],
     F.AGRICULTURAL: [
-        "Xây dựng mô hình sản xuất lúa hữu cơ theo chuỗi giá trị tại huyện Quảng Điền",
+        "Xây dựng mô hình sản xuất lúa hữu cơ theo chuỗi giá trị tại vùng Quảng Điền",
         "Phục tráng và phát triển giống Thanh trà Huế theo hướng VietGAP",
         "Nghiên cứu nuôi tôm thẻ chân trắng trong ao lót bạt ứng phó biến đổi khí hậu vùng ven biển",
         "Phát triển giống sen Huế phục vụ du lịch và chế biến sâu",
@@ -350,9 +347,9 @@ PROPOSAL_TITLES: dict[Field, list[str]] = {
     ],
     F.SOCIAL_SCIENCES: [
         "Giải pháp phát triển du lịch cộng đồng gắn với sinh kế bền vững ở vùng đầm phá",
-        "Đánh giá tác động của chuyển đổi số đến doanh nghiệp nhỏ và vừa trên địa bàn tỉnh",
+        "Đánh giá tác động của chuyển đổi số đến doanh nghiệp nhỏ và vừa trên địa bàn thành phố",
         "Nghiên cứu mô hình đô thị di sản: cơ sở khoa học và lộ trình phát triển thành phố Huế",
-        "Giải pháp nâng cao chỉ số năng lực cạnh tranh cấp tỉnh giai đoạn 2025-2030",
+        "Giải pháp nâng cao chỉ số năng lực cạnh tranh cấp tỉnh (PCI) của thành phố Huế giai đoạn 2026-2030",
         "Thực trạng và giải pháp thu hút nguồn nhân lực chất lượng cao cho khu kinh tế Chân Mây - Lăng Cô",
     ],
     F.HUMANITIES: [
@@ -363,6 +360,54 @@ PROPOSAL_TITLES: dict[Field, list[str]] = {
         "Văn hóa ẩm thực cung đình Huế: tư liệu hóa và phát huy giá trị trong du lịch",
     ],
 }
+
+# Why a proposal is needed and what it delivers: drawn per proposal, so the texts vary.
+RATIONALES = [
+    "Xuất phát từ yêu cầu thực tiễn phát triển kinh tế - xã hội của thành phố Huế giai đoạn "
+    "2026-2030.",
+    "Cụ thể hóa Nghị quyết của Thành ủy về phát triển khoa học, công nghệ, đổi mới sáng tạo "
+    "và chuyển đổi số.",
+    "Đề xuất của địa phương và doanh nghiệp qua đợt lấy ý kiến đặt hàng của Sở Khoa học và "
+    "Công nghệ.",
+    "Kết quả khảo sát cho thấy vấn đề chưa có lời giải phù hợp với điều kiện của Huế.",
+    "Phục vụ mục tiêu xây dựng Huế trở thành đô thị di sản, văn hóa, sinh thái, cảnh quan, "
+    "thân thiện với môi trường.",
+]
+EXPECTED_RESULTS: dict[Field, list[str]] = {
+    F.NATURAL_SCIENCES: [
+        "Bộ cơ sở dữ liệu quan trắc; báo cáo đánh giá hiện trạng; 02 bài báo khoa học.",
+        "Bản đồ chuyên đề tỷ lệ 1:25.000; báo cáo giải pháp; 01 bài báo quốc tế.",
+        "Quy trình chế tạo vật liệu ở quy mô phòng thí nghiệm; kết quả thử nghiệm độc lập.",
+    ],
+    F.ENGINEERING_TECHNOLOGY: [
+        "Hệ thống phần mềm vận hành thử nghiệm; tài liệu hướng dẫn; chuyển giao cho đơn vị sử dụng.",
+        "Thiết bị mẫu đạt tiêu chuẩn kỹ thuật; quy trình vận hành; báo cáo hiệu quả kinh tế.",
+        "Mô hình thí điểm tại 02 công trình; bộ tiêu chí kỹ thuật đề xuất áp dụng.",
+    ],
+    F.MEDICAL_PHARMACEUTICAL: [
+        "Quy trình kỹ thuật được Hội đồng chuyên môn bệnh viện phê duyệt; 02 bài báo khoa học.",
+        "Sản phẩm mẫu đạt tiêu chuẩn cơ sở; hồ sơ đề nghị cấp phép lưu hành.",
+        "Báo cáo thực trạng; mô hình can thiệp tại 03 trạm y tế; khuyến nghị chính sách.",
+    ],
+    F.AGRICULTURAL: [
+        "Mô hình trình diễn 5 ha; quy trình kỹ thuật được công nhận tiến bộ kỹ thuật; tập huấn "
+        "100 lượt nông dân.",
+        "Giống được phục tráng; vườn cây đầu dòng; hướng dẫn kỹ thuật canh tác.",
+        "Chế phẩm sinh học ứng dụng tại 30 hộ; báo cáo hiệu quả môi trường.",
+    ],
+    F.SOCIAL_SCIENCES: [
+        "Báo cáo kiến nghị chính sách trình UBND thành phố; kỷ yếu hội thảo khoa học.",
+        "Bộ chỉ số đánh giá; cơ sở dữ liệu điều tra 500 doanh nghiệp; đề án triển khai.",
+        "Mô hình thí điểm tại 02 địa phương; sổ tay hướng dẫn.",
+    ],
+    F.HUMANITIES: [
+        "Bộ tư liệu số hóa; sách chuyên khảo; triển lãm giới thiệu kết quả.",
+        "Hồ sơ khoa học di tích; phương án bảo tồn, tu bổ; dữ liệu 3D.",
+        "Chương trình biểu diễn phục dựng; tài liệu giáo dục di sản cho trường phổ thông.",
+    ],
+}
+
+DEPARTMENT = "Sở Khoa học và Công nghệ thành phố Huế"
 
 # The Department's own people: staff of the management office, the Director and deputies.
 STAFF_USERS = [

@@ -8,6 +8,7 @@ from models import (  # noqa: F401  (imported so that Base.metadata holds every 
     calls,
     contracts,
     councils,
+    decisions,
     documents,
     implementation,
     inbox,

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Date, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, BigId, IdMixin, TimestampMixin, enum_type
@@ -29,7 +38,18 @@ class AcceptanceDossier(IdMixin, TimestampMixin, Base):
     valid_on: Mapped[date | None] = mapped_column(Date)
     # The legal deadline for setting up the council, computed when the dossier is found valid.
     council_due_on: Mapped[date | None] = mapped_column(Date)
+    # Filed more than 6 months after the contract ended: Không đạt (TT 11/2014 Đ13.1c).
+    too_late: Mapped[bool] = mapped_column(Boolean, default=False)
     council_rating: Mapped[Rating | None] = mapped_column(enum_type(Rating))
+    rated_on: Mapped[date | None] = mapped_column(Date)
+    # After Đạt: the dossier completed within 30 working days, the chair confirms (Đ13.3);
+    # that confirmation is the official acceptance registration counts from.
+    completion_due_on: Mapped[date | None] = mapped_column(Date)
+    completed_on: Mapped[date | None] = mapped_column(Date)
+    # After Không đạt (Đ15): what was done per the contract, and the money to refund.
+    work_done: Mapped[str | None] = mapped_column(Text)
+    refund_amount: Mapped[int | None] = mapped_column(BigInteger)
+    # The recognition decision (quyết định công nhận kết quả, Đ17).
     decision_number: Mapped[str | None] = mapped_column(String(50))
     decision_on: Mapped[date | None] = mapped_column(Date)
     final_rating: Mapped[Rating | None] = mapped_column(enum_type(Rating))
@@ -39,7 +59,8 @@ class AcceptanceDossier(IdMixin, TimestampMixin, Base):
 
 
 class AcceptanceRating(IdMixin, TimestampMixin, Base):
-    """One council member's rating of a task at acceptance (phiếu đánh giá nghiệm thu)."""
+    """One council member's secret ballot rating a task at the acceptance meeting (Mẫu 7,
+    TT 11/2014 Đ10.5g)."""
 
     __tablename__ = "acceptance_ratings"
     __table_args__ = (UniqueConstraint("member_id", "task_id"),)
@@ -48,8 +69,10 @@ class AcceptanceRating(IdMixin, TimestampMixin, Base):
         BigId, ForeignKey("council_members.id", ondelete="CASCADE")
     )
     task_id: Mapped[int] = mapped_column(BigId, ForeignKey("tasks.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
     rating: Mapped[Rating] = mapped_column(enum_type(Rating))
-    # Only in the points variant.
     points: Mapped[float | None] = mapped_column(Numeric(5, 2, asdecimal=False))
     comments: Mapped[str] = mapped_column(Text, default="")
 

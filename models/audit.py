@@ -30,4 +30,6 @@ class AuditEntry(IdMixin, Base):
     stage: Mapped[Stage | None] = mapped_column(enum_type(Stage))
     bpmn_element_id: Mapped[str | None] = mapped_column(String(200))
     process_instance_key: Mapped[int | None] = mapped_column(BigInteger, index=True)
+    # The job (service task or user task) that did it: a job delivered twice finds its entry.
+    job_key: Mapped[int | None] = mapped_column(BigInteger, index=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

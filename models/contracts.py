@@ -30,6 +30,10 @@ class Contract(IdMixin, TimestampMixin, Base):
         enum_type(ContractStatus), default=ContractStatus.DRAFT
     )
     liquidated_on: Mapped[date | None] = mapped_column(Date)
+    # Suspension and termination during implementation (TT 04/2015 Đ22.3).
+    suspended_on: Mapped[date | None] = mapped_column(Date)
+    terminated_on: Mapped[date | None] = mapped_column(Date)
+    refund_amount: Mapped[int | None] = mapped_column(BigInteger)
 
     task: Mapped[Task] = relationship()
     organisation: Mapped[Organisation] = relationship()

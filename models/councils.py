@@ -4,16 +4,37 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, BigId, IdMixin, TimestampMixin, enum_type
-from models.enums import CouncilRole, CouncilStatus, CouncilType, MeetingStatus, ReviewOpinion
+from models.enums import (
+    CouncilRole,
+    CouncilStatus,
+    CouncilType,
+    CountingRole,
+    Field,
+    MeetingMode,
+    MeetingStatus,
+    ReviewOpinion,
+)
 from models.people import Person
 
 
 class Council(IdMixin, TimestampMixin, Base):
-    """A council set up by decision for one step: advisory, selection or acceptance."""
+    """A council set up by a numbered decision: advisory, selection, acceptance, or the budget
+    appraisal team. The system proposes its members; staff confirm them (``established_on``)."""
 
     __tablename__ = "councils"
 
@@ -24,8 +45,13 @@ class Council(IdMixin, TimestampMixin, Base):
     status: Mapped[CouncilStatus] = mapped_column(
         enum_type(CouncilStatus), default=CouncilStatus.FORMING
     )
-    # A selection or acceptance council serves one task; an advisory council a year's proposals.
+    # A selection or acceptance council serves one task; an advisory council a batch of
+    # proposals of one field and year (its items).
     task_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("tasks.id"), index=True)
+    field: Mapped[Field | None] = mapped_column(enum_type(Field))
+    year: Mapped[int | None] = mapped_column(Integer)
+    # The regulation edition whose rules the council follows.
+    edition: Mapped[str] = mapped_column(String(10), server_default=text("'2014'"))
     call_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("calls.id"), index=True)
     # Staff, not a member: keeps the minutes, does not vote.
     administrative_secretary_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
@@ -36,6 +62,43 @@ class Council(IdMixin, TimestampMixin, Base):
     meetings: Mapped[list[Meeting]] = relationship(
         back_populates="council", cascade="all, delete-orphan", order_by="Meeting.id"
     )
+    items: Mapped[list[CouncilItem]] = relationship(
+        back_populates="council", cascade="all, delete-orphan", order_by="CouncilItem.id"
+    )
+
+
+class CouncilItem(IdMixin, Base):
+    """What a council deliberates on: a task (a proposal's, or one at acceptance), or one
+    application for a task; each item has its reviewers (TT 06/2023 Đ10.2: two per proposal)."""
+
+    __tablename__ = "council_items"
+    __table_args__ = (UniqueConstraint("council_id", "task_id", "application_id"),)
+
+    council_id: Mapped[int] = mapped_column(BigId, ForeignKey("councils.id", ondelete="CASCADE"))
+    task_id: Mapped[int] = mapped_column(BigId, ForeignKey("tasks.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("applications.id"), index=True
+    )
+
+    council: Mapped[Council] = relationship(back_populates="items")
+    reviewers: Mapped[list[ItemReviewer]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", order_by="ItemReviewer.id"
+    )
+
+
+class ItemReviewer(IdMixin, Base):
+    """A member named reviewer (ủy viên phản biện) of one item."""
+
+    __tablename__ = "council_item_reviewers"
+    __table_args__ = (UniqueConstraint("item_id", "member_id"),)
+
+    item_id: Mapped[int] = mapped_column(BigId, ForeignKey("council_items.id", ondelete="CASCADE"))
+    member_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("council_members.id", ondelete="CASCADE")
+    )
+
+    item: Mapped[CouncilItem] = relationship(back_populates="reviewers")
+    member: Mapped[CouncilMember] = relationship()
 
 
 class CouncilMember(IdMixin, TimestampMixin, Base):
@@ -47,6 +110,8 @@ class CouncilMember(IdMixin, TimestampMixin, Base):
     council_id: Mapped[int] = mapped_column(BigId, ForeignKey("councils.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(BigId, ForeignKey("people.id"), index=True)
     role: Mapped[CouncilRole] = mapped_column(enum_type(CouncilRole))
+    # An acceptance council's member from the ordering or using side (TT 11/2014 Đ9.3a).
+    user_side: Mapped[bool] = mapped_column(Boolean, default=False)
 
     council: Mapped[Council] = relationship(back_populates="members")
     person: Mapped[Person] = relationship()
@@ -60,9 +125,13 @@ class Meeting(IdMixin, TimestampMixin, Base):
     council_id: Mapped[int] = mapped_column(BigId, ForeignKey("councils.id", ondelete="CASCADE"))
     scheduled_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     location: Mapped[str] = mapped_column(String(300), default="")
+    mode: Mapped[MeetingMode] = mapped_column(enum_type(MeetingMode), default=MeetingMode.IN_PERSON)
     status: Mapped[MeetingStatus] = mapped_column(
         enum_type(MeetingStatus), default=MeetingStatus.SCHEDULED
     )
+    # The day the members got the documents (the lead time counts from it).
+    documents_sent_on: Mapped[date | None] = mapped_column(Date)
+    note: Mapped[str] = mapped_column(Text, default="")
 
     council: Mapped[Council] = relationship(back_populates="meetings")
     attendance: Mapped[list[Attendance]] = relationship(
@@ -81,6 +150,8 @@ class Attendance(IdMixin, Base):
         BigId, ForeignKey("council_members.id", ondelete="CASCADE")
     )
     present: Mapped[bool] = mapped_column(Boolean)
+    # Elected to the vote-counting committee at this meeting (TT 20/2023 Đ11.5đ).
+    counting_role: Mapped[CountingRole | None] = mapped_column(enum_type(CountingRole))
 
     meeting: Mapped[Meeting] = relationship(back_populates="attendance")
     member: Mapped[CouncilMember] = relationship()
@@ -107,7 +178,8 @@ class Review(IdMixin, TimestampMixin, Base):
 
 
 class ScoreSheet(IdMixin, TimestampMixin, Base):
-    """One member's scores of one application (phiếu đánh giá)."""
+    """One member's secret scoring ballot for one application, cast at the meeting (phiếu
+    đánh giá chấm điểm, TT 20/2023 Đ11.5d)."""
 
     __tablename__ = "score_sheets"
     __table_args__ = (UniqueConstraint("member_id", "application_id"),)
@@ -118,7 +190,12 @@ class ScoreSheet(IdMixin, TimestampMixin, Base):
     application_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("applications.id", ondelete="CASCADE"), index=True
     )
+    meeting_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("meetings.id", ondelete="CASCADE"), index=True
+    )
     submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set by the count: more than 20 % from the mean (TT 20/2023 Đ11.5d).
+    void: Mapped[bool] = mapped_column(Boolean, default=False)
 
     member: Mapped[CouncilMember] = relationship()
     scores: Mapped[list[Score]] = relationship(
@@ -145,7 +222,8 @@ class Score(IdMixin, Base):
 
 
 class Vote(IdMixin, TimestampMixin, Base):
-    """A member's vote on a proposal at an advisory council meeting."""
+    """A member's secret ballot on a proposal at an advisory council meeting (phiếu đánh giá,
+    "Đạt yêu cầu" or not, TT 06/2023 Đ12.6)."""
 
     __tablename__ = "votes"
     __table_args__ = (UniqueConstraint("meeting_id", "member_id", "proposal_id"),)

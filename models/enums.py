@@ -105,6 +105,8 @@ class TaskStatus(StrEnum):
     REGISTERED = "registered"
     CLOSED = "closed"
     CANCELLED = "cancelled"
+    SUSPENDED = "suspended"
+    TERMINATED = "terminated"
 
 
 class TaskMemberRole(StrEnum):
@@ -176,6 +178,8 @@ class CouncilType(StrEnum):
     ADVISORY = "advisory"
     SELECTION = "selection"
     ACCEPTANCE = "acceptance"
+    # the budget appraisal team (tổ thẩm định kinh phí) of a selection or direct assignment
+    APPRAISAL = "appraisal"
 
 
 class CouncilRole(StrEnum):
@@ -195,6 +199,21 @@ class CouncilStatus(StrEnum):
     CONVENED = "convened"
     CONCLUDED = "concluded"
     DISSOLVED = "dissolved"
+
+
+class MeetingMode(StrEnum):
+    """How a council meets (TT 20/2023 Đ10.1; TT 06/2023 Đ11.1)."""
+
+    IN_PERSON = "in_person"
+    ONLINE = "online"
+    MIXED = "mixed"
+
+
+class CountingRole(StrEnum):
+    """A member's place on the vote-counting committee (ban kiểm phiếu)."""
+
+    HEAD = "head"
+    MEMBER = "member"
 
 
 class MeetingStatus(StrEnum):
@@ -229,6 +248,42 @@ class InspectionConclusion(StrEnum):
     ON_TRACK = "on_track"
     BEHIND = "behind"
     SERIOUSLY_BEHIND = "seriously_behind"
+    VIOLATION = "violation"
+
+
+class InspectionKind(StrEnum):
+    """A periodic inspection (2014 edition) or the yearly evaluation deciding further funding
+    (2025 edition)."""
+
+    INSPECTION = "inspection"
+    ANNUAL_EVALUATION = "annual_evaluation"
+
+
+class DecisionKind(StrEnum):
+    """Kinds of decisions (quyết định) the system records with their number and signer."""
+
+    LIST_APPROVAL = "list_approval"
+    SELECTION_APPROVAL = "selection_approval"
+    SELECTION_CANCELLATION = "selection_cancellation"
+    SUSPENSION = "suspension"
+    TERMINATION = "termination"
+    RECOGNITION = "recognition"
+
+
+class Issuer(StrEnum):
+    """Who signs the province's decisions: the People's Committee, or the Department it
+    delegated to (NĐ 08/2014 Đ27.2)."""
+
+    PEOPLE_COMMITTEE = "people_committee"
+    DEPARTMENT = "department"
+
+
+class RestrictionReason(StrEnum):
+    """Why an organisation or a person may not apply for new tasks for a while."""
+
+    FAILED_ACCEPTANCE = "failed_acceptance"
+    REFUND_OUTSTANDING = "refund_outstanding"
+    TERMINATED = "terminated"
 
 
 class ChangeKind(StrEnum):
@@ -267,14 +322,5 @@ class Rating(StrEnum):
     """Acceptance rating of a task (TT 11/2014)."""
 
     EXCELLENT = "excellent"
-    PASS = "pass"
-    FAIL = "fail"
-
-
-class PointsRating(StrEnum):
-    """Acceptance rating in the points variant used by some ministries."""
-
-    EXCELLENT = "excellent"
-    GOOD = "good"
     PASS = "pass"
     FAIL = "fail"

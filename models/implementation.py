@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Date,
     DateTime,
     ForeignKey,
@@ -17,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, BigId, IdMixin, TimestampMixin, enum_type
-from models.enums import ChangeKind, DecisionStatus, InspectionConclusion
+from models.enums import ChangeKind, DecisionStatus, InspectionConclusion, InspectionKind
 from models.tasks import Task
 
 
@@ -43,10 +44,15 @@ class Inspection(IdMixin, TimestampMixin, Base):
     __tablename__ = "inspections"
 
     task_id: Mapped[int] = mapped_column(BigId, ForeignKey("tasks.id", ondelete="CASCADE"))
+    kind: Mapped[InspectionKind] = mapped_column(
+        enum_type(InspectionKind), default=InspectionKind.INSPECTION
+    )
     inspected_on: Mapped[date] = mapped_column(Date)
     inspector_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("users.id"))
     findings: Mapped[str] = mapped_column(Text, default="")
     conclusion: Mapped[InspectionConclusion] = mapped_column(enum_type(InspectionConclusion))
+    # The yearly evaluation of the 2025 edition decides whether funding continues.
+    funding_continues: Mapped[bool | None] = mapped_column(Boolean)
 
     task: Mapped[Task] = relationship()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, BigId, IdMixin, TimestampMixin, enum_type
@@ -40,6 +40,10 @@ class Task(IdMixin, TimestampMixin, Base):
     )
     start_date: Mapped[date | None] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)
+    # The regulation edition the task follows (models/editions.py): the one in force when its
+    # list was approved; provisional (the edition of the day) until then.
+    edition: Mapped[str] = mapped_column(String(10), server_default=text("'2014'"))
+    edition_bound_on: Mapped[date | None] = mapped_column(Date)
     # The BPMN process instance that carries this task, so operators can find one from the other.
     process_instance_key: Mapped[int | None] = mapped_column(BigInteger, index=True)
 

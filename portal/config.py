@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from models.editions import DEFAULT_REGULATIONS, Regulations
+
 # The development secret: khcn refuses it outside development (khcn/settings.py).
 DEVELOPMENT_SECRET = "development-only-secret-change-me"
 
@@ -41,11 +43,18 @@ class PortalConfig:
     mail_from: str = "Sở KH&CN <khcn@localhost>"
     # user-task jobs are held this long by the inbox; the inbox extends them while they wait
     inbox_job_timeout_ms: int = 24 * 3600 * 1000
+    # the regulation editions with the province's numbers (forms' services read them)
+    regulations: Regulations = DEFAULT_REGULATIONS
 
     @property
     def department(self) -> str:
         """The Department's name as the header shows it."""
-        return f"Sở Khoa học và Công nghệ {self.province}"
+        province = self.province
+        # "Thành phố Huế" on its own, "Sở ... thành phố Huế" inside a name
+        for prefix in ("Thành phố ", "Tỉnh "):
+            if province.startswith(prefix):
+                province = prefix.lower() + province.removeprefix(prefix)
+        return f"Sở Khoa học và Công nghệ {province}"
 
     @property
     def development(self) -> bool:

@@ -9,13 +9,13 @@ has jumped six months ahead lies six months after the jump, as it would in real 
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 from typing import Any, Protocol
 
 import grpc
 
-# Vietnam keeps UTC+7 all year (Asia/Ho_Chi_Minh has no daylight saving time).
-VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
+from models.rules import VIETNAM_TZ
+from models.services.variables import today_of
 
 GET_CLOCK = "/khcn.EngineAdmin/GetClock"
 
@@ -79,7 +79,7 @@ def now_vn(clock: Clock) -> datetime:
 
 def today_vn(clock: Clock) -> date:
     """The clock's calendar day in Vietnam (the office's day, whatever the server's zone)."""
-    return now_vn(clock).date()
+    return today_of(clock.now())
 
 
 def clock_of_engine(address: str) -> Clock:

@@ -10,6 +10,7 @@ import hashlib
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,3 +69,9 @@ def to_pdf(docx_path: Path) -> bytes | None:
         timeout=120,
     )
     return (out_dir / f"{docx_path.stem}.pdf").read_bytes()
+
+
+def render_pair(kind: str, context: Mapping[str, Any]) -> tuple[bytes, bytes | None]:
+    """Render a template for the document store: (DOCX, PDF or None)."""
+    rendered = render(kind, dict(context))
+    return rendered.docx, rendered.pdf

@@ -9,23 +9,38 @@ handler (idempotent) does it once more.
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import logging
 import pkgutil
-from collections.abc import Callable, Iterator
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
-from pyzeebe import ZeebeTaskRouter, ZeebeWorker, create_insecure_channel
+from pyzeebe import Job, ZeebeTaskRouter, ZeebeWorker, create_insecure_channel
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from models.db import make_engine, make_sessionmaker
+from models.editions import DEFAULT_REGULATIONS, Regulations
+from models.services.documents import DocumentMaker
+from models.services.notices import Notice
+from models.services.variables import today_of
 from workers.clock import Clock, WallClock
+from workers.documents import render_pair
 from workers.notifications import Mailer
 
 log = logging.getLogger("workers")
 STOP_GRACE_SECONDS = 5
+# Attempts of a handler whose SQLite transaction met another writer (see retry_when_locked).
+LOCK_ATTEMPTS = 6
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -39,6 +54,8 @@ class WorkerConfig:
     mail_from: str
     documents_dir: str
     province: str
+    # The regulation editions with the province's numbers (validated when settings load).
+    regulations: Regulations = DEFAULT_REGULATIONS
 
 
 @dataclass
@@ -50,13 +67,64 @@ class WorkerDeps:
     documents_dir: Path
     # Where dates and deadlines come from: the wall clock, or the engine's controlled clock.
     clock: Clock = field(default_factory=WallClock)
-    province: str = "Thừa Thiên Huế"
+    province: str = "Thành phố Huế"
+    regulations: Regulations = DEFAULT_REGULATIONS
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One database transaction: committed when the block ends, rolled back on error."""
         with self.sessions() as session, session.begin():
             yield session
+
+    def now(self) -> datetime:
+        """The clock's now (aware, UTC)."""
+        return self.clock.now()
+
+    def today(self) -> date:
+        """The office's day in Vietnam by the clock."""
+        return today_of(self.clock.now())
+
+    @property
+    def maker(self) -> DocumentMaker:
+        """Where official documents are rendered and kept."""
+        return DocumentMaker(root=self.documents_dir, render=render_pair, province=self.province)
+
+    def send(self, job: Job, notices: Sequence[Notice]) -> None:
+        """Send a job's notices after its transaction committed; the job's key makes each
+        Message-ID, so a mail re-sent after a crash is recognisable."""
+        for notice in notices:
+            if not notice.to:
+                log.warning("no address for %r: not sent", notice.subject)
+                continue
+            self.mailer.send(
+                list(notice.to),
+                notice.subject,
+                notice.body,
+                idempotency_key=f"job-{job.key}-{notice.key}",
+            )
+
+
+def retry_when_locked(handler: Callable[P, R]) -> Callable[P, R]:
+    """Run an (idempotent) handler again when SQLite reports "database is locked".
+
+    Jobs of parallel branches meet each other's write locks; the engine's retries come
+    without back-off and are counted, a short jittered wait here lets the other transaction
+    finish. PostgreSQL never raises this.
+    """
+
+    @functools.wraps(handler)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        for attempt in range(1, LOCK_ATTEMPTS + 1):
+            try:
+                return handler(*args, **kwargs)
+            except OperationalError as err:
+                if "database is locked" not in str(err) or attempt == LOCK_ATTEMPTS:
+                    raise
+                log.info("database locked, attempt %s of %s", attempt, LOCK_ATTEMPTS)
+                time.sleep(random.uniform(0.02, 0.1) * attempt)
+        raise AssertionError("unreachable")
+
+    return run
 
 
 def make_deps(config: WorkerConfig, clock: Clock | None = None) -> WorkerDeps:
@@ -67,6 +135,7 @@ def make_deps(config: WorkerConfig, clock: Clock | None = None) -> WorkerDeps:
         documents_dir=Path(config.documents_dir),
         clock=clock or WallClock(),
         province=config.province,
+        regulations=config.regulations,
     )
 
 

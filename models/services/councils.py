@@ -1,128 +1,143 @@
-"""Councils: appointment (with the conflict-of-interest check), meetings, quorum, reviews,
-votes, score sheets and the selection tally.
+"""Councils: the system proposes the members, staff confirm them by a numbered decision.
+
+A council deliberates on items: a proposal's task (advisory councils take a batch of one field
+and year, TT 06/2023 Đ10.1), the valid applications for a task (selection), the task at
+acceptance, the budget of the chosen application (the appraisal team). Meetings, reviews,
+ballots and the count live in models/services/meetings.py.
+
+How members are proposed: experts of the task's field with an active council_member user, by
+seniority (academic title, then degree), then by how many open councils they already sit on,
+then by id; people with a conflict of interest are skipped and the refusal audited. An
+acceptance council takes 6 experts and 3 members from the ordering or using side (people of a
+government agency or of the proposing organisation), first someone who sat on an earlier
+council of the task (TT 11/2014 Đ9.3). The appraisal team takes four Department officials
+(people whose user is staff or leader) and the chair of the task's selection council (TT
+20/2023 Đ8.4).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models.calls import Application, ApplicationMember
-from models.councils import (
-    Attendance,
-    Council,
-    CouncilMember,
-    Meeting,
-    Review,
-    Score,
-    ScoreSheet,
-    Vote,
-)
+from models.calls import Application, ApplicationMember, Call
+from models.councils import Council, CouncilItem, CouncilMember, ItemReviewer, Meeting, Review, Vote
+from models.editions import DEFAULT_REGULATIONS, CouncilRules, Edition, Quorum, Regulations
 from models.enums import (
+    AcademicTitle,
     ApplicationStatus,
     CouncilRole,
     CouncilStatus,
     CouncilType,
-    MeetingStatus,
-    ProposalStatus,
-    ReviewOpinion,
+    Degree,
+    MeetingMode,
+    OrganisationKind,
+    Role,
     Stage,
 )
 from models.labels import label
-from models.people import Affiliation, Person
+from models.people import Affiliation, Expertise, Organisation, Person
 from models.proposals import Proposal
 from models.rules import (
-    DEFAULT_RULES,
     VIETNAM,
+    VIETNAM_TZ,
     Conflict,
-    QuorumResult,
-    Ranking,
-    RuleSettings,
+    Seat,
     WorkingCalendar,
     conflicts_of_interest,
     council_composition_problems,
-    rank_applications,
-    review_due_date,
-    role_limit,
-    selection_outcome,
-    vote_passes,
+    council_roles,
+    earliest_meeting_day,
+    latest_meeting_day,
 )
-from models.rules import check_quorum as quorum_rule
 from models.services.audit import SYSTEM, Actor, record_audit
 from models.services.errors import (
-    ConflictOfInterestError,
     DomainError,
     InvalidStateError,
+    NotEnoughMembersError,
     get_or_raise,
 )
+from models.services.notices import vn_date
+from models.services.tasks import edition_of
 from models.tasks import Task, TaskMember
+from models.users import User, UserRole
 
-_STAGE_OF = {
+# The one map from a council to the step it serves.
+STAGE_OF = {
     CouncilType.ADVISORY: Stage.TASK_LIST,
     CouncilType.SELECTION: Stage.SELECTION,
+    CouncilType.APPRAISAL: Stage.SELECTION,
     CouncilType.ACCEPTANCE: Stage.ACCEPTANCE,
+}
+NAME_OF = {
+    CouncilType.ADVISORY: "Hội đồng tư vấn xác định nhiệm vụ KH&CN",
+    CouncilType.SELECTION: "Hội đồng tư vấn tuyển chọn, giao trực tiếp",
+    CouncilType.ACCEPTANCE: "Hội đồng tư vấn đánh giá, nghiệm thu",
+    CouncilType.APPRAISAL: "Tổ thẩm định kinh phí",
+}
+OPEN = (CouncilStatus.FORMING, CouncilStatus.CONVENED)
+_TITLE_RANK = {AcademicTitle.PROFESSOR: 2, AcademicTitle.ASSOCIATE_PROFESSOR: 1}
+_DEGREE_RANK = {
+    Degree.DOCTOR_OF_SCIENCE: 4,
+    Degree.DOCTOR: 3,
+    Degree.MASTER: 2,
+    Degree.ENGINEER: 1,
+    Degree.BACHELOR: 1,
 }
 
 
-def create_council(
-    *,
-    session: Session,
-    type: CouncilType,
-    name: str,
-    task_id: int | None = None,
-    call_id: int | None = None,
-    decision_number: str | None = None,
-    established_on: date | None = None,
-    administrative_secretary_id: int | None = None,
-    actor: Actor = SYSTEM,
-) -> Council:
-    """Set up a council (still forming: members are appointed next)."""
-    if type is not CouncilType.ADVISORY and task_id is None:
-        raise DomainError(
-            "council_task_missing",
-            "Hội đồng tuyển chọn và nghiệm thu phải gắn với một nhiệm vụ.",
-            "Selection and acceptance councils serve one task.",
+# --------------------------------------------------------------------------- rules of a council
+
+
+def council_rules(council: Council, regulations: Regulations = DEFAULT_REGULATIONS) -> CouncilRules:
+    """The size, quorum and lead times a council works by (its edition's)."""
+    edition = regulations.edition(council.edition)
+    if council.type is CouncilType.APPRAISAL:
+        team = edition.selection.appraisal
+        return CouncilRules(
+            size_min=team.team_size,
+            size_max=team.team_size,
+            reviewers=0,
+            quorum=Quorum(
+                share=team.quorum_share, chair_or_vice=False, all_reviewers=False, secretary=False
+            ),
+            documents_lead_working_days=team.documents_lead_working_days,
+            reviews_due_working_days=0,
+            counting_committee=0,
         )
-    council = Council(
-        type=type,
-        name=name,
-        task_id=task_id,
-        call_id=call_id,
-        decision_number=decision_number,
-        established_on=established_on,
-        administrative_secretary_id=administrative_secretary_id,
-        status=CouncilStatus.FORMING,
-    )
-    session.add(council)
-    session.flush()
-    record_audit(
-        session=session,
-        action="council.create",
-        entity_type="council",
-        entity_id=council.id,
-        actor=actor,
-        task_id=task_id,
-        stage=_STAGE_OF[type],
-        details={"type": type.value, "name": name},
-    )
-    return council
+    return edition.council(council.type.value)
 
 
-def conflicts_for(*, session: Session, council_id: int, person_id: int) -> list[Conflict]:
-    """Conflicts of interest that bar a person from a council (only task councils have any)."""
-    council = get_or_raise(session, Council, council_id)
-    if council.type is CouncilType.ADVISORY or council.task_id is None:
-        return []
-    task = get_or_raise(session, Task, council.task_id)
+def council_edition(council: Council, regulations: Regulations = DEFAULT_REGULATIONS) -> Edition:
+    """The regulation edition a council follows."""
+    return regulations.edition(council.edition)
+
+
+# --------------------------------------------------------------------------- conflicts
+
+
+def _current_orgs(session: Session, person_id: int) -> set[int]:
+    return set(
+        session.scalars(
+            select(Affiliation.organisation_id).where(
+                Affiliation.person_id == person_id, Affiliation.ended_on.is_(None)
+            )
+        )
+    )
+
+
+def _participants(session: Session, task: Task) -> tuple[set[int], set[int]]:
+    """People registered on the task or its applications; the applying organisations."""
     applications = list(session.scalars(select(Application).where(Application.task_id == task.id)))
-    participants = set(
-        session.scalars(select(TaskMember.person_id).where(TaskMember.task_id == task.id))
-    )
-    participants |= {a.principal_investigator_id for a in applications}
-    participants |= set(
+    people = set(session.scalars(select(TaskMember.person_id).where(TaskMember.task_id == task.id)))
+    people |= {a.principal_investigator_id for a in applications}
+    people |= set(
         session.scalars(
             select(ApplicationMember.person_id).where(
                 ApplicationMember.application_id.in_([a.id for a in applications])
@@ -130,509 +145,668 @@ def conflicts_for(*, session: Session, council_id: int, person_id: int) -> list[
         )
     )
     if task.principal_investigator_id is not None:
-        participants.add(task.principal_investigator_id)
+        people.add(task.principal_investigator_id)
     organisations = {a.organisation_id for a in applications}
     if task.host_organisation_id is not None:
         organisations.add(task.host_organisation_id)
-    person_orgs = set(
-        session.scalars(
-            select(Affiliation.organisation_id).where(
-                Affiliation.person_id == person_id, Affiliation.ended_on.is_(None)
-            )
+    return people, organisations
+
+
+def conflicts_for(session: Session, council: Council, task: Task, person_id: int) -> list[Conflict]:
+    """Why a person may not sit on a council for a task (empty: no conflict).
+
+    Advisory: the proposer and the proposing organisation's people (they defend the proposal).
+    Selection and appraisal: anyone registered on the task or of an applying or partner
+    organisation (TT 20/2023 Đ8.2). Acceptance: the investigator and the team (TT 11/2014
+    Đ9.5a); the host's experts may sit, but not in a key role (Đ9.3b).
+    """
+    orgs = _current_orgs(session, person_id)
+    if council.type is CouncilType.ADVISORY:
+        proposal = session.get(Proposal, task.proposal_id) if task.proposal_id else None
+        if proposal is None:
+            return []
+        return conflicts_of_interest(
+            person_id=person_id,
+            person_organisation_ids=orgs,
+            task_participant_ids={proposal.proposer_person_id} - {None},  # type: ignore[arg-type]
+            applying_organisation_ids={proposal.proposer_organisation_id} - {None},  # type: ignore[arg-type]
         )
-    )
+    people, organisations = _participants(session, task)
+    if council.type is CouncilType.ACCEPTANCE:
+        organisations = set()
     return conflicts_of_interest(
         person_id=person_id,
-        person_organisation_ids=person_orgs,
-        task_participant_ids=participants,
+        person_organisation_ids=orgs,
+        task_participant_ids=people,
         applying_organisation_ids=organisations,
     )
 
 
-def appoint_council_member(
-    *,
-    session: Session,
-    council_id: int,
-    person_id: int,
-    role: CouncilRole,
-    rules: RuleSettings = DEFAULT_RULES,
-    actor: Actor = SYSTEM,
-) -> CouncilMember:
-    """Appoint a person to a council; refuses conflicts of interest, full roles, full councils."""
-    council = get_or_raise(session, Council, council_id)
-    person = get_or_raise(session, Person, person_id)
-    for member in council.members:
-        if member.person_id == person_id:
-            if member.role == role:
-                return member  # the same appointment delivered twice
-            raise DomainError(
-                "already_member",
-                f"{person.full_name} đã là {label(member.role)} của hội đồng.",
-                f"{person.full_name} already sits on the council as {member.role}.",
-            )
-    # The selection council must be free of conflicts (TT 20/2023); we apply the same test to
-    # acceptance councils, where people judging their own work is the same problem.
-    conflicts = conflicts_for(session=session, council_id=council_id, person_id=person_id)
-    if conflicts:
-        # Kept only if the caller commits despite the error (as a worker turning it into a
-        # BPMN error does); a caller that rolls back keeps no trace, which is its choice.
-        record_audit(
-            session=session,
-            action="council.appoint_refused",
-            entity_type="council",
-            entity_id=council.id,
-            actor=actor,
-            task_id=council.task_id,
-            stage=_STAGE_OF[council.type],
-            details={"person_id": person_id, "conflicts": [c.code for c in conflicts]},
-        )
-        raise ConflictOfInterestError(person.full_name, conflicts)
-    limit = role_limit(role, rules)
-    if limit is not None and sum(m.role == role for m in council.members) >= limit:
-        raise DomainError(
-            "role_full",
-            f"Hội đồng đã đủ {label(role).lower()}.",
-            f"The council already has {limit} {role.value}.",
-        )
-    if len(council.members) >= rules.council_sizes[council.type][1]:
-        raise DomainError(
-            "council_full",
-            "Hội đồng đã đủ số thành viên.",
-            "The council already has its maximum number of members.",
-        )
-    member = CouncilMember(council_id=council.id, person_id=person_id, role=role)
-    council.members.append(member)
-    session.flush()
-    record_audit(
-        session=session,
-        action="council.appoint",
-        entity_type="council_member",
-        entity_id=member.id,
-        actor=actor,
-        task_id=council.task_id,
-        stage=_STAGE_OF[council.type],
-        details={"council_id": council.id, "person_id": person_id, "role": role.value},
-    )
-    return member
-
-
 def earlier_council_people(session: Session, task: Task) -> set[int]:
-    """People who sat on the task's advisory or selection council (TT 11/2014: an acceptance
-    council needs at least one of them)."""
-    earlier = set(
-        session.scalars(
-            select(Council.id).where(
-                Council.type == CouncilType.SELECTION, Council.task_id == task.id
-            )
-        )
+    """People who sat on the task's advisory or selection council (TT 11/2014 Đ9.3a: an
+    acceptance council needs at least one of them)."""
+    councils = select(CouncilItem.council_id).where(CouncilItem.task_id == task.id)
+    earlier = select(Council.id).where(
+        Council.id.in_(councils),
+        Council.type.in_([CouncilType.ADVISORY, CouncilType.SELECTION]),
+        Council.status != CouncilStatus.DISSOLVED,
     )
-    if task.proposal_id is not None:
-        # An advisory council deals with proposals, not tasks: find it through the votes and
-        # reviews its members gave on this task's proposal.
-        for model in (Vote, Review):
-            earlier |= set(
-                session.scalars(
-                    select(CouncilMember.council_id)
-                    .join(model, model.member_id == CouncilMember.id)
-                    .where(model.proposal_id == task.proposal_id)
-                )
-            )
-    return set(
+    people = set(
         session.scalars(
             select(CouncilMember.person_id).where(CouncilMember.council_id.in_(earlier))
         )
     )
+    if task.proposal_id is not None:
+        # councils of an older schema know the proposal only through votes and reviews
+        for model in (Vote, Review):
+            people |= set(
+                session.scalars(
+                    select(CouncilMember.person_id)
+                    .join(model, model.member_id == CouncilMember.id)
+                    .where(model.proposal_id == task.proposal_id)
+                )
+            )
+    return people
 
 
-def _earlier_council_members(session: Session, council: Council) -> int:
-    """How many members also sat on this task's advisory or selection council."""
-    if council.task_id is None:
-        return 0
-    earlier_people = earlier_council_people(session, get_or_raise(session, Task, council.task_id))
-    return sum(1 for m in council.members if m.person_id in earlier_people)
+# --------------------------------------------------------------------------- candidates
 
 
-def convene_council(
+@dataclass(frozen=True)
+class Candidate:
+    """A person who could sit on a council, with what the proposal weighs."""
+
+    person: Person
+    user_side: bool = False
+    earlier: bool = False
+    from_host: bool = False
+    load: int = 0
+
+    def order(self) -> tuple[Any, ...]:
+        """Earlier members first, then seniority, then the least busy."""
+        p = self.person
+        title = _TITLE_RANK.get(p.academic_title, 0) if p.academic_title else 0
+        degree = _DEGREE_RANK.get(p.degree, 0) if p.degree else 0
+        return (not self.earlier, self.from_host, -title, -degree, self.load, p.id)
+
+
+def _open_load(session: Session) -> dict[int, int]:
+    rows = session.execute(
+        select(CouncilMember.person_id, func.count())
+        .join(Council, Council.id == CouncilMember.council_id)
+        .where(Council.status.in_(OPEN))
+        .group_by(CouncilMember.person_id)
+    )
+    return {person_id: count for person_id, count in rows}
+
+
+def _experts_of(session: Session, task: Task) -> list[Person]:
+    """Experts of the task's field with an active council_member user."""
+    stmt = (
+        select(Person)
+        .join(User, User.person_id == Person.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .join(Expertise, Expertise.person_id == Person.id)
+        .where(
+            User.is_active.is_(True),
+            UserRole.role == Role.COUNCIL_MEMBER,
+            Person.is_expert.is_(True),
+            Expertise.field == task.field,
+        )
+        .distinct()
+    )
+    return list(session.scalars(stmt))
+
+
+def _officials(session: Session) -> list[Person]:
+    """The Department's officials: people whose active user is staff or leader."""
+    stmt = (
+        select(Person)
+        .join(User, User.person_id == Person.id)
+        .join(UserRole, UserRole.user_id == User.id)
+        .where(User.is_active.is_(True), UserRole.role.in_([Role.STAFF, Role.LEADER]))
+        .distinct()
+        .order_by(Person.id)
+    )
+    return list(session.scalars(stmt))
+
+
+def _user_side_orgs(session: Session, task: Task) -> set[int]:
+    """Organisations on the ordering or using side: government agencies and the proposer."""
+    orgs = set(
+        session.scalars(
+            select(Organisation.id).where(Organisation.kind == OrganisationKind.GOVERNMENT_AGENCY)
+        )
+    )
+    proposal = session.get(Proposal, task.proposal_id) if task.proposal_id else None
+    if proposal is not None and proposal.proposer_organisation_id is not None:
+        orgs.add(proposal.proposer_organisation_id)
+    if task.host_organisation_id is not None:
+        orgs.discard(task.host_organisation_id)
+    return orgs
+
+
+def _candidates(
+    session: Session, council: Council, task: Task, exclude: set[int]
+) -> list[Candidate]:
+    load = _open_load(session)
+    earlier = (
+        earlier_council_people(session, task) if council.type is CouncilType.ACCEPTANCE else set()
+    )
+    user_orgs = _user_side_orgs(session, task) if council.type is CouncilType.ACCEPTANCE else set()
+    found = []
+    for person in _experts_of(session, task):
+        if person.id in exclude:
+            continue
+        orgs = _current_orgs(session, person.id)
+        found.append(
+            Candidate(
+                person,
+                user_side=bool(orgs & user_orgs),
+                earlier=person.id in earlier,
+                from_host=task.host_organisation_id in orgs,
+                load=load.get(person.id, 0),
+            )
+        )
+    return sorted(found, key=Candidate.order)
+
+
+# --------------------------------------------------------------------------- forming
+
+
+def _find_open(session: Session, task: Task, kind: CouncilType) -> Council | None:
+    stmt = (
+        select(Council)
+        .join(CouncilItem, CouncilItem.council_id == Council.id)
+        .where(CouncilItem.task_id == task.id, Council.type == kind, Council.status.in_(OPEN))
+        .order_by(Council.id.desc())
+    )
+    council = session.scalar(stmt)
+    if council is not None and kind is CouncilType.SELECTION:
+        # one selection council per round of the call
+        call_id = _current_call_id(session, task)
+        if council.call_id != call_id:
+            return None
+    return council
+
+
+def _current_call_id(session: Session, task: Task) -> int | None:
+    return session.scalar(
+        select(Application.call_id)
+        .where(Application.task_id == task.id)
+        .order_by(Application.call_id.desc())
+    )
+
+
+def _items_for(session: Session, council: Council, task: Task) -> list[CouncilItem]:
+    if council.type is CouncilType.SELECTION:
+        applications = session.scalars(
+            select(Application)
+            .where(
+                Application.task_id == task.id,
+                Application.call_id == council.call_id,
+                Application.status == ApplicationStatus.VALID,
+            )
+            .order_by(Application.id)
+        )
+        return [CouncilItem(task_id=task.id, application_id=a.id) for a in applications]
+    return [CouncilItem(task_id=task.id)]
+
+
+def _join_advisory_batch(
+    session: Session, task: Task, edition: Edition, year: int
+) -> Council | None:
+    """A forming advisory council of the task's field and year whose members have no conflict
+    with this proposal: one council reviews a batch of proposals of a field (TT 06/2023 Đ10.1)."""
+    for council in session.scalars(
+        select(Council)
+        .where(
+            Council.type == CouncilType.ADVISORY,
+            Council.status == CouncilStatus.FORMING,
+            Council.field == task.field,
+            Council.year == year,
+            Council.edition == edition.id,
+        )
+        .order_by(Council.id)
+    ):
+        if not any(conflicts_for(session, council, task, m.person_id) for m in council.members):
+            return council
+    return None
+
+
+def _audit_refusal(
+    session: Session, council: Council, task: Task, person_id: int, codes: list[str], actor: Actor
+) -> None:
+    record_audit(
+        session=session,
+        action="council.appoint_refused",
+        entity_type="council",
+        entity_id=council.id,
+        actor=actor,
+        task_id=task.id,
+        stage=STAGE_OF[council.type],
+        details={"person_id": person_id, "conflicts": codes},
+    )
+
+
+def _queue(order: Sequence[CouncilRole], members: Iterable[CouncilMember]) -> list[CouncilRole]:
+    """The roles still to fill, in hand-out order (a council found half-formed keeps its own)."""
+    remaining = Counter(order) - Counter(m.role for m in members)
+    queue = []
+    for role in order:
+        if remaining[role] > 0:
+            queue.append(role)
+            remaining[role] -= 1
+    return queue
+
+
+def _fill(
+    session: Session,
+    council: Council,
+    task: Task,
+    rules: CouncilRules,
+    exclude: set[int],
+    actor: Actor,
+) -> None:
+    """Fill the council's open seats from the candidates, skipping conflicts of interest."""
+    if council.type is CouncilType.APPRAISAL:
+        _fill_appraisal(session, council, task, exclude)
+        return
+    kind = council.type
+    order = council_roles(
+        rules.size_min, rules.reviewers, council_reviewers=kind is not CouncilType.ADVISORY
+    )
+    queue = _queue(order, council.members)
+    user_side_needed = 0
+    if kind is CouncilType.ACCEPTANCE:
+        wanted = council_edition(council).acceptance.user_side_members
+        user_side_needed = wanted - sum(m.user_side for m in council.members)
+    candidates = _candidates(
+        session, council, task, {m.person_id for m in council.members} | exclude
+    )
+    refused = 0
+    for candidate in candidates:
+        if not queue:
+            break
+        members_left = queue.count(CouncilRole.MEMBER)
+        if kind is CouncilType.ACCEPTANCE and candidate.user_side:
+            # the ordering and using side sits as members (key roles go to experts)
+            if user_side_needed <= 0 or members_left == 0:
+                continue
+            role = CouncilRole.MEMBER
+        else:
+            role = queue[0]
+            if role is CouncilRole.MEMBER and members_left <= user_side_needed:
+                continue
+            if candidate.from_host:
+                continue  # may sit (TT 11/2014 Đ9.3b), never in a key role: not proposed
+        conflicts = conflicts_for(session, council, task, candidate.person.id)
+        if conflicts:
+            _audit_refusal(
+                session, council, task, candidate.person.id, [c.code for c in conflicts], actor
+            )
+            refused += 1
+            continue
+        council.members.append(
+            CouncilMember(person_id=candidate.person.id, role=role, user_side=candidate.user_side)
+        )
+        queue.remove(role)
+        if candidate.user_side and kind is CouncilType.ACCEPTANCE:
+            user_side_needed -= 1
+    if queue:
+        raise NotEnoughMembersError(
+            "not_enough_members",
+            f"Không đủ chuyên gia lĩnh vực {label(task.field)} để thành lập "
+            f"{NAME_OF[kind].lower()} cho nhiệm vụ {task.code}: còn thiếu {len(queue)} thành "
+            f"viên ({len(candidates)} ứng viên, {refused} bị loại do xung đột lợi ích).",
+            f"Not enough experts of {task.field.value} with a council_member user to form the "
+            f"{kind.value} council of task {task.code}: {len(queue)} more needed "
+            f"({len(candidates)} candidates, {refused} refused for conflicts of interest).",
+        )
+    session.flush()
+
+
+APPRAISAL_ROLES = [
+    CouncilRole.CHAIR,  # tổ trưởng: the head of the managing office
+    CouncilRole.VICE_CHAIR,  # tổ phó: planning and finance
+    CouncilRole.MEMBER,  # the fund manager's representative
+    CouncilRole.SECRETARY,  # thư ký tổ thẩm định
+]
+
+
+def selection_council_of(session: Session, task: Task) -> Council:
+    """The task's latest selection council."""
+    council = session.scalar(
+        select(Council)
+        .join(CouncilItem, CouncilItem.council_id == Council.id)
+        .where(CouncilItem.task_id == task.id, Council.type == CouncilType.SELECTION)
+        .order_by(Council.id.desc())
+    )
+    if council is None:
+        raise InvalidStateError(
+            "no_selection_council",
+            "Nhiệm vụ chưa có hội đồng tư vấn tuyển chọn, giao trực tiếp.",
+            "The task has no selection council whose member could join the appraisal team.",
+        )
+    return council
+
+
+def _fill_appraisal(session: Session, council: Council, task: Task, exclude: set[int]) -> None:
+    """Four officials and a chair, vice-chair or reviewer of the council (TT 20/2023 Đ8.4)."""
+    key = key_people(selection_council_of(session, task))
+    seated = {m.person_id for m in council.members}
+    if not seated & key:
+        pick = next((p for p in sorted(key) if p not in exclude), None)
+        if pick is not None:
+            council.members.append(CouncilMember(person_id=pick, role=CouncilRole.MEMBER))
+            seated.add(pick)
+    queue = _queue(APPRAISAL_ROLES, [m for m in council.members if m.person_id not in key])
+    for person in _officials(session):
+        if not queue:
+            break
+        if person.id in seated or person.id in exclude:
+            continue
+        council.members.append(CouncilMember(person_id=person.id, role=queue.pop(0)))
+        seated.add(person.id)
+    if queue or not seated & key:
+        raise NotEnoughMembersError(
+            "not_enough_officials",
+            f"Không đủ thành viên cho tổ thẩm định kinh phí nhiệm vụ {task.code}: cần 04 cán bộ "
+            "của Sở (người dùng chuyên viên, lãnh đạo có hồ sơ cá nhân) và 01 thành viên chủ "
+            "chốt của hội đồng tư vấn.",
+            f"Not enough members for the appraisal team of task {task.code}: it needs four "
+            "Department officials (staff or leader users linked to a person) and a chair, "
+            "vice-chair or reviewer of the council.",
+        )
+    session.flush()
+
+
+def appraisal_problems(session: Session, council: Council, task: Task) -> list[str]:
+    """What is wrong with an appraisal team: five members, one of them a chair, vice-chair or
+    reviewer of the council (TT 20/2023 Đ8.4)."""
+    rules = council_rules(council)
+    problems = []
+    if len(council.members) != rules.size_min:
+        problems.append(
+            f"{len(council.members)} thành viên, phải là {rules.size_min} / "
+            f"{len(council.members)} members, must be {rules.size_min}"
+        )
+    if not {m.person_id for m in council.members} & key_people(selection_council_of(session, task)):
+        problems.append(
+            "thiếu chủ tịch, phó chủ tịch hoặc phản biện của hội đồng / "
+            "no chair, vice-chair or reviewer of the council"
+        )
+    return problems
+
+
+def key_people(council: Council) -> set[int]:
+    """People in the chair, vice-chair or reviewer seat of a council."""
+    return {
+        m.person_id
+        for m in council.members
+        if m.role in (CouncilRole.CHAIR, CouncilRole.VICE_CHAIR, CouncilRole.REVIEWER)
+    }
+
+
+def _assign_item_reviewers(council: Council, rules: CouncilRules) -> None:
+    """Each item gets its reviewers: the council's reviewers, or (advisory) two members who
+    review the fewest proposals of the batch (TT 06/2023 Đ10.2)."""
+    if council.type is CouncilType.APPRAISAL:
+        return
+    if council.type is not CouncilType.ADVISORY:
+        reviewers = [m for m in council.members if m.role is CouncilRole.REVIEWER]
+        for item in council.items:
+            have = {r.member_id for r in item.reviewers}
+            for m in reviewers:
+                if m.id not in have:
+                    item.reviewers.append(ItemReviewer(member_id=m.id))
+        return
+    busy = Counter(r.member_id for item in council.items for r in item.reviewers)
+    pool = [m for m in council.members if m.role in (CouncilRole.MEMBER, CouncilRole.VICE_CHAIR)]
+    for item in council.items:
+        while len(item.reviewers) < rules.reviewers:
+            taken = {r.member_id for r in item.reviewers}
+            choice = min((m for m in pool if m.id not in taken), key=lambda m: (busy[m.id], m.id))
+            item.reviewers.append(ItemReviewer(member_id=choice.id))
+            busy[choice.id] += 1
+
+
+def propose_council(
+    *,
+    session: Session,
+    task_id: int,
+    kind: CouncilType,
+    today: date,
+    regulations: Regulations = DEFAULT_REGULATIONS,
+    actor: Actor = SYSTEM,
+) -> Council:
+    """Propose a council for a task: its members chosen by the system, to be confirmed by
+    staff (``confirm_council``). Idempotent: an open council of the task is returned."""
+    task = get_or_raise(session, Task, task_id)
+    found = _find_open(session, task, kind)
+    if found is not None:
+        return found
+    edition = (
+        regulations.in_force(today)
+        if kind is CouncilType.ADVISORY
+        else edition_of(task, regulations)
+    )
+    council = (
+        _join_advisory_batch(session, task, edition, task.year)
+        if kind is CouncilType.ADVISORY
+        else None
+    )
+    fresh = council is None
+    if council is None:
+        call_id = _current_call_id(session, task) if kind is CouncilType.SELECTION else None
+        if kind is CouncilType.SELECTION and call_id is not None:
+            call = session.get(Call, call_id)
+            assert call is not None
+        council = Council(
+            type=kind,
+            name=(
+                f"{NAME_OF[kind]} lĩnh vực {label(task.field).lower()} năm {task.year}"
+                if kind is CouncilType.ADVISORY
+                else f"{NAME_OF[kind]} nhiệm vụ {task.code}"
+            )[:500],
+            task_id=None if kind is CouncilType.ADVISORY else task.id,
+            call_id=call_id,
+            field=task.field,
+            year=task.year,
+            edition=edition.id,
+            status=CouncilStatus.FORMING,
+        )
+        session.add(council)
+        session.flush()
+    items = _items_for(session, council, task)
+    if not items:
+        raise InvalidStateError(
+            "nothing_to_review",
+            f"Không có hồ sơ hợp lệ nào của nhiệm vụ {task.code} để hội đồng đánh giá.",
+            f"Task {task.code} has no valid application for the council to score.",
+        )
+    for item in items:
+        council.items.append(item)
+    rules = council_rules(council, regulations)
+    if fresh:
+        _fill(session, council, task, rules, set(), actor)
+    _assign_item_reviewers(council, rules)
+    session.flush()
+    record_audit(
+        session=session,
+        action="council.propose",
+        entity_type="council",
+        entity_id=council.id,
+        actor=actor,
+        task_id=task.id,
+        stage=STAGE_OF[kind],
+        details={
+            "type": kind.value,
+            "edition": council.edition,
+            "joined_batch": not fresh,
+            "members": [{"person_id": m.person_id, "role": m.role.value} for m in council.members],
+        },
+    )
+    return council
+
+
+def seats(session: Session, council: Council, task: Task) -> list[Seat]:
+    """The members of a council as the composition rules see them."""
+    earlier = (
+        earlier_council_people(session, task) if council.type is CouncilType.ACCEPTANCE else set()
+    )
+    return [
+        Seat(
+            role=m.role,
+            user_side=m.user_side,
+            earlier=m.person_id in earlier,
+            from_host=task.host_organisation_id in _current_orgs(session, m.person_id),
+        )
+        for m in council.members
+    ]
+
+
+def item_task(session: Session, council: Council, task_id: int | None = None) -> Task:
+    """The task a council serves (for a batch, the one named)."""
+    wanted = task_id if task_id is not None else council.task_id
+    if wanted is None:
+        wanted = council.items[0].task_id if council.items else None
+    if wanted is None or not any(i.task_id == wanted for i in council.items):
+        raise DomainError(
+            "not_on_agenda",
+            "Nhiệm vụ không thuộc chương trình làm việc của hội đồng.",
+            f"Task #{wanted} is not on council #{council.id}'s agenda.",
+        )
+    return get_or_raise(session, Task, wanted)
+
+
+def meeting_moment(day: date, at: time = time(8, 0)) -> datetime:
+    """A meeting on ``day`` at ``at`` Vietnam time, in UTC (SQLite drops offsets)."""
+    return datetime.combine(day, at, VIETNAM_TZ).astimezone(UTC)
+
+
+def confirm_council(
     *,
     session: Session,
     council_id: int,
-    rules: RuleSettings = DEFAULT_RULES,
+    decision_number: str,
+    established_on: date,
+    meeting_at: datetime,
+    today: date,
+    location: str = "",
+    mode: MeetingMode = MeetingMode.IN_PERSON,
+    removed_person_ids: Iterable[int] = (),
+    task_id: int | None = None,
+    calendar: WorkingCalendar = VIETNAM,
+    regulations: Regulations = DEFAULT_REGULATIONS,
     actor: Actor = SYSTEM,
 ) -> Council:
-    """Declare the council complete once its membership satisfies the rules."""
+    """Staff confirm the proposed members (replacing those they remove), and the council is
+    established by a numbered decision; its documents go out today and it meets at
+    ``meeting_at``, which must leave the members the lead time of the rules."""
     council = get_or_raise(session, Council, council_id)
-    if council.status is CouncilStatus.CONVENED:
-        return council
-    problems = council_composition_problems(
-        council.type,
-        [m.role for m in council.members],
-        members_from_earlier_councils=_earlier_council_members(session, council),
-        rules=rules,
-    )
+    task = item_task(session, council, task_id)
+    number = decision_number.strip()
+    if council.status is not CouncilStatus.FORMING:
+        if council.decision_number == number or not number:
+            return council  # confirmed already (the same submission, or a batch's other item)
+        raise InvalidStateError(
+            "council_established",
+            f"Hội đồng đã được thành lập theo quyết định {council.decision_number}.",
+            f"The council was established by decision {council.decision_number}.",
+        )
+    if not number:
+        raise DomainError(
+            "decision_number", "Cần số quyết định thành lập.", "The decision number is missing."
+        )
+    if established_on > today:
+        raise DomainError(
+            "decision_date",
+            "Ngày quyết định thành lập chưa đến.",
+            "The establishment decision is dated in the future.",
+        )
+    rules = council_rules(council, regulations)
+    removed = set(removed_person_ids)
+    if removed:
+        # reviewers are handed out again once the seats are filled
+        for item in council.items:
+            item.reviewers.clear()
+        session.flush()
+        for member in [m for m in council.members if m.person_id in removed]:
+            council.members.remove(member)
+        session.flush()
+        _fill(session, council, task, rules, removed, actor)
+        _assign_item_reviewers(council, rules)
+    edition = council_edition(council, regulations)
+    if council.type is CouncilType.APPRAISAL:
+        problems = appraisal_problems(session, council, task)
+    else:
+        problems = council_composition_problems(
+            council.type,
+            seats(session, council, task),
+            rules,
+            edition.acceptance if council.type is CouncilType.ACCEPTANCE else None,
+        )
     if problems:
         raise InvalidStateError(
             "council_incomplete",
             "Thành phần hội đồng chưa đúng quy định: " + "; ".join(problems),
             "The council's membership does not satisfy the rules: " + "; ".join(problems),
         )
+    meeting_day = meeting_at.astimezone(VIETNAM_TZ).date()
+    earliest = earliest_meeting_day(today, rules.documents_lead_working_days, calendar)
+    if meeting_day < earliest:
+        raise DomainError(
+            "meeting_too_soon",
+            f"Tài liệu phải gửi thành viên ít nhất {rules.documents_lead_working_days} ngày làm "
+            f"việc trước phiên họp: họp sớm nhất ngày {vn_date(earliest)}.",
+            f"Members need the documents {rules.documents_lead_working_days} working days "
+            f"ahead: the earliest meeting day is {earliest.isoformat()}.",
+        )
+    if council.type is CouncilType.ACCEPTANCE:
+        latest = latest_meeting_day(established_on, edition.acceptance)
+        if meeting_day > latest:
+            raise DomainError(
+                "meeting_too_late",
+                f"Phiên họp phải trong {edition.acceptance.meeting_within_days} ngày kể từ quyết "
+                f"định thành lập: chậm nhất "
+                f"{vn_date(latest)}.",
+                f"The meeting must be within {edition.acceptance.meeting_within_days} days of "
+                f"the establishment decision: {latest.isoformat()} at the latest.",
+            )
+    council.decision_number = number
+    council.established_on = established_on
     council.status = CouncilStatus.CONVENED
+    council.meetings.append(
+        Meeting(
+            scheduled_at=meeting_at.astimezone(UTC),
+            location=location,
+            mode=mode,
+            documents_sent_on=today,
+        )
+    )
     session.flush()
     record_audit(
         session=session,
-        action="council.convene",
+        action="council.establish",
         entity_type="council",
         entity_id=council.id,
         actor=actor,
-        task_id=council.task_id,
-        stage=_STAGE_OF[council.type],
+        task_id=task.id,
+        stage=STAGE_OF[council.type],
+        details={
+            "decision_number": number,
+            "established_on": established_on.isoformat(),
+            "meeting_on": meeting_day.isoformat(),
+            "removed": sorted(removed),
+            "members": [{"person_id": m.person_id, "role": m.role.value} for m in council.members],
+        },
     )
     return council
 
 
-def schedule_meeting(
-    *, session: Session, council_id: int, scheduled_at: datetime, location: str = ""
-) -> Meeting:
-    """Schedule a meeting of a council."""
-    council = get_or_raise(session, Council, council_id)
-    meeting = Meeting(council_id=council.id, scheduled_at=scheduled_at, location=location)
-    session.add(meeting)
-    session.flush()
-    return meeting
-
-
-def _member_of(session: Session, council_id: int, member_id: int) -> CouncilMember:
-    member = get_or_raise(session, CouncilMember, member_id)
-    if member.council_id != council_id:
-        raise DomainError(
-            "not_a_member",
-            "Người này không phải thành viên hội đồng.",
-            f"Member #{member_id} does not sit on council #{council_id}.",
-        )
-    return member
-
-
-def record_attendance(
-    *, session: Session, meeting_id: int, member_id: int, present: bool
-) -> Attendance:
-    """Record whether a member is present at a meeting (the last record wins)."""
-    meeting = get_or_raise(session, Meeting, meeting_id)
-    _member_of(session, meeting.council_id, member_id)
-    row = session.scalar(
-        select(Attendance).where(
-            Attendance.meeting_id == meeting_id, Attendance.member_id == member_id
-        )
-    )
-    if row is None:
-        row = Attendance(meeting_id=meeting_id, member_id=member_id, present=present)
-        session.add(row)
-    else:
-        row.present = present
-    session.flush()
-    return row
-
-
-def _present_member_ids(session: Session, meeting_id: int) -> set[int]:
-    return set(
-        session.scalars(
-            select(Attendance.member_id).where(
-                Attendance.meeting_id == meeting_id, Attendance.present.is_(True)
-            )
-        )
-    )
-
-
-def check_quorum(
-    *, session: Session, meeting_id: int, rules: RuleSettings = DEFAULT_RULES
-) -> QuorumResult:
-    """Whether a meeting has quorum; members without an attendance record count as absent."""
-    meeting = get_or_raise(session, Meeting, meeting_id)
-    present = _present_member_ids(session, meeting_id)
-    return quorum_rule([(m.role, m.id in present) for m in meeting.council.members], rules)
-
-
-def open_meeting(
-    *,
-    session: Session,
-    meeting_id: int,
-    rules: RuleSettings = DEFAULT_RULES,
-    actor: Actor = SYSTEM,
-) -> QuorumResult:
-    """Hold the meeting when it has quorum, else record it as without quorum."""
-    meeting = get_or_raise(session, Meeting, meeting_id)
-    result = check_quorum(session=session, meeting_id=meeting_id, rules=rules)
-    meeting.status = MeetingStatus.HELD if result.ok else MeetingStatus.NO_QUORUM
-    session.flush()
-    record_audit(
-        session=session,
-        action="meeting.open",
-        entity_type="meeting",
-        entity_id=meeting.id,
-        actor=actor,
-        task_id=meeting.council.task_id,
-        stage=_STAGE_OF[meeting.council.type],
-        details={
-            "quorum": result.ok,
-            "present": result.present,
-            "total": result.total,
-            "reasons": list(result.reasons),
-        },
-    )
-    return result
-
-
-def submit_review(
-    *,
-    session: Session,
-    member_id: int,
-    opinion: ReviewOpinion,
-    submitted_on: date,
-    comments: str = "",
-    proposal_id: int | None = None,
-    application_id: int | None = None,
-    task_id: int | None = None,
-    calendar: WorkingCalendar = VIETNAM,
-    rules: RuleSettings = DEFAULT_RULES,
-) -> Review:
-    """Record a member's written review; it is late when filed after the due working day."""
-    if sum(x is not None for x in (proposal_id, application_id, task_id)) != 1:
-        raise DomainError(
-            "review_subject",
-            "Nhận xét phải về đúng một đề xuất, hồ sơ hoặc nhiệm vụ.",
-            "A review is about exactly one proposal, application or task.",
-        )
-    member = get_or_raise(session, CouncilMember, member_id)
-    next_meeting = session.scalar(
-        select(Meeting)
-        .where(Meeting.council_id == member.council_id, Meeting.status == MeetingStatus.SCHEDULED)
-        .order_by(Meeting.scheduled_at)
-    )
-    due_on = (
-        review_due_date(next_meeting.scheduled_at.date(), calendar_=calendar, rules=rules)
-        if next_meeting is not None
-        else None
-    )
-    review = session.scalar(
-        select(Review).where(
-            Review.member_id == member_id,
-            Review.proposal_id.is_not_distinct_from(proposal_id),
-            Review.application_id.is_not_distinct_from(application_id),
-            Review.task_id.is_not_distinct_from(task_id),
-        )
-    )
-    if review is None:
-        review = Review(
-            member_id=member_id,
-            proposal_id=proposal_id,
-            application_id=application_id,
-            task_id=task_id,
-        )
-        session.add(review)
-    review.opinion = opinion
-    review.comments = comments
-    review.submitted_on = submitted_on
-    review.due_on = due_on
-    review.on_time = due_on is None or submitted_on <= due_on
-    session.flush()
-    return review
-
-
-def record_vote(
-    *, session: Session, meeting_id: int, member_id: int, proposal_id: int, in_favour: bool
-) -> Vote:
-    """Record a present member's vote on a proposal (the last vote wins)."""
-    meeting = get_or_raise(session, Meeting, meeting_id)
-    _member_of(session, meeting.council_id, member_id)
-    if member_id not in _present_member_ids(session, meeting_id):
-        raise DomainError(
-            "voter_absent",
-            "Chỉ thành viên có mặt mới được biểu quyết.",
-            "Only members present may vote.",
-        )
-    vote = session.scalar(
-        select(Vote).where(
-            Vote.meeting_id == meeting_id,
-            Vote.member_id == member_id,
-            Vote.proposal_id == proposal_id,
-        )
-    )
-    if vote is None:
-        vote = Vote(
-            meeting_id=meeting_id, member_id=member_id, proposal_id=proposal_id, in_favour=in_favour
-        )
-        session.add(vote)
-    else:
-        vote.in_favour = in_favour
-    session.flush()
-    return vote
-
-
-def _require_held(meeting: Meeting) -> None:
-    if meeting.status is not MeetingStatus.HELD:
-        raise InvalidStateError(
-            "meeting_not_held",
-            "Cuộc họp chưa đủ điều kiện tiến hành.",
-            f"The meeting was not held with quorum (status {meeting.status}).",
-        )
-
-
-def tally_advisory_vote(
-    *,
-    session: Session,
-    meeting_id: int,
-    proposal_id: int,
-    rules: RuleSettings = DEFAULT_RULES,
-    actor: Actor = SYSTEM,
-) -> bool:
-    """Conclude on a proposal: recommended when more than 3/4 of members present vote for it."""
-    meeting = get_or_raise(session, Meeting, meeting_id)
-    _require_held(meeting)
-    proposal = get_or_raise(session, Proposal, proposal_id)
-    present = len(_present_member_ids(session, meeting_id))
-    in_favour = (
-        session.scalar(
-            select(func.count())
-            .select_from(Vote)
-            .where(
-                Vote.meeting_id == meeting_id,
-                Vote.proposal_id == proposal_id,
-                Vote.in_favour.is_(True),
-            )
-        )
-        or 0
-    )
-    passed = vote_passes(in_favour, present, rules)
-    proposal.status = ProposalStatus.RECOMMENDED if passed else ProposalStatus.NOT_RECOMMENDED
-    session.flush()
-    record_audit(
-        session=session,
-        action="council.vote",
-        entity_type="proposal",
-        entity_id=proposal.id,
-        actor=actor,
-        stage=Stage.TASK_LIST,
-        details={"meeting_id": meeting_id, "in_favour": in_favour, "present": present},
-    )
-    return passed
-
-
-def record_score_sheet(
-    *,
-    session: Session,
-    member_id: int,
-    application_id: int,
-    scores: Mapping[str, float],
-    max_points: Mapping[str, float] | None = None,
-    submitted_at: datetime | None = None,
-    rules: RuleSettings = DEFAULT_RULES,
-) -> ScoreSheet:
-    """Record (or replace) a member's scores of an application, per criterion group."""
-    member = get_or_raise(session, CouncilMember, member_id)
-    application = get_or_raise(session, Application, application_id)
-    council = member.council
-    if council.type is not CouncilType.SELECTION or council.task_id != application.task_id:
-        raise DomainError(
-            "not_on_selection_council",
-            "Thành viên không thuộc hội đồng tuyển chọn của nhiệm vụ này.",
-            "The member does not sit on this task's selection council.",
-        )
-    maxima = dict(max_points or {})
-    for criterion, points in scores.items():
-        ceiling = maxima.get(criterion, rules.selection_max_points)
-        if not 0 <= points <= ceiling:
-            raise DomainError(
-                "score_out_of_range",
-                f"Điểm tiêu chí {criterion} phải từ 0 đến {ceiling:g}.",
-                f"Criterion {criterion} must be scored 0 to {ceiling:g}.",
-            )
-    if sum(scores.values()) > rules.selection_max_points:
-        raise DomainError(
-            "score_total",
-            f"Tổng điểm vượt quá {rules.selection_max_points:g}.",
-            f"The total exceeds {rules.selection_max_points:g} points.",
-        )
-    sheet = session.scalar(
-        select(ScoreSheet).where(
-            ScoreSheet.member_id == member_id, ScoreSheet.application_id == application_id
-        )
-    )
-    if sheet is None:
-        sheet = ScoreSheet(member_id=member_id, application_id=application_id)
-        session.add(sheet)
-    sheet.submitted_at = submitted_at or datetime.now(UTC)
-    # Update rows in place: replacing the collection would insert the new (sheet, criterion)
-    # rows before deleting the old ones and trip the unique constraint.
-    by_criterion = {score.criterion: score for score in sheet.scores}
-    for criterion in set(by_criterion) - set(scores):
-        sheet.scores.remove(by_criterion.pop(criterion))
-    for criterion, points in sorted(scores.items()):
-        ceiling = maxima.get(criterion, rules.selection_max_points)
-        if criterion in by_criterion:
-            by_criterion[criterion].points = points
-            by_criterion[criterion].max_points = ceiling
-        else:
-            sheet.scores.append(Score(criterion=criterion, points=points, max_points=ceiling))
-    session.flush()
-    return sheet
-
-
-def tally_selection(
-    *,
-    session: Session,
-    council_id: int,
-    rules: RuleSettings = DEFAULT_RULES,
-    actor: Actor = SYSTEM,
-) -> Ranking[int]:
-    """Apply the selection rule to every valid application the council scored; rank them."""
-    council = get_or_raise(session, Council, council_id)
-    if council.type is not CouncilType.SELECTION:
-        raise DomainError(
-            "not_selection_council",
-            "Đây không phải hội đồng tuyển chọn.",
-            "This is not a selection council.",
-        )
-    stmt = select(Application).where(
-        Application.task_id == council.task_id,
-        Application.status.in_(
-            [
-                ApplicationStatus.VALID,
-                ApplicationStatus.RECOMMENDED,
-                ApplicationStatus.NOT_RECOMMENDED,
-            ]
-        ),
-    )
-    if council.call_id is not None:
-        stmt = stmt.where(Application.call_id == council.call_id)
-    member_ids = [m.id for m in council.members]
-    outcomes = {}
-    for application in session.scalars(stmt.order_by(Application.id)):
-        sheets = session.scalars(
-            select(ScoreSheet).where(
-                ScoreSheet.application_id == application.id, ScoreSheet.member_id.in_(member_ids)
-            )
-        )
-        outcome = selection_outcome([s.as_mapping() for s in sheets], rules)
-        application.average_score = outcome.average
-        application.status = (
-            ApplicationStatus.RECOMMENDED
-            if outcome.recommended
-            else ApplicationStatus.NOT_RECOMMENDED
-        )
-        outcomes[application.id] = outcome
-    ranking = rank_applications(outcomes)
-    session.flush()
-    record_audit(
-        session=session,
-        action="council.tally_selection",
-        entity_type="council",
-        entity_id=council.id,
-        actor=actor,
-        task_id=council.task_id,
-        stage=Stage.SELECTION,
-        details={
-            "averages": {str(k): o.average for k, o in outcomes.items()},
-            "ranked": list(ranking.ranked),
-            "winner": ranking.winner,
-            "tied": ranking.tied,
-        },
-    )
-    return ranking
+def users_of(session: Session, members: Sequence[CouncilMember]) -> dict[int, User]:
+    """Member id → the member's user (their inbox, their e-mail)."""
+    by_person = {m.person_id: m.id for m in members}
+    users = session.scalars(select(User).where(User.person_id.in_(list(by_person))))
+    return {by_person[u.person_id]: u for u in users if u.person_id is not None}

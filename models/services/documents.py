@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.documents import DossierDocument, StoredFile
-from models.enums import DocumentKind
+from models.enums import DocumentKind, Issuer
 from models.services.errors import DomainError, get_or_raise
 
 
@@ -91,3 +94,86 @@ def add_dossier_document(
     session.add(doc)
     session.flush()
     return doc
+
+
+# --------------------------------------------------------------------------- official documents
+
+Renderer = Callable[[str, Mapping[str, Any]], tuple[bytes, bytes | None]]
+"""Fills the DOCX template of a kind with a context: (DOCX, PDF or None)."""
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+@dataclass(frozen=True)
+class DocumentMaker:
+    """Where official documents are rendered and kept (the workers' templates and store)."""
+
+    root: Path
+    render: Renderer
+    # The province as its documents name it, e.g. "Thành phố Huế".
+    province: str = "Thành phố Huế"
+
+    @property
+    def place(self) -> str:
+        """The place written before the date: "Huế"."""
+        for prefix in ("Thành phố ", "thành phố ", "Tỉnh ", "tỉnh "):
+            if self.province.startswith(prefix):
+                return self.province.removeprefix(prefix)
+        return self.province
+
+    def letterhead(self, issuer: Issuer) -> dict[str, str]:
+        """The administrative header and signature block of the issuer (NĐ 30/2020 forms)."""
+        local = f"{self.province[0].lower()}{self.province[1:]}"
+        authority = f"Ủy ban nhân dân {local}"
+        if issuer is Issuer.PEOPLE_COMMITTEE:
+            return {
+                "header_top": "",
+                "header_bottom": authority.upper(),
+                "issuer_name": authority,
+                "issuer_title": f"CHỦ TỊCH {authority.upper()}",
+                "signer_title": "CHỦ TỊCH",
+                "place": self.place,
+            }
+        return {
+            "header_top": authority.upper().replace("ỦY BAN NHÂN DÂN", "UBND"),
+            "header_bottom": "SỞ KHOA HỌC VÀ CÔNG NGHỆ",
+            "issuer_name": f"Sở Khoa học và Công nghệ {local}",
+            "issuer_title": "GIÁM ĐỐC SỞ KHOA HỌC VÀ CÔNG NGHỆ",
+            "signer_title": "GIÁM ĐỐC",
+            "place": self.place,
+        }
+
+
+def make_document(
+    *,
+    session: Session,
+    maker: DocumentMaker,
+    template: str,
+    context: Mapping[str, Any],
+    name: str,
+    kind: DocumentKind,
+    application_id: int | None = None,
+    acceptance_dossier_id: int | None = None,
+    registration_id: int | None = None,
+) -> DossierDocument:
+    """Render an official document, keep its DOCX (and PDF when made) on one dossier."""
+    docx, pdf = maker.render(template, context)
+    owner = {
+        "application_id": application_id,
+        "acceptance_dossier_id": acceptance_dossier_id,
+        "registration_id": registration_id,
+    }
+    stored = store_file(
+        session=session, root=maker.root, content=docx, original_name=name, content_type=DOCX
+    )
+    document = add_dossier_document(session=session, stored_file_id=stored.id, kind=kind, **owner)
+    if pdf is not None:
+        kept = store_file(
+            session=session,
+            root=maker.root,
+            content=pdf,
+            original_name=name.removesuffix(".docx") + ".pdf",
+            content_type="application/pdf",
+        )
+        add_dossier_document(session=session, stored_file_id=kept.id, kind=kind, **owner)
+    return document

@@ -55,3 +55,7 @@ def get_or_raise(session: Session, model: type[M], ident: Any) -> M:
             f"{name} #{ident} not found.",
         )
     return row
+
+
+class NotEnoughMembersError(DomainError):
+    """Too few eligible people to form a council: staff (or an operator) must add experts."""

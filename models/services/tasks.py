@@ -1,14 +1,67 @@
-"""S&T tasks: budget, team and where they stand in the procedure."""
+"""S&T tasks: budget, team, the regulation edition they follow, where they stand."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from models.editions import DEFAULT_REGULATIONS, Edition, Regulations
 from models.enums import FundingSource, Stage, TaskMemberRole, TaskStatus
 from models.services.audit import SYSTEM, Actor, record_audit
-from models.services.errors import get_or_raise
+from models.services.errors import InvalidStateError, NotFoundError, get_or_raise
 from models.tasks import BudgetLine, Task, TaskMember
+
+
+def task_by_code(session: Session, code: str) -> Task:
+    """The task a process carries, by its code (the messages' correlation key)."""
+    task = session.scalar(select(Task).where(Task.code == code))
+    if task is None:
+        raise NotFoundError(
+            "task_not_found", f"Không tìm thấy nhiệm vụ {code}.", f"No task with code {code}."
+        )
+    return task
+
+
+def edition_of(task: Task, regulations: Regulations = DEFAULT_REGULATIONS) -> Edition:
+    """The regulation edition a task follows."""
+    return regulations.edition(task.edition)
+
+
+def bind_edition(
+    *,
+    session: Session,
+    task_id: int,
+    approved_on: date,
+    regulations: Regulations = DEFAULT_REGULATIONS,
+    actor: Actor = SYSTEM,
+) -> Edition:
+    """Bind a task to the edition in force on the day its list was approved; it keeps it to
+    the end (Luật 93/2025/QH15: tasks approved before 01/10/2025 finish under the old rules)."""
+    task = get_or_raise(session, Task, task_id)
+    edition = regulations.in_force(approved_on)
+    if task.edition_bound_on is not None:
+        if task.edition != edition.id:
+            raise InvalidStateError(
+                "edition_bound",
+                f"Nhiệm vụ đã áp dụng quy định {task.edition}.",
+                f"The task is already bound to edition {task.edition}.",
+            )
+        return edition
+    task.edition, task.edition_bound_on = edition.id, approved_on
+    session.flush()
+    record_audit(
+        session=session,
+        action="task.bind_edition",
+        entity_type="task",
+        entity_id=task.id,
+        actor=actor,
+        task_id=task.id,
+        stage=task.stage,
+        details={"edition": edition.id, "approved_on": approved_on.isoformat()},
+    )
+    return edition
 
 
 def set_budget(*, session: Session, task_id: int, source: FundingSource, amount: int) -> BudgetLine:

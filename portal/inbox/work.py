@@ -33,7 +33,7 @@ from models.users import User
 from portal.config import PortalConfig
 from portal.engine_link import EngineLink, Outcome
 from portal.inbox.forms import FormCatalogue
-from portal.inbox.registry import Submission, handler_for
+from portal.inbox.registry import Submission, handler_for, wall_now
 from portal.mail import PortalMail
 
 log = logging.getLogger("portal.inbox")
@@ -188,11 +188,20 @@ class UserTasks:
                     user_id=user.id,
                     bpmn_element_id=item.element_id,
                     process_instance_key=item.process_instance_key,
+                    job_key=item.job_key,
                 )
                 if attach is not None:
                     values = {**values, **attach(session, item, actor)}
                 result = handler_for(item.form_id)(
-                    Submission(session=session, item=item, values=values, user=user, actor=actor)
+                    Submission(
+                        session=session,
+                        item=item,
+                        values=values,
+                        user=user,
+                        actor=actor,
+                        regulations=self.config.regulations,
+                        now=wall_now(),
+                    )
                 )
                 inbox_service.begin_completion(
                     session=session, item_id=item.id, user=user, result=result, actor=actor

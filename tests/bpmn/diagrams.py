@@ -18,13 +18,14 @@ BPMNDI_NS = "http://www.omg.org/spec/BPMN/20100524/DI"
 ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
 NS = {"bpmn": BPMN_NS, "bpmndi": BPMNDI_NS, "zeebe": ZEEBE_NS}
 
-# The step processes khcn-task calls, in the order of the 5-step procedure.
-STEP_PROCESSES = [
+# The call activities of khcn-task, in the order of the 5-step procedure: step 1 runs before
+# a task is bound to an edition; the other steps are named by the task's edition.
+STEP_CALLS = [
     "khcn-task-list",
-    "khcn-selection",
-    "khcn-implementation",
-    "khcn-acceptance",
-    "khcn-registration",
+    "=stepProcesses.selection",
+    "=stepProcesses.implementation",
+    "=stepProcesses.acceptance",
+    "=stepProcesses.registration",
 ]
 
 # Element kinds that are flow nodes (have a shape in the diagram).

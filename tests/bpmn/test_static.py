@@ -8,11 +8,15 @@ import subprocess
 import pytest
 from lxml import etree
 
+from khcn.forms import render
+from models.editions import DEFAULT_REGULATIONS, SCORING_SHEETS
+from models.services.implementation import INSPECTION_RESULTS
+from models.services.user_tasks import REGISTRY, ballot_fields
 from tests.bpmn.diagrams import (
     BPMN_NS,
     BPMNDI_NS,
     ROOT,
-    STEP_PROCESSES,
+    STEP_CALLS,
     ZEEBE_NS,
     bpmn_files,
     diagram,
@@ -32,20 +36,40 @@ README = ROOT / "bpmn" / "README.md"
 
 
 def test_the_top_level_process_calls_one_process_per_step():
-    """khcn-task calls the five step processes, in the order of the procedure."""
+    """khcn-task calls the five steps in the order of the procedure; steps 2-5 by the process
+    ids of the task's edition (Zeebe 8.5 always calls the latest version of an id)."""
     top = diagram(ROOT / "bpmn" / "khcn-task.bpmn")
     assert top.process_ids == ["khcn-task"]
     called = [c.get("processId") for c in top.zeebe("calledElement")]
-    assert called == STEP_PROCESSES
+    assert called == STEP_CALLS
 
 
 def test_every_called_process_exists():
-    """Every call activity names a process that one of the diagrams defines."""
+    """Every call activity names a process one of the diagrams defines; for each edition,
+    every step process it names is defined too."""
     defined = {pid for d in diagrams() for pid in d.process_ids}
-    assert set(STEP_PROCESSES) | {"khcn-task"} <= defined
+    for edition in DEFAULT_REGULATIONS.editions:
+        for step, process_id in edition.processes.items():
+            assert process_id in defined, (edition.id, step, process_id)
     for d in diagrams():
         for called in d.zeebe("calledElement"):
-            assert called.get("processId") in defined, (d.path.name, called.get("processId"))
+            process_id = called.get("processId")
+            if process_id.startswith("=stepProcesses."):
+                continue
+            assert process_id in defined, (d.path.name, process_id)
+
+
+def test_the_editions_differ_only_where_their_processes_do():
+    """An edition whose step runs differently names its own process id (a fork), never a
+    shared id: the implementation of 2014 inspects, that of 2025 evaluates each year."""
+    e2014, e2025 = (DEFAULT_REGULATIONS.edition(e) for e in ("2014", "2025"))
+    assert e2014.processes["implementation"] != e2025.processes["implementation"]
+    forks = {
+        p: {t.get("id") for t in diagram(ROOT / "bpmn" / f"{p}.bpmn").elements("userTask")}
+        for p in (e2014.processes["implementation"], e2025.processes["implementation"])
+    }
+    assert "inspect" in forks["khcn-implementation-2014"]
+    assert "evaluateYear" in forks["khcn-implementation-2025"]
 
 
 def test_one_executable_process_per_file_named_after_it():
@@ -115,29 +139,53 @@ def test_forms_are_valid_and_match_the_form_ids_of_the_diagrams():
     assert ids == form_ids_used()
 
 
+def components(form_id: str) -> dict[str, dict]:
+    """The keyed components of a form."""
+    form = load_form(ROOT / "bpmn" / "forms" / f"{form_id}.form")
+    return {c["key"]: c for c in form["components"] if "key" in c}
+
+
+def test_the_selection_ballot_is_generated_from_the_scoring_sheets():
+    """One group of fields per sheet of TT 20/2023 Đ12, bounded by the criterion's maximum,
+    required, shown only for the task's sheet; the committed file is the generator's output."""
+    ballot = components("khcn-selection-ballot")
+    for sheet in SCORING_SHEETS.values():
+        fields = {k: c for k, c in ballot.items() if k in ballot_fields(sheet.id)}
+        assert sum(c["validate"]["max"] for c in fields.values()) == sheet.max_total == 100
+        for c in fields.values():
+            assert c["validate"]["min"] == 0 and c["validate"]["required"] is True
+            assert c["conditional"]["hide"] == f'=scoringSheet != "{sheet.id}"'
+    path = ROOT / "bpmn" / "forms" / "khcn-selection-ballot.form"
+    assert path.read_text(encoding="utf-8") == render(), "run: python -m khcn.forms"
+
+
 def test_forms_validate_what_they_collect():
-    """Scores have bounds and decisions are required, so a person cannot submit nonsense."""
-    score = {
-        c["key"]: c
-        for c in load_form(ROOT / "bpmn/forms/khcn-selection-score.form")["components"]
-        if "key" in c
-    }
-    maxima = [
-        score[k]["validate"]["max"]
-        for k in ("scoreObjectives", "scoreMethod", "scoreCapacity", "scoreBudget")
-    ]
-    assert sum(maxima) == 100
-    assert all(
-        score[k]["validate"]["min"] == 0 and score[k]["validate"]["required"]
-        for k in ("scoreObjectives", "scoreMethod", "scoreCapacity", "scoreBudget")
-    )
-    rating = {
-        c["key"]: c
-        for c in load_form(ROOT / "bpmn/forms/khcn-acceptance-rating.form")["components"]
-        if "key" in c
-    }
-    assert {v["value"] for v in rating["rating"]["values"]} == {"excellent", "pass", "fail"}
-    assert rating["rating"]["validate"]["required"] is True
+    """Decisions are required and offer only the answers the services take."""
+    rating = components("khcn-acceptance-ballot")["rating"]
+    assert {v["value"] for v in rating["values"]} == {"excellent", "pass", "fail"}
+    assert rating["validate"]["required"] is True
+    vote = components("khcn-advisory-ballot")["vote"]
+    assert {v["value"] for v in vote["values"]} == {"approve", "reject"}
+    assert vote["validate"]["required"] is True
+    screening = components("khcn-screen-proposal")["screeningResult"]
+    assert {v["value"] for v in screening["values"]} == {"passed", "revise", "rejected"}
+    inspection = components("khcn-inspection")["inspectionResult"]
+    assert {v["value"] for v in inspection["values"]} == set(INSPECTION_RESULTS)
+    for form_id, key in [
+        ("khcn-council-confirm", "decisionNumber"),
+        ("khcn-council-confirm", "meetingAt"),
+        ("khcn-approve-list", "listDecisionNumber"),
+        ("khcn-approve-selection", "selectionDecisionNumber"),
+        ("khcn-acceptance-decision", "acceptanceDecisionNumber"),
+    ]:
+        assert components(form_id)[key]["validate"]["required"] is True, (form_id, key)
+    budget = components("khcn-budget-appraisal")["approvedBudget"]
+    assert budget["validate"]["min"] >= 0 and budget["validate"]["required"] is True
+
+
+def test_every_user_task_form_has_one_model_service():
+    """The inbox runs one model service per form (models/services/user_tasks.py)."""
+    assert form_ids_used() == set(REGISTRY)
 
 
 def test_the_readme_documents_the_whole_contract():
@@ -153,6 +201,8 @@ def test_the_readme_documents_the_whole_contract():
     for element_id, _groups, form_id in user_tasks():
         assert f"`{form_id}`" in text, form_id
         assert f"`{element_id}`" in text, element_id
+    for entry in REGISTRY.values():
+        assert f"`{entry.service}`" in text, (entry.form_id, entry.service)
 
 
 def test_job_types_follow_the_naming_convention():
@@ -176,16 +226,55 @@ def test_boundary_timers_on_legal_deadlines_use_computed_dates():
             if td is not None:
                 dates[event.get("id")] = (td.text, event.get("cancelActivity", "true"))
     assert dates == {
-        "timerCouncilDeadline": ("=councilDeadline", "true"),
-        "timerRegistrationDeadline": ("=registrationDeadline", "true"),
+        # TT 11/2014 Đ9.1: the council within 15 working days (the leaders are reminded)
+        "timerCouncilSetup": ("=councilSetupDueAt", "false"),
+        # reviews one working day before the meeting (late members are reminded) ...
+        "timerReviewsDue": ("=reviewsDueAt", "false"),
+        # ... and the meeting starts at its hour whoever has not written one
+        "timerMeetingStarts": ("=meetingAt", "true"),
+        # ballots are cast at the meeting: one not cast by the end of its day is not counted
+        "timerBallotsClose": ("=ballotsCloseAt", "true"),
+        # TT 20/2023 Đ17.2: an unsigned contract cancels the result
+        "timerSignatureDue": ("=signatureDueAt", "true"),
     }
-    cycles = [
-        (e.get("id"), e.find(f".//{{{BPMN_NS}}}timeCycle").text, e.get("cancelActivity"))
+    cycles = {
+        e.get("id"): (e.find(f".//{{{BPMN_NS}}}timeCycle").text, e.get("cancelActivity"))
         for d in diagrams()
         for e in d.elements("boundaryEvent")
         if e.find(f".//{{{BPMN_NS}}}timeCycle") is not None
-    ]
-    assert ("timerProgressReport", "R/P6M", "false") in cycles
+    }
+    assert cycles == {
+        "timerProgressReport": ("=reportCycle", "false"),
+        "timerYearlyReview": ("=reviewCycle", "false"),
+        "timerSignReminder": ("=reminderCycle", "false"),
+    }
+
+
+def test_every_wait_for_someone_outside_has_a_deadline():
+    """A process never waits for a host or an applicant without a timer beside the message:
+    each message catch follows an event-based gateway that also has a timer."""
+    for d in diagrams():
+        catches = {e.get("id"): e for e in d.elements("intermediateCatchEvent")}
+        gateways = {g.get("id") for g in d.elements("eventBasedGateway")}
+        targets: dict[str, list[str]] = {}
+        for flow in d.elements("sequenceFlow"):
+            targets.setdefault(flow.get("sourceRef"), []).append(flow.get("targetRef"))
+        for gateway in gateways:
+            kinds = {
+                child.tag.split("}")[1]
+                for target in targets[gateway]
+                for child in catches[target]
+                if child.tag.endswith("EventDefinition")
+            }
+            assert kinds == {"messageEventDefinition", "timerEventDefinition"}, (
+                d.path.name,
+                gateway,
+            )
+        for catch_id, catch in catches.items():
+            if catch.find(f"{{{BPMN_NS}}}messageEventDefinition") is None:
+                continue
+            sources = [s for s, t in targets.items() if catch_id in t]
+            assert sources and all(s in gateways for s in sources), (d.path.name, catch_id)
 
 
 def test_zeebe_extensions_use_the_zeebe_namespace():

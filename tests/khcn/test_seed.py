@@ -18,15 +18,17 @@ from typer.testing import CliRunner
 
 from khcn.cli import app
 from khcn.seed import ENDED, SeedRefused, Target, seed_demo, seed_plan
+from models.audit import AuditEntry
 from models.calls import Application
 from models.db import make_engine, make_sessionmaker
-from models.enums import DecisionStatus, Role
+from models.decisions import Decision
+from models.enums import ApplicationStatus, DecisionStatus, FundingSource, Role
 from models.implementation import ChangeRequest
 from models.migrate import upgrade
 from models.people import Expertise, Organisation, Person
 from models.proposals import Proposal
 from models.registration import ResultRegistration
-from models.tasks import Task
+from models.tasks import BudgetLine, Task
 from models.users import User, UserRole
 from tests.support.system import System, complete_user_task
 
@@ -116,8 +118,56 @@ async def test_demo_seed_fills_a_province_through_the_processes(
             .where(ChangeRequest.status == DecisionStatus.APPROVED)
         )
         assert extended == sum(t.extension for t in report.tasks) >= 1
+        # a current Huế: the city's departments as they are now, no province, no district
+        names = set(session.scalars(select(Organisation.name)))
+        assert "Sở Khoa học và Công nghệ thành phố Huế" in names
+        assert "Sở Nông nghiệp và Môi trường thành phố Huế" in names
+        assert not any("Thông tin và Truyền thông" in n for n in names)
+        addresses = " ".join(a or "" for a in session.scalars(select(Organisation.address)))
+        assert "tỉnh" not in " ".join(names) and "huyện" not in addresses
+        # proposals say different things
+        assert len(set(session.scalars(select(Proposal.rationale)))) >= 3
+        # the Department's officials are people (they sit on the budget appraisal teams)
+        officials = session.scalar(
+            select(func.count(func.distinct(User.id)))
+            .join(UserRole)
+            .where(UserRole.role.in_([Role.STAFF, Role.LEADER]), User.person_id.is_not(None))
+        )
+        assert officials is not None and officials >= 4
+        # editions: a task approved in 2025 before the new law runs under 2014, the others 2025
+        for task in report.tasks:
+            row = session.scalar(select(Task).where(Task.code == task.task_code))
+            assert row is not None
+            if row.edition_bound_on is not None:
+                assert row.edition == ("2014" if task.old_edition else "2025"), task
+        assert any(t.old_edition for t in report.tasks)
+        # list decisions carry the signer's suffix; appraised budgets never exceed requests
+        numbers = list(session.scalars(select(Decision.number)))
+        assert numbers and all(n.endswith(("/QĐ-UBND", "/QĐ-SKHCN")) for n in numbers)
+        for line in session.scalars(
+            select(BudgetLine).where(BudgetLine.source == FundingSource.STATE_BUDGET)
+        ):
+            requested = session.scalar(
+                select(Application.requested_budget).where(
+                    Application.task_id == line.task_id,
+                    Application.status == ApplicationStatus.SELECTED,
+                )
+            )
+            assert requested is not None and line.amount <= requested
         seen = snapshot(session)
     assert len({t.target for t in report.tasks}) >= 4
+    # the process of step 3 is the one of each task's edition
+    for task in report.tasks:
+        with system.sessions() as session:
+            key = session.scalar(
+                select(AuditEntry.process_instance_key)
+                .join(Task, Task.id == AuditEntry.task_id)
+                .where(Task.code == task.task_code, AuditEntry.action == "implementation.plan")
+            )
+        if key is not None:
+            view = await system.zb.admin.get_process_instance(key)
+            edition = "2014" if task.old_edition else "2025"
+            assert view["bpmnProcessId"] == f"khcn-implementation-{edition}", task
     for task in report.tasks:
         view = await system.zb.admin.get_process_instance(task.process_instance_key)
         expected = "COMPLETED" if task.target in ENDED else "ACTIVE"

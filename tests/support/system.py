@@ -1,7 +1,8 @@
 """The whole back end for end-to-end tests: engine, domain database, SMTP inbox, workers.
 
 Use the `system` fixture (tests/workers/conftest.py re-exports these fixtures); complete user
-tasks the way the portal will with `complete_user_task`.
+tasks the way the portal's inbox will with `complete_user_task` (the form's model service runs
+in its own transaction, then the job completes with the variables it returned).
 
 Tests of timers use `clock_system` instead: the same back end on a fresh engine started with
 `--clock controlled` and a fresh domain database for each test (import `clock_system`,
@@ -31,14 +32,16 @@ from aiosmtpd.controller import Controller
 from pyzeebe.proto import gateway_pb2 as pb
 from sqlalchemy.orm import Session, sessionmaker
 
+from khcn.forms import answer
 from khcn.launcher import bpmn_resources
 from khcn.settings import Settings
 from models.db import make_engine, make_sessionmaker
 from models.migrate import upgrade
+from models.services.audit import Actor
 from tests.conftest import DATABASE_KINDS
 from tests.support.engine_process import EngineProcess, free_port
 from tests.support.zeebe import Conn, connect, deploy, wait_for
-from workers.clock import EngineClock, clock_of_engine
+from workers.clock import Clock, EngineClock, WallClock, clock_of_engine
 from workers.runtime import run_workers
 
 USER_TASK = "io.camunda.zeebe:userTask"
@@ -71,6 +74,42 @@ class System:
     completed_user_tasks: list[dict[str, Any]] = field(default_factory=list)
     # the engine process when the system started its own (clock_system)
     engine: EngineProcess | None = None
+    # the clock the workers read (the engine's on a controlled engine)
+    clock: Clock = field(default_factory=WallClock)
+
+    async def complete(
+        self,
+        *,
+        key: int,
+        element_id: str,
+        process_instance_key: int,
+        variables: Mapping[str, Any],
+        values: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """Answer a user task as the inbox does (its form's model service in one committed
+        transaction), then complete its job; the variables it completed with."""
+        actor = Actor(
+            name="test-inbox",
+            bpmn_element_id=element_id,
+            process_instance_key=process_instance_key,
+            job_key=key,
+        )
+        now = await asyncio.to_thread(self.clock.now)
+        result = await asyncio.to_thread(
+            answer,
+            self.sessions,
+            element_id=element_id,
+            variables=variables,
+            values=values,
+            actor=actor,
+            now=now,
+            regulations=self.settings.regulations(),
+        )
+        await self.zb.stub.CompleteJob(
+            pb.CompleteJobRequest(jobKey=key, variables=json.dumps(result))
+        )
+        self.completed_user_tasks.append({"elementId": element_id, "variables": result})
+        return result
 
 
 @pytest.fixture(scope="module")
@@ -112,7 +151,7 @@ async def running_system(
         await deploy(zb.stub, *bpmn_resources())
         task = asyncio.create_task(run_workers(settings.workers(), clock=clock))
         try:
-            yield System(zb, make_sessionmaker(engine), inbox, settings, documents_dir)
+            yield System(zb, make_sessionmaker(engine), inbox, settings, documents_dir, clock=clock)
         finally:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -271,8 +310,11 @@ async def complete_user_task(
         assert role in groups, f"'{element_id}' is for {groups}, not {role}"
     if assignee is not None:
         assert headers.get("io.camunda.zeebe:assignee") == assignee, headers
-    await system.zb.stub.CompleteJob(
-        pb.CompleteJobRequest(jobKey=job.key, variables=json.dumps(variables))
+    await system.complete(
+        key=job.key,
+        element_id=job.elementId,
+        process_instance_key=job.processInstanceKey,
+        variables=json.loads(job.variables or "{}"),
+        values=variables,
     )
-    system.completed_user_tasks.append({"elementId": element_id, "variables": variables})
     return job

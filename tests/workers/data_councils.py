@@ -123,24 +123,38 @@ def expert_user(session: Session, person: Person) -> User:
     return found
 
 
-def make_staff_and_leader(session: Session) -> tuple[User, User]:
-    """A staff user (chuyên viên) and a leader user (lãnh đạo Sở)."""
+def make_staff_and_leader(session: Session, staff_count: int = 3) -> tuple[User, User]:
+    """Staff users (chuyên viên) and a leader user (lãnh đạo Sở), each one a person too: the
+    Department's officials sit on the budget appraisal team (four of them are needed)."""
     token = unique()
-    staff = people_service.create_user(
-        session=session,
-        username=f"cv-{token}",
-        email=f"cv-{token}@skhcn.example.vn",
-        display_name=f"Chuyên viên phòng QLKH {token}",
-        roles=[Role.STAFF],
+    department = make_organisation(
+        session, f"Sở Khoa học và Công nghệ {token}", kind=OrganisationKind.GOVERNMENT_AGENCY
     )
-    leader = people_service.create_user(
-        session=session,
-        username=f"ld-{token}",
-        email=f"ld-{token}@skhcn.example.vn",
-        display_name=f"Phó Giám đốc Sở {token}",
-        roles=[Role.LEADER],
-    )
-    return staff, leader
+    users = []
+    for i, (prefix, title, role) in enumerate(
+        [("cv", "Chuyên viên phòng QLKH", Role.STAFF)] * staff_count
+        + [("ld", "Phó Giám đốc Sở", Role.LEADER)]
+    ):
+        name = f"{title} {token}-{i}"
+        person = people_service.create_person(
+            session=session,
+            full_name=name,
+            degree=Degree.MASTER,
+            email=f"{prefix}{i}-{token}@skhcn.example.vn",
+            organisation_id=department.id,
+            position=title,
+        )
+        users.append(
+            people_service.create_user(
+                session=session,
+                username=f"{prefix}{i}-{token}",
+                email=f"{prefix}{i}-{token}@skhcn.example.vn",
+                display_name=name,
+                roles=[role],
+                person_id=person.id,
+            )
+        )
+    return users[0], users[-1]
 
 
 def make_applicant(

@@ -14,11 +14,11 @@ import io
 import itertools
 import json
 import re
-import time
+import time as clock_time
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Any, TypeVar
 
 from pyzeebe.proto import gateway_pb2 as pb
@@ -27,16 +27,18 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from models.audit import AuditEntry
-from models.enums import DocumentKind, Field
-from models.people import Organisation
+from models.calls import Application
+from models.editions import DEFAULT_REGULATIONS, SCORING_SHEETS
+from models.enums import DocumentKind, Field, OrganisationKind
+from models.rules import VIETNAM_TZ, earliest_meeting_day
 from models.services import calls as calls_service
 from models.services import documents as documents_service
+from models.services.user_tasks import ballot_fields
 from models.tasks import Task
 from tests.support.system import USER_TASK, System
 from tests.support.zeebe import ActivatedJob, create_instance, wait_for
 from tests.support.zeebe_events import advance, engine_now, publish
 from tests.workers import data_councils as data
-from workers.clock import VIETNAM_TZ
 
 T = TypeVar("T")
 
@@ -71,6 +73,7 @@ def make_cast(
     session: Session,
     *,
     experts: int = 12,
+    user_side: int = 3,
     applicants: int = 2,
     field_: Field = Field.AGRICULTURAL,
     applicant_experts: bool = False,
@@ -78,6 +81,9 @@ def make_cast(
     """Staff, a leader, experts of the field, a proposer with a proposal, applicant hosts."""
     staff, leader = data.make_staff_and_leader(session)
     people = data.make_experts(session, field_, experts)
+    # the ordering and using side of the acceptance council (TT 11/2014 Đ9.3a)
+    agency = data.make_organisation(session, kind=OrganisationKind.GOVERNMENT_AGENCY)
+    people += data.make_experts(session, field_, user_side, organisation=agency)
     proposer_org = data.make_organisation(session)
     proposal = data.make_proposal(session, field_, organisation=proposer_org)
     cast = Cast(
@@ -125,7 +131,7 @@ class Run:
             except OperationalError as err:
                 if "database is locked" not in str(err) or attempt >= 100:
                     raise
-                time.sleep(0.02)
+                clock_time.sleep(0.02)
         raise AssertionError("unreachable")
 
     def task(self, session: Session) -> Task:
@@ -258,13 +264,14 @@ class Run:
         self.seen.extend(jobs)
         return jobs
 
-    async def finish(self, job: ActivatedJob, variables: Mapping[str, Any]) -> None:
-        """Complete a user-task job with the form's fields."""
-        await self.system.zb.stub.CompleteJob(
-            pb.CompleteJobRequest(jobKey=job.key, variables=json.dumps(dict(variables)))
-        )
-        self.system.completed_user_tasks.append(
-            {"elementId": job.element_id, "variables": dict(variables)}
+    async def finish(self, job: ActivatedJob, variables: Mapping[str, Any]) -> dict[str, Any]:
+        """Answer a user task as the inbox does (its form's service), then complete the job."""
+        return await self.system.complete(
+            key=job.key,
+            element_id=job.element_id,
+            process_instance_key=job.process_instance_key,
+            variables=job.variables,
+            values=variables,
         )
 
     async def user_task(
@@ -343,42 +350,114 @@ class Run:
         self.task_code = job.variables["taskCode"]
         return job
 
+    async def meeting_day(self, lead: int) -> str:
+        """The first day a council may meet when its documents go out today (ISO, 08:00)."""
+        today = date.fromisoformat(await self.today())
+        day = earliest_meeting_day(today, lead)
+        return datetime.combine(day, time(8, 0), VIETNAM_TZ).isoformat()
+
+    async def confirm(
+        self,
+        element_id: str = "confirmCouncil",
+        *,
+        removed: Sequence[int] = (),
+        lead: int | None = None,
+    ) -> ActivatedJob:
+        """Staff confirm the proposed members and set the meeting after the lead time."""
+        job = await self.take1(element_id)
+        kind = job.variables.get("councilType", "advisory")
+        edition = DEFAULT_REGULATIONS.edition(job.variables.get("edition") or "2025")
+        rules = (
+            edition.selection.appraisal.documents_lead_working_days
+            if kind == "appraisal"
+            else edition.council(kind).documents_lead_working_days
+        )
+        days = lead if lead is not None else max(rules, 7)
+        await self.finish(
+            job,
+            {
+                "decisionNumber": f"{job.key % 900 + 100}/QĐ-SKHCN",
+                "decisionDate": await self.today(),
+                "meetingAt": await self.meeting_day(days),
+                "meetingPlace": "Phòng họp Sở KH&CN",
+                "meetingMode": "in_person",
+                "removedPersonIds": list(removed),
+            },
+        )
+        return job
+
+    async def reviews(self, opinion: str = "approve") -> list[ActivatedJob]:
+        """Every member files a written review of every item before the meeting."""
+        return await self.council_reviews(
+            "writeReview",
+            lambda job: {
+                "opinion": opinion,
+                "comment": f"Nhận xét của {job.variables['assignment']['memberName']}",
+            },
+        )
+
     async def attendance(
         self, present: Callable[[list[Any]], list[Any]] | None = None
     ) -> ActivatedJob:
-        """Staff record who came to the meeting (everyone unless `present` picks)."""
+        """The secretary records who came (everyone unless ``present`` picks) and elects the
+        vote-counting committee among them."""
 
         def form(job: ActivatedJob) -> dict[str, Any]:
             options = [o["value"] for o in job.variables["memberOptions"]]
             chosen = present(options) if present else options
-            return {"presentMemberIds": chosen, "meetingNote": "Họp tại phòng họp Sở"}
+            return {
+                "presentMemberIds": chosen,
+                "countingMemberIds": chosen[-3:],
+                "countingHeadId": chosen[-1] if chosen else None,
+                "meetingNote": "Họp tại phòng họp Sở",
+            }
 
         return await self.user_task("recordAttendance", form, role="staff")
 
-    async def advisory_council(self, vote: str = "approve") -> list[ActivatedJob]:
-        """The advisory council: every member votes, everyone attends."""
-        reviews = await self.council_reviews(
-            "reviewAdvisory",
-            lambda job: {
-                "vote": vote,
-                "comment": f"Ý kiến của {job.variables['assignment']['memberName']}",
-            },
-        )
-        await self.attendance()
-        return reviews
+    async def ballots(
+        self, element_id: str, answer: Callable[[ActivatedJob], Mapping[str, Any]]
+    ) -> list[ActivatedJob]:
+        """Every member present casts a secret ballot at the meeting."""
+        return await self.council_reviews(element_id, answer)
 
-    async def approve_list(self, method: str = "selection", number: str = "") -> ActivatedJob:
-        """The leader approves the list with the method for this task."""
+    async def council(
+        self,
+        ballot: str,
+        answer: Callable[[ActivatedJob], Mapping[str, Any]],
+        *,
+        opinion: str = "approve",
+    ) -> list[ActivatedJob]:
+        """A council from proposal to count: confirmed, reviews, meeting, ballots."""
+        await self.confirm()
+        await self.reviews(opinion)
+        await self.attendance()
+        return await self.ballots(ballot, answer)
+
+    async def advisory_council(self, vote: str = "approve") -> list[ActivatedJob]:
+        """The advisory council: every member reviews, comes and votes the same way."""
+        return await self.council("castAdvisoryBallot", lambda job: {"vote": vote})
+
+    async def approve_list(
+        self, method: str = "selection", number: str = "", decided_on: str | None = None
+    ) -> ActivatedJob:
+        """The leader approves the list with the method for this task (the decision's date
+        binds the task to the edition in force that day)."""
         return await self.user_task(
             "approveList",
             {
                 "listApproved": True,
                 "method": method,
-                "listDecisionNumber": number or f"{self.cast.proposal_id}/QĐ-SKHCN",
+                "listDecisionNumber": number or f"{self.cast.proposal_id % 900 + 100}/QĐ-UBND",
+                "listDecisionDate": decided_on or await self.today(),
                 "decisionNote": "Phê duyệt",
             },
             role="leader",
         )
+
+    async def take1(self, element_id: str) -> ActivatedJob:
+        """The single user task ``element_id`` of this run."""
+        [job] = await self.take(element_id, 1)
+        return job
 
     async def call_published(self, call_round: int = 1, timeout: float = 30.0) -> tuple[int, str]:
         """Wait until step 2 published round `call_round` of the call: (call id, closes at)."""
@@ -423,26 +502,25 @@ class Run:
                     principal_investigator_id=pi_id,
                     requested_budget=950_000_000,
                 )
-                org = session.get(Organisation, org_id)
-                assert org is not None
-                for kind in APPLICATION_DOCUMENTS:
-                    stored = documents_service.store_file(
-                        session=session,
-                        root=self.system.documents_dir,
-                        content=f"{kind.value} – {org.name} – {application.id}".encode(),
-                        original_name=f"{kind.value}.pdf",
-                        content_type="application/pdf",
-                    )
-                    documents_service.add_dossier_document(
-                        session=session,
-                        stored_file_id=stored.id,
-                        kind=kind,
-                        application_id=application.id,
-                    )
+                self.attach(session, application.id)
                 ids.append(application.id)
             return ids
 
         return self.write(submit)
+
+    def attach(self, session: Session, application_id: int) -> None:
+        """File an application's dossier documents."""
+        for kind in APPLICATION_DOCUMENTS:
+            stored = documents_service.store_file(
+                session=session,
+                root=self.system.documents_dir,
+                content=f"{kind.value} – {application_id}".encode(),
+                original_name=f"{kind.value}.pdf",
+                content_type="application/pdf",
+            )
+            documents_service.add_dossier_document(
+                session=session, stored_file_id=stored.id, kind=kind, application_id=application_id
+            )
 
     def store(self, content: bytes, name: str) -> int:
         """The applicant uploads a file through the portal: its stored file id."""
@@ -469,16 +547,18 @@ def candidate_groups(job: ActivatedJob) -> list[str]:
     return list(json.loads(job.custom_headers.get("io.camunda.zeebe:candidateGroups", "[]")))
 
 
-def scores(total: int) -> dict[str, int]:
-    """A selection score form adding up to `total`, every criterion group given some points
-    (objectives 30, method 30, capacity and budget 20 each at most)."""
-    maxima = {"scoreObjectives": 30, "scoreMethod": 30, "scoreCapacity": 20, "scoreBudget": 20}
-    parts = {key: top * total // 100 for key, top in maxima.items()}
-    for key in maxima:
-        while sum(parts.values()) < total and parts[key] < maxima[key]:
-            parts[key] += 1
-    assert sum(parts.values()) == total and all(parts.values()), parts
-    return parts
+def scores(job: ActivatedJob, total: int) -> dict[str, float]:
+    """A selection ballot on the task's scoring sheet adding up to ``total`` (each criterion
+    given its share of the points, as the form's fields)."""
+    sheet_id = job.variables["scoringSheet"]
+    sheet = SCORING_SHEETS[sheet_id]
+    fields = {code: key for key, code in ballot_fields(sheet_id).items()}
+    parts = {c.code: c.max_points * total // sheet.max_total for c in sheet.criteria}
+    for c in sheet.criteria:
+        while sum(parts.values()) < total and parts[c.code] < c.max_points:
+            parts[c.code] += 1
+    assert sum(parts.values()) == total, parts
+    return {fields[code]: points for code, points in parts.items()}
 
 
 def docx_text(content: bytes) -> str:
@@ -491,23 +571,63 @@ def docx_text(content: bytes) -> str:
 # --------------------------------------------------------------------------- whole steps
 
 
-async def through_task_list(run: Run, method: str = "direct") -> None:
-    """Step 1 without detours: screened in, recommended by all, approved with `method`."""
+async def through_task_list(
+    run: Run, method: str = "direct", decided_on: str | None = None
+) -> None:
+    """Step 1 without detours: screened in, recommended by all, approved with ``method``."""
     await run.start()
     await run.screen("passed")
     await run.advisory_council("approve")
-    await run.approve_list(method=method)
+    await run.approve_list(method=method, decided_on=decided_on)
 
 
-async def through_direct_selection(run: Run, budget: int = 850_000_000) -> None:
-    """Step 2 by direct assignment: appraised, approved, the contract signed."""
-    await run.user_task(
-        "appraiseBudget", {"approvedBudget": budget, "appraisalNote": "Hợp lý"}, role="staff"
+async def direct_dossier(run: Run) -> int:
+    """The host chosen for direct assignment files its dossier: the application's id."""
+    await run.until(lambda: _has_action(run, "selection.invite_direct"), "the direct invitation")
+
+    def file(session: Session) -> int:
+        task = run.task(session)
+        application = session.scalar(select(Application).where(Application.task_id == task.id))
+        assert application is not None
+        run.attach(session, application.id)
+        return application.id
+
+    application_id = run.write(file)
+    await run.message("khcn.selection.dossier-submitted", applicationId=application_id)
+    return application_id
+
+
+async def selection_council(run: Run, totals: Mapping[int, int]) -> list[ActivatedJob]:
+    """The selection council: confirmed, reviews, meeting, every member present scores each
+    application (application id → total)."""
+    return await run.council(
+        "castSelectionBallot",
+        lambda job: {**scores(job, totals[job.variables["assignment"]["applicationId"]])},
     )
+
+
+async def appraisal(run: Run, budget: int = 850_000_000) -> None:
+    """The winner completes its proposal; the appraisal team meets and sets the budget."""
+    await run.until(lambda: _has_action(run, "selection.rank"), "the ranking")
+    await run.message("khcn.selection.proposal-completed", documentIds=[])
+    await run.confirm("confirmAppraisal")
+    await run.user_task(
+        "appraiseBudget",
+        lambda job: {
+            "presentMemberIds": [o["value"] for o in job.variables["memberOptions"]],
+            "approvedBudget": budget,
+            "appraisalNote": "Phù hợp định mức",
+        },
+        role="staff",
+    )
+
+
+async def approve_and_sign(run: Run, number: str = "") -> None:
+    """The leader approves the host; the contract is drawn up and signed."""
     await run.user_task(
         "approveSelection",
         {
-            "selectionDecisionNumber": f"{run.cast.proposal_id}/QĐ-SKHCN",
+            "selectionDecisionNumber": number or f"{run.cast.proposal_id % 900 + 300}/QĐ-UBND",
             "selectionDecisionDate": await run.today(),
             "decisionNote": "",
         },
@@ -519,6 +639,19 @@ async def through_direct_selection(run: Run, budget: int = 850_000_000) -> None:
     await run.until(lambda: _has_action(run, "implementation.plan"), "step 3 started")
 
 
+async def through_direct_selection(run: Run, budget: int = 850_000_000) -> None:
+    """Step 2 by direct assignment: the dossier, the council, the appraisal, the contract."""
+    application_id = await direct_dossier(run)
+    await run.user_task(
+        "openApplications",
+        {"validApplicationIds": [application_id], "openingNote": "Hồ sơ hợp lệ"},
+        role="staff",
+    )
+    await selection_council(run, {application_id: 82})
+    await appraisal(run, budget)
+    await approve_and_sign(run)
+
+
 async def final_report(run: Run) -> int:
     """The host files the final report: implementation ends."""
     stored = run.store(f"bao cao tong ket {run.task_code}".encode(), "bao-cao-tong-ket.pdf")
@@ -527,7 +660,7 @@ async def final_report(run: Run) -> int:
 
 
 async def acceptance_council(run: Run, ratings: Callable[[int], str]) -> list[ActivatedJob]:
-    """Step 4 up to the council's conclusion: the dossier valid, member i rates ratings(i)."""
+    """Step 4 up to the council's verdict: the dossier valid, member i rates ratings(i)."""
     await run.user_task(
         "checkDossier", {"dossierValid": True, "missingDocuments": ""}, role="staff"
     )
@@ -537,11 +670,42 @@ async def acceptance_council(run: Run, ratings: Callable[[int], str]) -> list[Ac
         i = order.setdefault(job.key, len(order))
         return {"rating": ratings(i), "comment": f"Phiếu {i + 1}"}
 
-    jobs = await run.council_reviews("reviewAcceptance", rate)
-    await run.attendance()
-    return jobs
+    return await run.council("castAcceptanceBallot", rate)
+
+
+async def complete_dossier(run: Run) -> None:
+    """After Đạt: the host completes the dossier and the council's chair confirms it."""
+    await run.message("khcn.acceptance.dossier-completed", documentIds=[])
+    job = await run.take1("confirmCompletion")
+    assert job.custom_headers["io.camunda.zeebe:assignee"] == job.variables["chairUsername"]
+    await run.finish(job, {"dossierCompleted": True, "completionNote": "Đã hoàn thiện"})
+
+
+async def register_and_recognise(run: Run, decision: str = "") -> None:
+    """Step 5: the dossier, the certificate, the recognition decision, the end."""
+    await run.until(
+        lambda: _has_action(run, "task.move") and _stage(run) == "registration", "step 5"
+    )
+    stored = run.store(f"mau 5 {run.task_code}".encode(), "mau-5.pdf")
+    await run.message("khcn.registration.dossier-submitted", documentIds=[stored])
+    await run.user_task(
+        "checkRegistration", {"registrationValid": True, "missingDocuments": ""}, role="staff"
+    )
+    await run.user_task(
+        "recognizeResults",
+        {
+            "acceptanceDecisionNumber": decision or f"{run.cast.proposal_id % 900 + 500}/QĐ-UBND",
+            "acceptanceDecisionDate": await run.today(),
+        },
+        role="leader",
+    )
 
 
 def _has_action(run: Run, action: str) -> bool:
     with run.db() as session:
         return action in run.actions(session)
+
+
+def _stage(run: Run) -> str:
+    with run.db() as session:
+        return run.task(session).stage.value

@@ -10,7 +10,8 @@ from docx import Document
 from workers.documents import DocumentError, libreoffice, render
 
 CERTIFICATE = {
-    "province": "Thừa Thiên Huế",
+    "header_top": "UBND THÀNH PHỐ HUẾ",
+    "header_bottom": "SỞ KHOA HỌC VÀ CÔNG NGHỆ",
     "certificate_number": "01/2026/GCN-SKHCN",
     "task_title": "Nghiên cứu giống lúa chịu mặn",
     "task_code": "ĐT-2026-01",
@@ -45,7 +46,9 @@ def test_rendering_twice_gives_the_same_text() -> None:
 
 def test_contract_lists_each_tranche() -> None:
     context = {
-        "province": "Thừa Thiên Huế",
+        "header_top": "",
+        "header_bottom": "ỦY BAN NHÂN DÂN THÀNH PHỐ HUẾ",
+        "issuer_name": "Ủy ban nhân dân thành phố Huế",
         "number": "12",
         "task_title": "Đề tài A",
         "task_code": "ĐT-1",

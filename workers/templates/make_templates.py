@@ -13,7 +13,9 @@ from docx.shared import Pt
 
 HERE = Path(__file__).resolve().parent
 
-HEADER = ("UBND TỈNH {{ province }}", "SỞ KHOA HỌC VÀ CÔNG NGHỆ")
+# The issuer's header (NĐ 30/2020/NĐ-CP forms): "ỦY BAN NHÂN DÂN THÀNH PHỐ HUẾ" alone, or
+# "UBND THÀNH PHỐ HUẾ" over "SỞ KHOA HỌC VÀ CÔNG NGHỆ" (models/services/documents.py).
+HEADER = ("{{ header_top }}", "{{ header_bottom }}")
 MOTTO = ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc")
 
 TEMPLATES: dict[str, list[str]] = {
@@ -22,18 +24,18 @@ TEMPLATES: dict[str, list[str]] = {
         "{{ place }}, ngày {{ day }} tháng {{ month }} năm {{ year }}",
         "QUYẾT ĐỊNH",
         "{{ title }}",
-        "GIÁM ĐỐC SỞ KHOA HỌC VÀ CÔNG NGHỆ",
+        "{{ issuer_title }}",
         "{% for basis in bases %}Căn cứ {{ basis }};\n{% endfor %}",
         "QUYẾT ĐỊNH:",
         "{% for article in articles %}Điều {{ loop.index }}. {{ article }}\n{% endfor %}",
-        "GIÁM ĐỐC",
+        "{{ signer_title }}",
         "{{ signer }}",
     ],
     "contract.docx": [
         "HỢP ĐỒNG THỰC HIỆN NHIỆM VỤ KHOA HỌC VÀ CÔNG NGHỆ",
         "Số: {{ number }}",
         "Tên nhiệm vụ: {{ task_title }} (mã số {{ task_code }})",
-        "Bên A (Bên đặt hàng): Sở Khoa học và Công nghệ tỉnh {{ province }}",
+        "Bên A (Bên đặt hàng): {{ issuer_name }}",
         "Bên B (Tổ chức chủ trì): {{ host_organisation }}",
         "Chủ nhiệm nhiệm vụ: {{ principal_investigator }}",
         "Thời gian thực hiện: từ {{ start_date }} đến {{ end_date }}",

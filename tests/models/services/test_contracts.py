@@ -5,10 +5,20 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.enums import ContractStatus, FundingSource, Stage, TaskStatus
+from models.decisions import Restriction
+from models.enums import (
+    ContractStatus,
+    DecisionKind,
+    FundingSource,
+    RestrictionReason,
+    Stage,
+    TaskStatus,
+)
 from models.services import contracts, tasks
+from models.services.decisions import decision_of
 from models.services.errors import DomainError, InvalidStateError
 from models.tasks import Task
 from tests.models import factories as f
@@ -120,3 +130,61 @@ def test_closing_needs_a_certificate(session: Session) -> None:
             session=session, contract_id=contract.id, liquidated_on=date(2028, 9, 1)
         )
     assert "giấy chứng nhận" in err.value.message_vi
+
+
+def test_suspension_then_termination_with_refund_and_bars(session: Session) -> None:
+    # TT 04/2015 Đ22.3: suspended after a violation, then the contract terminated with the
+    # money to refund; the host barred a year, the investigator three (TT 20/2023 Đ4.2đ, Đ4.4c)
+    pi = f.person(session)
+    task = f.task(session, host=f.organisation(session), investigator=pi)
+    contract = f.under_contract(session, task, date(2026, 1, 5), date(2027, 12, 31), 600_000_000)
+    notices = contracts.suspend_task(
+        session=session, task_code=task.code, reason="vi phạm hợp đồng", today=date(2026, 9, 1)
+    )
+    assert task.status is TaskStatus.SUSPENDED and contract.suspended_on == date(2026, 9, 1)
+    assert "01/09/2026" in notices[0].body
+    with pytest.raises(DomainError) as err:
+        contracts.decide_termination(
+            session=session,
+            task_code=task.code,
+            terminate=True,
+            decision_number="51",
+            decision_date=date(2026, 9, 8),
+            refund_amount=600_000_001,
+            today=date(2026, 9, 8),
+        )
+    assert err.value.code == "refund_amount"
+    contracts.decide_termination(
+        session=session,
+        task_code=task.code,
+        terminate=True,
+        decision_number="51",
+        decision_date=date(2026, 9, 8),
+        refund_amount=200_000_000,
+        today=date(2026, 9, 8),
+    )
+    assert task.status is TaskStatus.TERMINATED
+    assert (contract.status, contract.refund_amount) == (ContractStatus.TERMINATED, 200_000_000)
+    decision = decision_of(session, task, DecisionKind.TERMINATION)
+    assert decision is not None and decision.number == "51/QĐ-UBND"
+    bars = session.scalars(select(Restriction).where(Restriction.task_id == task.id)).all()
+    assert {(r.person_id, r.until) for r in bars if r.reason is RestrictionReason.TERMINATED} == {
+        (None, date(2027, 9, 8)),
+        (pi.id, date(2029, 9, 8)),
+    }
+
+
+def test_a_suspended_task_may_resume(session: Session) -> None:
+    task = f.task(session, host=f.organisation(session))
+    contract = f.under_contract(session, task, date(2026, 1, 5), date(2027, 12, 31))
+    contracts.suspend_task(session=session, task_code=task.code, reason="?", today=date(2026, 9, 1))
+    contracts.decide_termination(
+        session=session,
+        task_code=task.code,
+        terminate=False,
+        decision_number="",
+        decision_date=date(2026, 9, 8),
+        refund_amount=0,
+        today=date(2026, 9, 8),
+    )
+    assert task.status is TaskStatus.IN_PROGRESS and contract.suspended_on is None

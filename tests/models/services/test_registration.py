@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.audit import AuditEntry
+from models.contracts import Contract
 from models.enums import ContractStatus, TaskStatus
-from models.services import contracts, registration
+from models.services import acceptance, contracts, registration
 from models.services.errors import InvalidStateError
 from tests.models import factories as f
 
@@ -92,8 +93,11 @@ def test_two_results_of_one_task_get_two_certificates(session: Session) -> None:
 
 
 def test_late_registration_is_recorded(session: Session) -> None:
-    task = f.accepted_task(session, decided_on=date(2027, 5, 20))
+    # 30 days from the official acceptance (the chair's confirmation, TT 11/2014 Đ13.3)
+    task = f.accepted_task(session, completed_on=date(2027, 5, 20))
     assert registration.registration_due_on(session=session, task_id=task.id) == date(2027, 6, 19)
+    start = registration.start_registration(session=session, task_code=task.code)
+    assert start.due_on == date(2027, 6, 19) and "19/06/2027" in start.notices[0].body
     registration.register_result(
         session=session, task_id=task.id, title="Kết quả", submitted_on=date(2027, 6, 25)
     )
@@ -105,31 +109,47 @@ def test_late_registration_is_recorded(session: Session) -> None:
     assert entry.details["late"] is True and entry.details["due_on"] == "2027-06-19"
 
 
-def test_publish_and_close_the_contract(session: Session) -> None:
+def test_registration_waits_for_the_official_acceptance(session: Session) -> None:
+    task = f.task(session)
+    with pytest.raises(InvalidStateError) as err:
+        registration.start_registration(session=session, task_code=task.code)
+    assert err.value.code == "not_accepted"
+
+
+def test_publish_then_recognise_then_close_the_contract(session: Session) -> None:
     task = f.accepted_task(session)
-    reg = registration.register_result(
+    registration.register_result(
         session=session, task_id=task.id, title="Kết quả", submitted_on=date(2027, 6, 1)
     )
     with pytest.raises(InvalidStateError):
-        registration.publish_result(
-            session=session, registration_id=reg.id, published_on=date(2027, 6, 2)
-        )
+        registration.publish_results(session=session, task_code=task.code, today=JUNE_1)
+    reg = registration.main_registration(session, task)
     registration.issue_certificate(
         session=session, registration_id=reg.id, issued_on=date(2027, 6, 10)
     )
-    registration.publish_result(
-        session=session, registration_id=reg.id, published_on=date(2027, 6, 12)
+    published, notices = registration.publish_results(
+        session=session, task_code=task.code, today=date(2027, 6, 12)
     )
-    assert reg.published_on == date(2027, 6, 12)
-    contract = contracts.close_contract(
+    assert published.published_on == date(2027, 6, 12) and len(notices) == 1
+    again, notices = registration.publish_results(
+        session=session, task_code=task.code, today=date(2027, 6, 13)
+    )
+    assert again.published_on == date(2027, 6, 12) and notices == []
+    contract = session.scalars(select(Contract).where(Contract.task_id == task.id)).one()
+    # TT 11/2014 Đ17: the results recognised before the contract is liquidated
+    with pytest.raises(InvalidStateError) as err:
+        contracts.close_contract(
+            session=session, contract_id=contract.id, liquidated_on=date(2027, 6, 30)
+        )
+    assert err.value.code == "not_recognised"
+    acceptance.record_recognition_decision(
         session=session,
-        contract_id=contracts.create_contract(
-            session=session,
-            task_id=task.id,
-            value=1,
-            starts_on=date(2025, 6, 1),
-            ends_on=date(2027, 3, 31),
-        ).id,
-        liquidated_on=date(2027, 6, 30),
+        task_code=task.code,
+        decision_number="412",
+        decision_date=date(2027, 6, 15),
+        today=date(2027, 6, 15),
     )
-    assert contract.status is ContractStatus.LIQUIDATED and task.status is TaskStatus.CLOSED
+    closed = contracts.close_contract(
+        session=session, contract_id=contract.id, liquidated_on=date(2027, 6, 30)
+    )
+    assert closed.status is ContractStatus.LIQUIDATED and task.status is TaskStatus.CLOSED
