@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models.accounts import LoginSession
 from models.audit import AuditEntry
+from models.councils import Council, CouncilMember
 from models.enums import CouncilRole, CouncilStatus, CouncilType, Field, Role
 from models.profiles import Publication
 from models.services import accounts
-from models.services.councils import appoint_council_member, create_council
 from models.services.proposals import create_proposal
 from models.users import User
 from portal.app import create_app
@@ -148,15 +148,11 @@ def test_a_council_member_sees_their_council_only_while_it_sits(
     member = login(portal_sessions, users[Role.COUNCIL_MEMBER])
     outsider = make_user(portal_sessions, [Role.COUNCIL_MEMBER], person=True)
     with portal_sessions() as session, session.begin():
-        council = create_council(
-            session=session, type=CouncilType.ADVISORY, name="Hội đồng tư vấn 2027"
-        )
-        appoint_council_member(
-            session=session,
-            council_id=council.id,
-            person_id=member.person_id,
-            role=CouncilRole.MEMBER,
-        )
+        # a sitting council with the member on it (how it was proposed is not the point here)
+        council = Council(type=CouncilType.ADVISORY, name="Hội đồng tư vấn 2027")
+        council.members.append(CouncilMember(person_id=member.person_id, role=CouncilRole.MEMBER))
+        session.add(council)
+        session.flush()
         council_id = council.id
 
     assert client_of(portal_app, member).get(f"/councils/{council_id}").status_code == 200
