@@ -256,7 +256,14 @@ def _domain_has_data(settings: Settings) -> bool:
 
 async def _seed_in_background(settings: Settings) -> None:
     """Seed the demo province through the running workers, logging progress."""
-    from khcn.seed import DEFAULT_PEOPLE, DEFAULT_TASKS, plan_total, seed_demo, targets_for
+    from khcn.seed import (
+        DEFAULT_PEOPLE,
+        DEFAULT_TASKS,
+        SeedRefused,
+        plan_total,
+        seed_demo,
+        targets_for,
+    )
 
     total = plan_total(DEFAULT_PEOPLE, targets_for(DEFAULT_TASKS))
     done = [0]
@@ -270,6 +277,10 @@ async def _seed_in_background(settings: Settings) -> None:
         report = await seed_demo(settings, progress=progress)
     except asyncio.CancelledError:
         raise
+    except SeedRefused:
+        # data arrived between the first-start check and the seed (the portal is open): keep it
+        log.info("demo seed skipped: the domain database holds data by now")
+        return
     except Exception:
         log.exception("demo seed failed")
         return

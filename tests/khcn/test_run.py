@@ -7,6 +7,7 @@ test creates a task there through the services and catches the reminder mail it 
 import contextlib
 import email
 import email.policy
+import logging
 import os
 import re
 import signal
@@ -19,9 +20,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from khcn.launcher import bpmn_resources
+from khcn.launcher import _seed_in_background, bpmn_resources
+from khcn.settings import Settings
 from models.db import make_engine, make_sessionmaker
 from models.enums import TaskMemberRole
+from models.migrate import upgrade
 from models.services.tasks import add_task_member
 from tests.models import factories
 from tests.support.engine_process import ROOT, free_port
@@ -221,3 +224,24 @@ def test_a_stop_during_start_up_stops_the_engine_too(tmp_path: Path, sig: signal
     assert re.search(r"khcn: khcn stopped \(engine exit code -?\d+\)\n$", log), log[-1000:]
     assert not Path(f"/proc/{engine_pid}").exists()  # the engine child is gone, not orphaned
     assert "deployed" not in log
+
+
+async def test_first_start_seed_keeps_data_that_arrived_meanwhile(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the first-start check found the database empty; by the time the seed runs it is not
+    url = f"sqlite:///{tmp_path / 'khcn.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session, session.begin():
+            factories.organisation(session)
+    finally:
+        engine.dispose()
+    settings = Settings(database_url=url, ZEEBE_ADDRESS=f"127.0.0.1:{free_port()}")
+
+    with caplog.at_level(logging.INFO, logger="khcn"):
+        await _seed_in_background(settings)
+
+    assert "demo seed skipped: the domain database holds data by now" in caplog.messages
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
