@@ -130,29 +130,10 @@ def feel() -> Iterator[FeelEngine]:
     engine.close()
 
 
-@pytest.mark.parametrize(("expression", "expected", "variables", "warnings"), _params(PAGES))
+@pytest.mark.parametrize(
+    ("expression", "expected", "variables", "warnings"), _params(PAGES) + _params(RULES)
+)
 def test_documented_example(
-    feel: FeelEngine,
-    expression: str,
-    expected: Any,
-    variables: dict[str, Any],
-    warnings: tuple[str, ...] | None,
-) -> None:
-    _check(feel, expression, expected, variables, warnings)
-
-
-@pytest.mark.parametrize(("expression", "expected", "variables", "warnings"), _params(RULES))
-def test_rule_behind_the_examples(
-    feel: FeelEngine,
-    expression: str,
-    expected: Any,
-    variables: dict[str, Any],
-    warnings: tuple[str, ...] | None,
-) -> None:
-    _check(feel, expression, expected, variables, warnings)
-
-
-def _check(
     feel: FeelEngine,
     expression: str,
     expected: Any,
