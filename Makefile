@@ -27,7 +27,7 @@ $(STAMP_NPM): package.json
 	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(FEEL_BUNDLE): $(STAMP_NPM) engine/feel/js/entry.js engine/feel/js/build.mjs
+$(FEEL_BUNDLE): $(STAMP_NPM) $(wildcard engine/feel/js/*.js engine/feel/js/*.mjs)
 	node engine/feel/js/build.mjs
 
 $(VENDOR)/echarts.min.js: $(STAMP_NPM)

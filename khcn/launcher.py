@@ -21,6 +21,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
@@ -86,29 +87,65 @@ class MailFolder:
         return "250 OK"
 
 
+class StopRequested(Exception):  # noqa: N818 - a request, not an error
+    """SIGTERM before the workers' event loop runs (it handles SIGTERM from then on)."""
+
+
+def _request_stop(signum: int, _frame: object) -> None:
+    raise StopRequested(signal.Signals(signum).name)
+
+
+@contextlib.contextmanager
+def _stops_deferred() -> Iterator[None]:
+    """SIGTERM and SIGINT that arrive inside take effect on leaving it, under the usual handlers.
+
+    (Blocking them instead would hand the blocked mask down to a child started inside.)
+    """
+    pending: list[int] = []
+    usual = {
+        sig: signal.signal(sig, lambda signum, _frame: pending.append(signum))
+        for sig in (signal.SIGTERM, signal.SIGINT)
+    }
+    try:
+        yield
+    finally:
+        for sig, handler in usual.items():
+            signal.signal(sig, handler)
+        if pending:
+            signal.raise_signal(pending[0])
+
+
 def run_system(settings: Settings) -> None:
     """Run engine, workers and (in development) the mail catcher until interrupted."""
     from models.migrate import upgrade
     from workers.runtime import run_workers
 
-    upgrade(settings.database_url, "head")
-    engine = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "engine",
-            "--address",
-            settings.zeebe_address,
-            "--database",
-            settings.engine_database,
-        ],
-        cwd=ROOT,
-        # its own process group: Ctrl-C reaches only us, and we stop the workers before the
-        # engine they talk to (else every open poll of theirs ends in an error)
-        process_group=0,
-    )
+    # A stop while starting (migrating, waiting for the engine, deploying) unwinds the start-up
+    # like Ctrl-C does, so the engine child, in a process group of its own, is stopped too.
+    previous = signal.signal(signal.SIGTERM, _request_stop)
+    engine = None
     mail = None
     try:
+        upgrade(settings.database_url, "head")
+        with _stops_deferred():  # not between the fork and `engine` holding the child
+            engine = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "engine",
+                    "--address",
+                    settings.zeebe_address,
+                    "--database",
+                    settings.engine_database,
+                ],
+                cwd=ROOT,
+                # its own process group: Ctrl-C reaches only us, and we stop the workers before
+                # the engine they talk to (else every open poll of theirs ends in an error)
+                process_group=0,
+            )
+        log.info(
+            "engine started (pid %d); waiting for it on %s", engine.pid, settings.zeebe_address
+        )
         wait_serving(settings.zeebe_address)
         asyncio.run(deploy_all(settings.zeebe_address, bpmn_resources()))
         log.info("deployed %d resources from bpmn/", len(bpmn_resources()))
@@ -125,17 +162,32 @@ def run_system(settings: Settings) -> None:
         with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
             asyncio.run(_serve(settings, run_workers))
         log.info("workers stopped")
+    except (StopRequested, KeyboardInterrupt) as stop:
+        name = str(stop) if isinstance(stop, StopRequested) else "SIGINT"
+        log.info("stopping during start-up (%s)%s", name, "" if engine else ", no engine yet")
     finally:
+        # already stopping: a second SIGTERM must not cut the engine's stop short
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         if mail is not None:
             mail.stop()
             log.info("mail catcher stopped")
-        engine.terminate()
-        try:
-            engine.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            engine.kill()
-            engine.wait()
-        log.info("khcn stopped (engine exit code %s)", engine.returncode)
+        if engine is not None:
+            _stop_engine(engine)
+            log.info("khcn stopped (engine exit code %s)", engine.returncode)
+        else:
+            log.info("khcn stopped")
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_engine(engine: subprocess.Popen[bytes]) -> None:
+    """Terminate the engine child and wait for it; kill it if it lingers or Ctrl-C comes again."""
+    engine.terminate()
+    try:
+        engine.wait(timeout=15)
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):
+        engine.kill()
+        engine.wait()
 
 
 # --------------------------------------------------------------------------- demo data
@@ -204,7 +256,14 @@ def _domain_has_data(settings: Settings) -> bool:
 
 async def _seed_in_background(settings: Settings) -> None:
     """Seed the demo province through the running workers, logging progress."""
-    from khcn.seed import DEFAULT_PEOPLE, DEFAULT_TASKS, plan_total, seed_demo, targets_for
+    from khcn.seed import (
+        DEFAULT_PEOPLE,
+        DEFAULT_TASKS,
+        SeedRefused,
+        plan_total,
+        seed_demo,
+        targets_for,
+    )
 
     total = plan_total(DEFAULT_PEOPLE, targets_for(DEFAULT_TASKS))
     done = [0]
@@ -218,6 +277,10 @@ async def _seed_in_background(settings: Settings) -> None:
         report = await seed_demo(settings, progress=progress)
     except asyncio.CancelledError:
         raise
+    except SeedRefused:
+        # data arrived between the first-start check and the seed (the portal is open): keep it
+        log.info("demo seed skipped: the domain database holds data by now")
+        return
     except Exception:
         log.exception("demo seed failed")
         return

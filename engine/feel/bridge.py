@@ -6,12 +6,12 @@ named zone as ``2023-05-01T10:00:00+02:00[Europe/Berlin]``), durations as ISO du
 (``P1D``, ``PT2H``, ``P1Y2M``), contexts as dicts, whole numbers as int. A result that has
 no JSON form (a function or a range) raises FeelError; Zeebe would store null instead.
 
-Numbers inside FEEL are IEEE doubles (feelin), not Zeebe's 34-digit decimals. Results with
-a fraction are rounded to 15 significant digits (``0.1 + 0.2`` gives 0.3, as in Zeebe), but
-comparisons inside an expression see the doubles (``0.1 + 0.2 = 0.3`` is false), and
-integers beyond 2**53 lose precision once an expression computes with them. A plain variable
-reference or path (``=orderId``, ``=order.customer.id``) is answered in Python without
-V8, so such values pass through unchanged.
+Numbers inside FEEL are IEEE doubles (feelin), but arithmetic computes on the decimals they
+spell, as Zeebe's BigDecimals do (engine/feel/js/decimal.js): ``0.1 + 0.2 = 0.3`` holds and
+``1 / 3`` is the double nearest to Zeebe's 34-digit quotient. Integers beyond 2**53 lose
+precision once an expression computes with them. A plain variable reference or path
+(``=orderId``, ``=order.customer.id``) is answered in Python without V8, so such values pass
+through unchanged.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import math
 import re
 import threading
 from collections.abc import Iterator
@@ -396,11 +397,17 @@ def test_large_integers(feel: FeelEngine) -> None:
     assert value(feel, "huge + 0") == 2**63
 
 
-def test_fractions_are_rounded_like_decimals(feel: FeelEngine) -> None:
+def test_fractions_compute_as_decimals(feel: FeelEngine) -> None:
+    # Zeebe computes on BigDecimals: exact sums and products, quotients to 34 digits; the
+    # stored result is the double nearest to that decimal
     assert value(feel, "0.1 + 0.2") == 0.3
     assert value(feel, "price * 1.1", {"price": 100}) == 110
     assert type(value(feel, "price * 1.1", {"price": 100})) is int
-    assert value(feel, "1 / 3") == 0.333333333333333
+    assert value(feel, "1 / 3") == 1 / 3
+    assert value(feel, "1.1 ** 2") == 1.21
+    assert value(feel, "sum([0.1, 0.2])") == 0.3
+    # a double from a function keeps all its digits, in arithmetic too
+    assert value(feel, "log(10) + 1") == 3.302585092994046
     assert value(feel, "b", {"b": 0.30000000000000004}) == 0.30000000000000004  # untouched
 
 
@@ -572,8 +579,10 @@ def test_evaluate_static_or_feel(feel: FeelEngine) -> None:
     assert evaluate_static_or_feel(None, VARIABLES, feel) is None
 
 
-def test_incoming_fractions_compare_like_decimals(feel: FeelEngine) -> None:
-    # a variable holding 1/3 (a Python float) equals FEEL's 1/3, as both are decimals in Zeebe
+def test_incoming_fractions_are_the_decimals_their_digits_spell(feel: FeelEngine) -> None:
+    # Zeebe reads a double as the decimal Double.toString spells, and so does the engine
     assert value(feel, "x <= 1/3", {"x": 1 / 3}) is True
-    assert value(feel, "x = 0.3", {"x": 0.1 + 0.2}) is True
+    assert value(feel, "x = 0.1 + 0.2", {"x": 0.3}) is True
+    assert value(feel, "x = 0.3", {"x": 0.1 + 0.2}) is False  # 0.30000000000000004 in Zeebe too
+    assert value(feel, "x = log(10)", {"x": math.log(10)}) is True
     assert value(feel, "x > 0.3", {"x": 0.30000001}) is True

@@ -4,9 +4,12 @@ The reminder worker looks its recipients up in the domain database `khcn run` mi
 test creates a task there through the services and catches the reminder mail it sends.
 """
 
+import contextlib
 import email
 import email.policy
+import logging
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -15,10 +18,13 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pytest
 
-from khcn.launcher import bpmn_resources
+from khcn.launcher import _seed_in_background, bpmn_resources
+from khcn.settings import Settings
 from models.db import make_engine, make_sessionmaker
 from models.enums import TaskMemberRole
+from models.migrate import upgrade
 from models.services.tasks import add_task_member
 from tests.models import factories
 from tests.support.engine_process import ROOT, free_port
@@ -186,3 +192,56 @@ async def test_khcn_run_verbose_shows_the_chatter_and_ctrl_c_stops_it_cleanly(
         lines = stop_khcn_run(proc, signal.SIGINT, tmp_path / "run.log")
     assert [line for line in lines if " alembic.runtime.plugins:" in line]
     assert [line for line in lines if " mail.log:" in line]
+
+
+def wait_for_line(log_path: Path, pattern: str, proc: subprocess.Popen) -> re.Match[str]:
+    """The first match of pattern in `khcn run`'s log, once it is there."""
+    deadline = time.monotonic() + 60
+    while not (found := re.search(pattern, log_path.read_text())):
+        assert time.monotonic() < deadline and proc.poll() is None, log_path.read_text()[-3000:]
+        time.sleep(0.05)
+    return found
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_during_start_up_stops_the_engine_too(tmp_path: Path, sig: signal.Signals) -> None:
+    proc, _env = start_khcn_run(tmp_path)
+    log_path = tmp_path / "run.log"
+    engine_pid = int(wait_for_line(log_path, r"engine started \(pid (\d+)\)", proc)[1])
+    # a paused engine never gets to serve: the stop lands while khcn run waits for it
+    os.kill(engine_pid, signal.SIGSTOP)
+    try:
+        proc.send_signal(sig)
+        wait_for_line(log_path, rf"stopping during start-up \({sig.name}\)", proc)
+    finally:
+        # the SIGTERM khcn run sent it ends it at once unless its handler is in place by then;
+        # then it handles the signal once running again
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(engine_pid, signal.SIGCONT)
+    assert proc.wait(timeout=30) == 0
+    log = log_path.read_text()
+    assert not [p for p in STOP_PROBLEMS if p in log], log[-3000:]
+    assert re.search(r"khcn: khcn stopped \(engine exit code -?\d+\)\n$", log), log[-1000:]
+    assert not Path(f"/proc/{engine_pid}").exists()  # the engine child is gone, not orphaned
+    assert "deployed" not in log
+
+
+async def test_first_start_seed_keeps_data_that_arrived_meanwhile(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # the first-start check found the database empty; by the time the seed runs it is not
+    url = f"sqlite:///{tmp_path / 'khcn.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session, session.begin():
+            factories.organisation(session)
+    finally:
+        engine.dispose()
+    settings = Settings(database_url=url, ZEEBE_ADDRESS=f"127.0.0.1:{free_port()}")
+
+    with caplog.at_level(logging.INFO, logger="khcn"):
+        await _seed_in_background(settings)
+
+    assert "demo seed skipped: the domain database holds data by now" in caplog.messages
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]

@@ -18,11 +18,13 @@ import {
   isRange,
   FeelRange,
   dateAndTime as parseFeelDateTime,
+  khcnToComparable,
 } from 'feelin';
 import feelinPackage from 'feelin/package.json';
+import { add, remainder, setScale } from './decimal.js';
 
 const DIALECT = 'camunda';
-const VERSION = `khcn-feel 2 (feelin ${feelinPackage.version})`;
+const VERSION = `khcn-feel 3 (feelin ${feelinPackage.version})`;
 
 // ---------------------------------------------------------------------------------------
 // helpers
@@ -34,6 +36,7 @@ class AssertionFailure extends Error {}
 class UnsupportedValue extends Error {}
 
 const isString = (v) => typeof v === 'string';
+const isNumber = (v) => typeof v === 'number' && Number.isFinite(v);
 const isNil = (v) => v === null || v === undefined;
 const isContext = (v) => !isNil(v) && Object.getPrototypeOf(v) === Object.prototype;
 
@@ -97,13 +100,8 @@ function toPlain(value) {
     case 'string':
       return value;
     case 'number':
-      if (!Number.isFinite(value)) {
-        return null;
-      }
-      // FEEL numbers are decimals in Zeebe but doubles in feelin: round fractions to 15
-      // significant digits so `0.1 + 0.2` stores 0.3 and `100 * 1.1` stores 110, as Zeebe
-      // does. Integers are left alone (Zeebe keys need all their 16 digits).
-      return Number.isInteger(value) ? value : Number(value.toPrecision(15));
+      // arithmetic already computed on decimals (decimal.js): the double is the result
+      return Number.isFinite(value) ? value : null;
     case 'function':
       throw new UnsupportedValue('a function');
   }
@@ -220,7 +218,212 @@ FeelRange.prototype.includes = function includes(value) {
 const feelinDateAndTime = feelinBuiltin('date and time');
 const feelinGetValue = feelinBuiltin('get value');
 
+// numbers: rounding and remainders on decimals, as BigDecimal.setScale and remainder do
+// (feelin scales doubles, so `round half up(1.005, 2)` would be 1).
+
+const ROUNDING_MODES = ['UP', 'DOWN', 'CEILING', 'FLOOR', 'HALF_UP', 'HALF_DOWN', 'HALF_EVEN', 'UNNECESSARY'];
+
+function rounded(name, n, scale, mode) {
+  if (!isNumber(n) || !isNumber(scale)) {
+    return invalid(`${name} expects numbers, got {n} and {scale}`, { n, scale });
+  }
+  try {
+    return setScale(n, Math.trunc(scale), mode);
+  } catch (_error) {
+    return invalid(`Failed to apply rounding mode '${mode}' to {n}`, { n });
+  }
+}
+
+/** A rounding built-in: `(n, scale)`, or `(n)` with scale 0 where `optionalScale`. */
+function roundingBuiltin(name, mode, optionalScale) {
+  return builtin(['n', 'scale'], (n, scale) => {
+    if (scale === undefined && !optionalScale) {
+      return invalid(`${name}(n, scale) expects a scale`);
+    }
+    return rounded(name, n, scale === undefined ? 0 : scale, mode);
+  });
+}
+
+const NUMBER_FUNCTIONS = {
+  'decimal': builtin(['n', 'scale', 'mode'], (n, scale, mode) => {
+    if (mode === undefined) {
+      return rounded('decimal', n, scale, 'HALF_EVEN');
+    }
+    const name = isString(mode) ? mode.toUpperCase() : null;
+    if (!ROUNDING_MODES.includes(name)) {
+      return invalid(`Illegal argument {mode} for rounding mode. Must be one of: ${ROUNDING_MODES.join(', ')}`,
+        { mode });
+    }
+    return rounded('decimal', n, scale, name);
+  }),
+  'floor': roundingBuiltin('floor', 'FLOOR', true),
+  'ceiling': roundingBuiltin('ceiling', 'CEILING', true),
+  'round up': roundingBuiltin('round up', 'UP', false),
+  'round down': roundingBuiltin('round down', 'DOWN', false),
+  'round half up': roundingBuiltin('round half up', 'HALF_UP', false),
+  'round half down': roundingBuiltin('round half down', 'HALF_DOWN', false),
+  // FEEL's modulo takes the divisor's sign: modulo(-12, 5) is 3, modulo(12, -5) is -3
+  'modulo': builtin(['dividend', 'divisor'], (dividend, divisor) => {
+    if (!isNumber(dividend) || !isNumber(divisor) || divisor === 0) {
+      return invalid('modulo(dividend, divisor) expects numbers and a divisor other than 0, '
+        + 'got {dividend} and {divisor}', { dividend, divisor });
+    }
+    return remainder(add(remainder(dividend, divisor), divisor), divisor);
+  }),
+};
+
+// ---------------------------------------------------------------------------------------
+// ranges: feel-scala's range functions (feelin 8.2 lacks `overlaps before`, `finishes`,
+// `during`, `starts`, `coincides` and others). Points are numbers, dates, times, date-times or
+// durations; both arguments must hold points of one kind (a local and a zoned time do not
+// compare, nor a years-and-months and a days-and-time duration).
+
+function pointKind(value) {
+  if (isNumber(value)) return 'number';
+  if (value instanceof FeelDate) return 'date';
+  if (value instanceof FeelTime) return value.zone === null ? 'local time' : 'time';
+  if (value instanceof FeelDateTime) return value.zone === null ? 'local date time' : 'date time';
+  if (value instanceof FeelDuration) return value.yearsMonths ? 'years and months' : 'days and time';
+  return null;
+}
+
+const isBoundedRange = (value) => isRange(value) && !isNil(value.start) && !isNil(value.end);
+
+/** The kind of a point, or of a range's start; null for anything else. */
+function kindOf(value) {
+  return isBoundedRange(value) ? pointKind(value.start) : pointKind(value);
+}
+
+/** -1, 0 or 1 for two points of one kind. */
+function comparePoints(a, b) {
+  const [x, y] = isNumber(a) ? [a, b] : [khcnToComparable(a), khcnToComparable(b)];
+  return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/** A range's ends as {v, closed} so the rules below read as feel-scala's. */
+function ends(range) {
+  return [
+    { v: range.start, closed: range['start included'] },
+    { v: range.end, closed: range['end included'] },
+  ];
+}
+
+const lt = (a, b) => comparePoints(a, b) < 0;
+const gt = (a, b) => comparePoints(a, b) > 0;
+const eq = (a, b) => comparePoints(a, b) === 0;
+
+/**
+ * A range built-in of two arguments, accepted under each pair of parameter names feel-scala
+ * gives it (`before(point1, point2)`, `before(range, point)`, ...); `rules` maps the shape of
+ * the arguments ('point point', 'point range', 'range point', 'range range') to the answer.
+ */
+function rangeBuiltin(name, namePairs, rules) {
+  const names = [...new Set(namePairs.flat())];
+  return builtin(names, (...args) => {
+    const pair = namePairs.find(([a, b]) => args[names.indexOf(a)] !== undefined
+      && args[names.indexOf(b)] !== undefined) || namePairs[0];
+    const [x, y] = pair.map((n) => args[names.indexOf(n)]);
+    const shape = `${isRange(x) ? 'range' : 'point'} ${isRange(y) ? 'range' : 'point'}`;
+    const kind = kindOf(x);
+    if (kind === null || kind !== kindOf(y) || !rules[shape]) {
+      return invalid(`${name}({x}, {y}) expects points or ranges of one kind`, { x, y });
+    }
+    return rules[shape](...[x, y].map((v) => (isRange(v) ? ends(v) : v)));
+  });
+}
+
+const POINTS = [['point1', 'point2']];
+const RANGES = [['range1', 'range2']];
+
+const RANGE_FUNCTIONS = {
+  'before': rangeBuiltin('before', [...POINTS, ['point', 'range'], ['range', 'point'], ...RANGES], {
+    'point point': (a, b) => lt(a, b),
+    'point range': (p, [s]) => lt(p, s.v) || (eq(p, s.v) && !s.closed),
+    'range point': ([, e], p) => lt(e.v, p) || (eq(e.v, p) && !e.closed),
+    'range range': ([, e1], [s2]) => lt(e1.v, s2.v) || ((!e1.closed || !s2.closed) && eq(e1.v, s2.v)),
+  }),
+  'after': rangeBuiltin('after', [...POINTS, ['point', 'range'], ['range', 'point'], ...RANGES], {
+    'point point': (a, b) => gt(a, b),
+    'point range': (p, [, e]) => gt(p, e.v) || (eq(p, e.v) && !e.closed),
+    'range point': ([s], p) => gt(s.v, p) || (eq(s.v, p) && !s.closed),
+    'range range': ([s1], [, e2]) => gt(s1.v, e2.v) || ((!s1.closed || !e2.closed) && eq(s1.v, e2.v)),
+  }),
+  'meets': rangeBuiltin('meets', RANGES, {
+    'range range': ([, e1], [s2]) => e1.closed && s2.closed && eq(e1.v, s2.v),
+  }),
+  'met by': rangeBuiltin('met by', RANGES, {
+    'range range': ([s1], [, e2]) => s1.closed && e2.closed && eq(s1.v, e2.v),
+  }),
+  'overlaps': rangeBuiltin('overlaps', RANGES, {
+    'range range': ([s1, e1], [s2, e2]) =>
+      (gt(e1.v, s2.v) || (eq(e1.v, s2.v) && e1.closed && s2.closed))
+      && (lt(s1.v, e2.v) || (eq(s1.v, e2.v) && s1.closed && e2.closed)),
+  }),
+  'overlaps before': rangeBuiltin('overlaps before', RANGES, {
+    'range range': ([s1, e1], [s2, e2]) =>
+      (lt(s1.v, s2.v) || (eq(s1.v, s2.v) && s1.closed && !s2.closed))
+      && (gt(e1.v, s2.v) || (eq(e1.v, s2.v) && e1.closed && s2.closed))
+      && (lt(e1.v, e2.v) || (eq(e1.v, e2.v) && (!e1.closed || e2.closed))),
+  }),
+  'overlaps after': rangeBuiltin('overlaps after', RANGES, {
+    'range range': ([s1, e1], [s2, e2]) =>
+      (lt(s2.v, s1.v) || (eq(s2.v, s1.v) && s2.closed && !s1.closed))
+      && (gt(e2.v, s1.v) || (eq(e2.v, s1.v) && e2.closed && s1.closed))
+      && (lt(e2.v, e1.v) || (eq(e2.v, e1.v) && (!e2.closed || e1.closed))),
+  }),
+  'finishes': rangeBuiltin('finishes', [['point', 'range'], ...RANGES], {
+    'point range': (p, [, e]) => e.closed && eq(e.v, p),
+    'range range': ([s1, e1], [s2, e2]) => e1.closed === e2.closed && eq(e1.v, e2.v)
+      && (gt(s1.v, s2.v) || (eq(s1.v, s2.v) && (!s1.closed || s2.closed))),
+  }),
+  'finished by': rangeBuiltin('finished by', [['range', 'point'], ...RANGES], {
+    'range point': ([, e], p) => e.closed && eq(e.v, p),
+    'range range': ([s1, e1], [s2, e2]) => e1.closed === e2.closed && eq(e1.v, e2.v)
+      && (lt(s1.v, s2.v) || (eq(s1.v, s2.v) && (s1.closed || !s2.closed))),
+  }),
+  'includes': rangeBuiltin('includes', [['range', 'point'], ...RANGES], {
+    'range point': ([s, e], p) => (lt(s.v, p) && gt(e.v, p)) || (eq(s.v, p) && s.closed)
+      || (eq(e.v, p) && e.closed),
+    'range range': ([s1, e1], [s2, e2]) =>
+      (lt(s1.v, s2.v) || (eq(s1.v, s2.v) && (s1.closed || !s2.closed)))
+      && (gt(e1.v, e2.v) || (eq(e1.v, e2.v) && (e1.closed || !e2.closed))),
+  }),
+  'during': rangeBuiltin('during', [['point', 'range'], ...RANGES], {
+    'point range': (p, [s, e]) => (lt(s.v, p) && gt(e.v, p)) || (eq(s.v, p) && s.closed)
+      || (eq(e.v, p) && e.closed),
+    'range range': ([s1, e1], [s2, e2]) =>
+      (lt(s2.v, s1.v) || (eq(s2.v, s1.v) && (s2.closed || !s1.closed)))
+      && (gt(e2.v, e1.v) || (eq(e2.v, e1.v) && (e2.closed || !e1.closed))),
+  }),
+  'starts': rangeBuiltin('starts', [['point', 'range'], ...RANGES], {
+    'point range': (p, [s]) => s.closed && eq(s.v, p),
+    'range range': ([s1, e1], [s2, e2]) => eq(s1.v, s2.v) && s1.closed === s2.closed
+      && (lt(e1.v, e2.v) || (eq(e1.v, e2.v) && (!e1.closed || e2.closed))),
+  }),
+  'started by': rangeBuiltin('started by', [['range', 'point'], ...RANGES], {
+    'range point': ([s], p) => s.closed && eq(s.v, p),
+    'range range': ([s1, e1], [s2, e2]) => eq(s1.v, s2.v) && s1.closed === s2.closed
+      && (lt(e2.v, e1.v) || (eq(e2.v, e1.v) && (!e2.closed || e1.closed))),
+  }),
+  'coincides': rangeBuiltin('coincides', [...POINTS, ...RANGES], {
+    'point point': (a, b) => eq(a, b),
+    'range range': ([s1, e1], [s2, e2]) => eq(s1.v, s2.v) && s1.closed === s2.closed
+      && eq(e1.v, e2.v) && e1.closed === e2.closed,
+  }),
+};
+
+/** Camunda's `context put`: a path of keys makes the contexts it lacks (feel-scala). */
+function contextPut(context, keys, value) {
+  const [key, ...rest] = keys;
+  const inner = rest.length === 0 ? value
+    : contextPut(isContext(context[key]) ? context[key] : {}, rest, value);
+  return { ...context, [key]: inner };
+}
+
 const EXTRAS = {
+  ...NUMBER_FUNCTIONS,
+  ...RANGE_FUNCTIONS,
+
   // boolean / misc (Camunda extensions)
   'get or else': builtin(['value', 'default'], (value, fallback) => (isNil(value) ? (fallback ?? null) : value)),
   'is defined': builtin(['value'], (value) => !isNil(value)),
@@ -330,6 +533,33 @@ const EXTRAS = {
     }
     return value ?? null;
   }),
+
+  'context put': builtin(['context', 'key', 'value', 'keys'], (context, key, value, keys) => {
+    const path = Array.isArray(key) ? key : (keys !== undefined ? keys : [key]);
+    if (!isContext(context) || !Array.isArray(path) || path.length === 0 || !path.every(isString)) {
+      return invalid('context put(context, key, value) expects a context and a key or a '
+        + 'non-empty list of keys, got {context} and {key}', { context, key: key === undefined ? keys : key });
+    }
+    return contextPut(context, path, value);
+  }),
+  // the names `context put` and `context merge` had before (deprecated, still in Zeebe)
+  'put': builtin(['context', 'key', 'value'], (context, key, value) => {
+    if (!isContext(context) || !isString(key)) {
+      return invalid('put(context, key, value) expects a context and a key, got {context} and {key}',
+        { context, key });
+    }
+    return contextPut(context, [key], value);
+  }),
+  'put all': builtin(['...contexts'], (...contexts) => {
+    const list = contexts.length === 1 && Array.isArray(contexts[0]) ? contexts[0] : contexts;
+    if (!list.every(isContext)) {
+      return invalid('put all(contexts) expects contexts, got {contexts}', { contexts: list });
+    }
+    return Object.assign({}, ...list);
+  }),
+
+  // miscellaneous: tags a value an AI agent fills in; the engine passes the value through
+  'fromAi': builtin(['value', 'description', 'type', 'schema', 'options'], (value) => value ?? null),
 
   // temporal
   'last day of month': builtin(['date'], (date) => {
@@ -589,22 +819,12 @@ function failure(error, extra = {}) {
 // ---------------------------------------------------------------------------------------
 // entry points (called from Python)
 
-/**
- * Numbers coming in get the same 15 significant digits that arithmetic results get
- * (build.mjs), so a variable holding 1/3 equals the FEEL expression `1/3`, as in Zeebe.
- */
-function decimalReviver(_key, value) {
-  return typeof value === 'number' && Number.isFinite(value) && !Number.isInteger(value)
-    ? Number(value.toPrecision(15))
-    : value;
-}
-
 /** Evaluate one expression; `variablesJson` is a JSON object of (at least) the names it reads. */
 function evaluateJson(text, variablesJson, wantNames) {
   let reply;
   try {
     const entry = compileExpression(text);
-    const value = runCompiled(entry, JSON.parse(variablesJson, decimalReviver));
+    const value = runCompiled(entry, JSON.parse(variablesJson));
     reply = { v: toPlain(value), w: formatWarnings(entry.warnings) };
     if (wantNames) {
       reply.n = entry.names;
@@ -622,11 +842,11 @@ function evaluateJson(text, variablesJson, wantNames) {
  */
 function unaryTestsJson(testsJson, inputJson, inputExpression, variablesJson, wantNames) {
   const tests = JSON.parse(testsJson);
-  const variables = JSON.parse(variablesJson, decimalReviver);
+  const variables = JSON.parse(variablesJson);
   const warnings = [];
   let index = -1;
   try {
-    let input = JSON.parse(inputJson, decimalReviver);
+    let input = JSON.parse(inputJson);
     let inputNames = null;
     if (inputExpression !== null) {
       const entry = compileExpression(inputExpression);
