@@ -11,6 +11,7 @@ from models import (  # noqa: F401  (imported so that Base.metadata holds every 
     people,
     proposals,
     registration,
+    search,
     tasks,
     users,
 )

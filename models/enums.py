@@ -278,3 +278,13 @@ class PointsRating(StrEnum):
     GOOD = "good"
     PASS = "pass"
     FAIL = "fail"
+
+
+class ResultStatus(StrEnum):
+    """How far a task's results have come (the public task database filters on it)."""
+
+    NONE = "none"
+    ACCEPTED = "accepted"
+    FAILED = "failed"
+    REGISTERED = "registered"
+    PUBLISHED = "published"

@@ -28,6 +28,7 @@ from models.enums import (
     PointsRating,
     ProposalStatus,
     Rating,
+    ResultStatus,
     ReviewOpinion,
     Role,
     Stage,
@@ -180,6 +181,11 @@ _ENTRIES: list[tuple[Enum, str, str]] = [
     (PointsRating.GOOD, "Khá", "Good"),
     (PointsRating.PASS, "Đạt", "Pass"),
     (PointsRating.FAIL, "Không đạt", "Fail"),
+    (ResultStatus.NONE, "Chưa nghiệm thu", "Not yet accepted"),
+    (ResultStatus.ACCEPTED, "Đã nghiệm thu, chờ đăng ký", "Accepted, not yet registered"),
+    (ResultStatus.FAILED, "Nghiệm thu không đạt", "Failed at acceptance"),
+    (ResultStatus.REGISTERED, "Đã đăng ký kết quả", "Results registered"),
+    (ResultStatus.PUBLISHED, "Đã công bố kết quả", "Results published"),
 ]
 
 LABELS: dict[tuple[type[Enum], str], tuple[str, str]] = {

@@ -1,0 +1,585 @@
+"""The public task database: search with filters and sorting, export, and one task's page."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session, aliased
+
+from models.acceptance import AcceptanceDossier
+from models.contracts import Contract
+from models.documents import DossierDocument, StoredFile
+from models.enums import (
+    AcceptanceLevel,
+    DocumentKind,
+    Field,
+    FundingSource,
+    Method,
+    Rating,
+    ResultStatus,
+    Stage,
+    TaskKind,
+    TaskMemberRole,
+    TaskStatus,
+)
+from models.labels import Language
+from models.people import Organisation, Person
+from models.publicity import document_public
+from models.registration import ResultRegistration
+from models.search import SearchQuery, Segment, TaskSearch, highlight, match_tasks, snippet
+from models.services.errors import DomainError, NotFoundError
+from models.services.listing import (
+    OrganisationRef,
+    PersonRef,
+    honorific,
+    organisation_ref,
+    paging,
+    person_ref,
+)
+from models.tasks import BudgetLine, Task, TaskMember
+from models.timeline import Timeline, task_timeline
+
+
+class TaskSort(StrEnum):
+    """Orders of the task list."""
+
+    RELEVANCE = "relevance"
+    NEWEST = "newest"
+    OLDEST = "oldest"
+    TITLE = "title"
+    BUDGET_HIGH = "budget_high"
+    BUDGET_LOW = "budget_low"
+
+
+@dataclass(frozen=True)
+class TaskFilters:
+    """What the task list is narrowed to (None: any)."""
+
+    field: Field | None = None
+    year: int | None = None
+    stage: Stage | None = None
+    organisation_id: int | None = None
+    budget_min: int | None = None
+    budget_max: int | None = None
+    result: ResultStatus | None = None
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    """A task as lists show it."""
+
+    code: str
+    title: str
+    year: int
+    field: Field
+    kind: TaskKind
+    method: Method
+    stage: Stage
+    status: TaskStatus
+    result: ResultStatus
+    total_budget: int | None
+    start_date: date | None
+    end_date: date | None
+    host: OrganisationRef | None
+    leader: PersonRef | None
+
+
+@dataclass(frozen=True)
+class TaskHit:
+    """A task found by a search, with the words that matched marked."""
+
+    task: TaskRow
+    title: list[Segment]
+    summary: list[Segment]
+    rank: float | None = None
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    """One page of the task list."""
+
+    items: list[TaskHit]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+Host = aliased(Organisation, name="host")
+Leader = aliased(Person, name="leader")
+
+
+def check_filters(*, session: Session, filters: TaskFilters) -> None:
+    """Refuse filters that cannot mean anything (an unknown organisation, an empty range)."""
+    if (
+        filters.budget_min is not None
+        and filters.budget_max is not None
+        and filters.budget_min > filters.budget_max
+    ):
+        raise DomainError(
+            "budget_range",
+            "Kinh phí tối thiểu lớn hơn kinh phí tối đa.",
+            "The minimum budget is above the maximum.",
+        )
+    if (
+        filters.organisation_id is not None
+        and session.get(Organisation, filters.organisation_id) is None
+    ):
+        raise DomainError(
+            "unknown_organisation",
+            f"Không có tổ chức số {filters.organisation_id}.",
+            f"There is no organisation {filters.organisation_id}.",
+        )
+
+
+def _conditions(filters: TaskFilters) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
+    if filters.field is not None:
+        found.append(Task.field == filters.field)
+    if filters.year is not None:
+        found.append(Task.year == filters.year)
+    if filters.stage is not None:
+        found.append(Task.stage == filters.stage)
+    if filters.organisation_id is not None:
+        found.append(Task.host_organisation_id == filters.organisation_id)
+    if filters.budget_min is not None:
+        found.append(TaskSearch.total_budget >= filters.budget_min)
+    if filters.budget_max is not None:
+        found.append(TaskSearch.total_budget <= filters.budget_max)
+    if filters.result is not None:
+        found.append(TaskSearch.result == filters.result)
+    return found
+
+
+def _matching(
+    session: Session, query: SearchQuery | None, filters: TaskFilters
+) -> tuple[Select[*tuple[Any, ...]], Any]:
+    """(task ids with their rank, the rank column) of the tasks a search and filters select."""
+    if query is not None:
+        matches = match_tasks(session, query).subquery("matches")
+        stmt = select(Task.id, matches.c.rank).join(matches, matches.c.id == Task.id)
+        rank = matches.c.rank
+    else:
+        stmt = select(Task.id)
+        rank = None
+    stmt = stmt.join(TaskSearch, TaskSearch.task_id == Task.id)
+    conditions = _conditions(filters)
+    if conditions:
+        stmt = stmt.where(*conditions)
+    return stmt, rank
+
+
+def _order(sort: TaskSort, rank: Any) -> list[Any]:
+    newest = [Task.year.desc(), Task.id.desc()]
+    if sort is TaskSort.RELEVANCE and rank is not None:
+        return [rank.desc(), *newest]
+    if sort is TaskSort.OLDEST:
+        return [Task.year, Task.id]
+    if sort is TaskSort.TITLE:
+        return [TaskSearch.title_key, Task.id]
+    if sort is TaskSort.BUDGET_HIGH:
+        return [TaskSearch.total_budget.is_(None), TaskSearch.total_budget.desc(), Task.id]
+    if sort is TaskSort.BUDGET_LOW:
+        return [TaskSearch.total_budget.is_(None), TaskSearch.total_budget, Task.id]
+    return newest
+
+
+_ROW_COLUMNS = (
+    Task.code,
+    Task.title,
+    Task.year,
+    Task.field,
+    Task.kind,
+    Task.method,
+    Task.stage,
+    Task.status,
+    TaskSearch.result,
+    TaskSearch.total_budget,
+    Task.start_date,
+    Task.end_date,
+    Host.id,
+    Host.name,
+    Host.short_name,
+    Leader.id,
+    Leader.full_name,
+    Leader.degree,
+    Leader.academic_title,
+    Leader.public_profile,
+)
+
+
+def _rows(stmt: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
+    """The list columns of the tasks `stmt` selects (it selects from tasks and task_search)."""
+    return stmt.outerjoin(Host, Host.id == Task.host_organisation_id).outerjoin(
+        Leader, Leader.id == Task.principal_investigator_id
+    )
+
+
+def _task_row(values: Any) -> TaskRow:
+    (code, title, year, field_, kind, method, stage, status, result, budget, start, end) = values[
+        :12
+    ]
+    host_id, host_name, host_short, leader_id, leader_name, degree, title_, public = values[12:20]
+    return TaskRow(
+        code=code,
+        title=title,
+        year=year,
+        field=field_,
+        kind=kind,
+        method=method,
+        stage=stage,
+        status=status,
+        result=result,
+        total_budget=budget,
+        start_date=start,
+        end_date=end,
+        host=OrganisationRef(host_id, host_name, host_short) if host_id is not None else None,
+        leader=(
+            PersonRef(leader_name, honorific(degree, title_), leader_id if public else None)
+            if leader_id is not None
+            else None
+        ),
+    )
+
+
+def search_tasks(
+    *,
+    session: Session,
+    query: SearchQuery | None = None,
+    filters: TaskFilters = TaskFilters(),
+    sort: TaskSort = TaskSort.RELEVANCE,
+    page: int = 1,
+    per_page: int = 20,
+) -> TaskPage:
+    """One page of the tasks a search and filters find, best matches first by default."""
+    check_filters(session=session, filters=filters)
+    matching, rank = _matching(session, query, filters)
+    total = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
+    window = paging(page, per_page, total)
+    columns = [*_ROW_COLUMNS, Task.objectives, rank if rank is not None else None]
+    stmt = _rows(matching.with_only_columns(*[c for c in columns if c is not None]))
+    rows = session.execute(
+        stmt.order_by(*_order(sort, rank)).limit(per_page).offset(window.offset)
+    ).all()
+    items = []
+    for values in rows:
+        task = _task_row(values)
+        items.append(
+            TaskHit(
+                task=task,
+                title=highlight(task.title, query),
+                summary=snippet(values[20], query),
+                rank=float(values[21]) if rank is not None else None,
+            )
+        )
+    return TaskPage(items=items, total=total, page=page, per_page=per_page, pages=window.pages)
+
+
+def export_tasks(
+    *,
+    session: Session,
+    query: SearchQuery | None = None,
+    filters: TaskFilters = TaskFilters(),
+    sort: TaskSort = TaskSort.RELEVANCE,
+    batch: int = 1000,
+) -> Iterator[TaskRow]:
+    """Every task a search and filters find, in the list's order (for the CSV export)."""
+    check_filters(session=session, filters=filters)
+    matching, rank = _matching(session, query, filters)
+    stmt = _rows(matching.with_only_columns(*_ROW_COLUMNS)).order_by(*_order(sort, rank))
+    for values in session.execute(stmt.execution_options(yield_per=batch)):
+        yield _task_row(values)
+
+
+def tasks_where(
+    *, session: Session, condition: ColumnElement[bool], limit: int | None = None
+) -> list[TaskRow]:
+    """Tasks meeting a condition on the tasks table, newest first (profiles list them)."""
+    stmt = _rows(select(*_ROW_COLUMNS).select_from(Task).join(TaskSearch)).where(condition)
+    stmt = stmt.order_by(Task.year.desc(), Task.id.desc()).limit(limit)
+    return [_task_row(values) for values in session.execute(stmt)]
+
+
+def task_years(*, session: Session) -> list[int]:
+    """The years that have tasks, newest first (the year filter's choices)."""
+    return list(session.scalars(select(Task.year).distinct().order_by(Task.year.desc())))
+
+
+def host_organisations(*, session: Session) -> list[OrganisationRef]:
+    """Organisations hosting at least one task, by name (the host filter's choices)."""
+    hosts = select(Task.host_organisation_id).where(Task.host_organisation_id.is_not(None))
+    rows = session.execute(
+        select(Organisation.id, Organisation.name, Organisation.short_name)
+        .where(Organisation.id.in_(hosts))
+        .order_by(Organisation.name)
+    )
+    return [OrganisationRef(id=i, name=n, short_name=s) for i, n, s in rows]
+
+
+# --- one task -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Member:
+    """A person on the task's team."""
+
+    person: PersonRef
+    role: TaskMemberRole
+
+
+@dataclass(frozen=True)
+class Funding:
+    """The budget from one source."""
+
+    source: FundingSource
+    amount: int
+
+
+@dataclass(frozen=True)
+class ContractInfo:
+    """The public facts of the task's contract."""
+
+    number: str
+    signed_on: date | None
+    starts_on: date
+    ends_on: date
+    value: int
+
+
+@dataclass(frozen=True)
+class AcceptanceDecision:
+    """The Director's acceptance decision."""
+
+    decision_number: str
+    decision_on: date | None
+    rating: Rating | None
+
+
+@dataclass(frozen=True)
+class PublicDocument:
+    """A document of a published result that anyone may download."""
+
+    id: int
+    kind: DocumentKind
+    name: str
+    size: int
+
+
+@dataclass(frozen=True)
+class RegisteredResult:
+    """A registered result and, once published, its public documents."""
+
+    title: str
+    submitted_on: date
+    certificate_number: str | None
+    certificate_issued_on: date | None
+    published_on: date | None
+    documents: list[PublicDocument] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TaskDetail:
+    """Everything public about one task."""
+
+    task: TaskRow
+    objectives: str
+    expected_results: str
+    members: list[Member]
+    funding: list[Funding]
+    contract: ContractInfo | None
+    acceptance: AcceptanceDecision | None
+    results: list[RegisteredResult]
+    timeline: Timeline
+
+
+def _task_by_code(session: Session, code: str) -> Task:
+    task = session.scalar(select(Task).where(Task.code == code))
+    if task is None:
+        raise NotFoundError(
+            "task_not_found",
+            f"Không có nhiệm vụ mã {code}.",
+            f"There is no task with code {code}.",
+        )
+    return task
+
+
+def task_row(*, session: Session, code: str) -> TaskRow:
+    """A task as lists show it, by its code."""
+    task = _task_by_code(session, code)
+    stmt = _rows(select(*_ROW_COLUMNS).select_from(Task).join(TaskSearch)).where(Task.id == task.id)
+    return _task_row(session.execute(stmt).one())
+
+
+def task_detail(*, session: Session, code: str, lang: Language = "vi") -> TaskDetail:
+    """The public page of a task: summary, team, budget, timeline and registered results."""
+    task = _task_by_code(session, code)
+    row = task_row(session=session, code=code)
+    members = [
+        Member(person=ref, role=role)
+        for person, role in session.execute(
+            select(Person, TaskMember.role)
+            .join(TaskMember, TaskMember.person_id == Person.id)
+            .where(TaskMember.task_id == task.id)
+            .order_by(TaskMember.role != TaskMemberRole.PRINCIPAL_INVESTIGATOR, TaskMember.id)
+        )
+        if (ref := person_ref(person)) is not None
+    ]
+    funding = [
+        Funding(source=source, amount=amount)
+        for source, amount in session.execute(
+            select(BudgetLine.source, BudgetLine.amount)
+            .where(BudgetLine.task_id == task.id)
+            .order_by(BudgetLine.id)
+        )
+    ]
+    contract = session.scalar(select(Contract).where(Contract.task_id == task.id))
+    dossier = session.scalar(
+        select(AcceptanceDossier).where(
+            AcceptanceDossier.task_id == task.id,
+            AcceptanceDossier.level == AcceptanceLevel.DEPARTMENT,
+            AcceptanceDossier.decision_number.is_not(None),
+        )
+    )
+    return TaskDetail(
+        task=row,
+        objectives=task.objectives,
+        expected_results=task.expected_results,
+        members=members,
+        funding=funding,
+        contract=(
+            ContractInfo(
+                number=contract.number,
+                signed_on=contract.signed_on,
+                starts_on=contract.starts_on,
+                ends_on=contract.ends_on,
+                value=contract.value,
+            )
+            if contract is not None and contract.signed_on is not None
+            else None
+        ),
+        acceptance=(
+            AcceptanceDecision(
+                decision_number=dossier.decision_number or "",
+                decision_on=dossier.decision_on,
+                rating=dossier.final_rating,
+            )
+            if dossier is not None
+            else None
+        ),
+        results=_results(session, task.id),
+        timeline=task_timeline(session=session, task=task, lang=lang),
+    )
+
+
+def _results(session: Session, task_id: int) -> list[RegisteredResult]:
+    registrations = list(
+        session.scalars(
+            select(ResultRegistration)
+            .where(ResultRegistration.task_id == task_id)
+            .order_by(ResultRegistration.id)
+        )
+    )
+    documents: dict[int | None, list[PublicDocument]] = {}
+    published = [r.id for r in registrations if r.published_on is not None]
+    if published:
+        for doc, stored in session.execute(
+            select(DossierDocument, StoredFile)
+            .join(StoredFile, StoredFile.id == DossierDocument.stored_file_id)
+            .where(DossierDocument.registration_id.in_(published))
+            .order_by(DossierDocument.id)
+        ):
+            if document_public(doc.kind, result_published=True):
+                documents.setdefault(doc.registration_id, []).append(
+                    PublicDocument(
+                        id=doc.id, kind=doc.kind, name=stored.original_name, size=stored.size
+                    )
+                )
+    return [
+        RegisteredResult(
+            title=r.title,
+            submitted_on=r.submitted_on,
+            certificate_number=r.certificate_number,
+            certificate_issued_on=r.certificate_issued_on,
+            published_on=r.published_on,
+            documents=documents.get(r.id, []),
+        )
+        for r in registrations
+    ]
+
+
+def public_document(*, session: Session, document_id: int) -> StoredFile:
+    """The stored file of a public document of a published result (anything else: not found)."""
+    found = session.execute(
+        select(DossierDocument, StoredFile, ResultRegistration.published_on)
+        .join(StoredFile, StoredFile.id == DossierDocument.stored_file_id)
+        .join(ResultRegistration, ResultRegistration.id == DossierDocument.registration_id)
+        .where(DossierDocument.id == document_id)
+    ).first()
+    if found is None or not document_public(found[0].kind, found[2] is not None):
+        raise NotFoundError(
+            "document_not_found",
+            f"Không có tài liệu công khai số {document_id}.",
+            f"There is no public document {document_id}.",
+        )
+    return found[1]  # type: ignore[no-any-return]
+
+
+# --- the register of results -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PublishedResult:
+    """A published result in the register."""
+
+    title: str
+    certificate_number: str | None
+    published_on: date
+    task_code: str
+    task_title: str
+    host: OrganisationRef | None
+
+
+@dataclass(frozen=True)
+class ResultPage:
+    """One page of the register of published results."""
+
+    items: list[PublishedResult]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+
+def published_results(*, session: Session, page: int = 1, per_page: int = 20) -> ResultPage:
+    """Published results, newest first (the register, and the home page's latest)."""
+    published = ResultRegistration.published_on.is_not(None)
+    total = (
+        session.scalar(select(func.count()).select_from(ResultRegistration).where(published)) or 0
+    )
+    window = paging(page, per_page, total)
+    rows = session.execute(
+        select(ResultRegistration, Task.code, Task.title, Organisation)
+        .join(Task, Task.id == ResultRegistration.task_id)
+        .outerjoin(Organisation, Organisation.id == Task.host_organisation_id)
+        .where(published)
+        .order_by(ResultRegistration.published_on.desc(), ResultRegistration.id.desc())
+        .limit(per_page)
+        .offset(window.offset)
+    )
+    items = [
+        PublishedResult(
+            title=r.title,
+            certificate_number=r.certificate_number,
+            published_on=r.published_on,  # type: ignore[arg-type]
+            task_code=code,
+            task_title=title,
+            host=organisation_ref(org),
+        )
+        for r, code, title, org in rows
+    ]
+    return ResultPage(items=items, total=total, page=page, per_page=per_page, pages=window.pages)

@@ -1,0 +1,189 @@
+"""Accent-free search on both databases: folding, đ/Đ, ranking, prefixes, the index in step."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models.enums import Field, FundingSource, ResultStatus, TaskMemberRole
+from models.search import (
+    InvalidQuery,
+    PersonSearch,
+    Segment,
+    TaskSearch,
+    fold,
+    highlight,
+    match_people,
+    match_tasks,
+    parse_query,
+    rebuild,
+    snippet,
+    terms,
+)
+from models.services import people as people_service
+from models.services import tasks as tasks_service
+from tests.models import factories as f
+
+
+def found(session: Session, text: str) -> list[str]:
+    """Codes of the tasks a search finds, best first."""
+    query = parse_query(text)
+    assert query is not None
+    matches = match_tasks(session, query).subquery()
+    rows = session.execute(
+        select(TaskSearch.task_id, matches.c.rank)
+        .join(matches, matches.c.id == TaskSearch.task_id)
+        .order_by(matches.c.rank.desc())
+    )
+    from models.tasks import Task
+
+    codes = {t.id: t.code for t in session.scalars(select(Task))}
+    return [codes[task_id] for task_id, _ in rows]
+
+
+def index_row(session: Session, task_id: int) -> TaskSearch | None:
+    """The task's index row as the database holds it now."""
+    stmt = select(TaskSearch).where(TaskSearch.task_id == task_id)
+    return session.scalar(stmt.execution_options(populate_existing=True))
+
+
+def test_fold_strips_every_vietnamese_mark_and_d_bar() -> None:
+    assert fold("Nông nghiệp") == "nong nghiep"
+    assert fold("ĐẦM PHÁ Tam Giang") == "dam pha tam giang"
+    assert fold("đường Trường Sơn") == "duong truong son"
+    assert fold("Ứng dụng ở Huế, ưu tiên") == "ung dung o hue, uu tien"
+    assert terms("NV-2027-001: Lúa (hữu cơ)") == ["nv", "2027", "001", "lua", "huu", "co"]
+
+
+def test_accent_free_queries_find_accented_titles(session: Session) -> None:
+    lagoon = f.task(session, title="Bảo vệ hệ sinh thái đầm phá Tam Giang - Cầu Hai")
+    rice = f.task(session, title="Sản xuất lúa hữu cơ theo chuỗi giá trị", field=Field.AGRICULTURAL)
+    road = f.task(session, title="Giám sát đường giao thông nông thôn")
+
+    assert found(session, "dam pha") == [lagoon.code]
+    assert found(session, "ĐẦM PHÁ") == [lagoon.code]
+    assert found(session, "Đầm") == [lagoon.code]
+    assert found(session, "duong") == [road.code]
+    assert found(session, "Đường") == [road.code]
+    assert found(session, "lua huu co") == [rice.code]
+    # every term must match; a prefix of a word matches it
+    assert found(session, "lua giam") == []
+    assert set(found(session, "nong")) >= {road.code}
+
+
+def test_capital_d_with_stroke_matches_plain_d(session: Session) -> None:
+    danang = f.task(session, title="Liên kết vùng Đà Nẵng - Huế")
+    plain = f.task(session, title="Du lich Da Nang khong dau")
+
+    assert set(found(session, "Đà Nẵng")) == {danang.code, plain.code}
+    assert set(found(session, "da nang")) == {danang.code, plain.code}
+    assert set(found(session, "DA")) >= {danang.code, plain.code}
+
+
+def test_code_title_weigh_more_than_the_summary(session: Session) -> None:
+    in_title = f.task(session, title="Phục tráng giống thanh trà Huế")
+    in_body = f.task(
+        session,
+        title="Nghiên cứu cây ăn quả có múi",
+        objectives="Bảo tồn nguồn gen, trong đó có thanh trà và bưởi.",
+    )
+
+    assert found(session, "thanh tra") == [in_title.code, in_body.code]
+    assert found(session, in_body.code) == [in_body.code]
+
+
+def test_host_leader_and_field_are_searched(session: Session) -> None:
+    host = f.organisation(session, name="Trường Đại học Nông Lâm, Đại học Huế")
+    leader = f.person(session, full_name="Tôn Thất Đức", org=host)
+    task = f.task(
+        session, host=host, title="Chọn tạo giống ngô", field=Field.MEDICAL_PHARMACEUTICAL
+    )
+    tasks_service.add_task_member(
+        session=session,
+        task_id=task.id,
+        person_id=leader.id,
+        role=TaskMemberRole.PRINCIPAL_INVESTIGATOR,
+    )
+
+    assert task.code in found(session, "ton that duc")
+    assert task.code in found(session, "nong lam")
+    assert task.code in found(session, "y duoc")  # the field's label, folded
+
+
+def test_the_index_follows_changes_in_the_same_transaction(session: Session) -> None:
+    org = f.organisation(session, name="Viện Hải dương học")
+    task = f.task(session, host=org, title="Khảo sát rạn san hô")
+    assert found(session, "hai duong") == [task.code]
+
+    org.name = "Viện Tài nguyên và Môi trường biển"
+    task.title = "Khảo sát cỏ biển"
+    session.flush()
+    assert found(session, "hai duong") == []
+    assert found(session, "tai nguyen bien") == [task.code]
+    assert found(session, "san ho") == []
+
+    tasks_service.set_budget(
+        session=session, task_id=task.id, source=FundingSource.STATE_BUDGET, amount=700_000_000
+    )
+    row = index_row(session, task.id)
+    assert row is not None and row.total_budget == 700_000_000
+    assert row.result is ResultStatus.NONE
+
+    session.delete(task)
+    session.flush()
+    assert index_row(session, task.id) is None
+    assert found(session, "co bien") == []
+
+
+def test_accepted_and_registered_results_change_the_result_status(session: Session) -> None:
+    task = f.accepted_task(session)
+    row = index_row(session, task.id)
+    assert row is not None and row.result is ResultStatus.ACCEPTED
+
+
+def test_people_search_folds_names_and_expertise(session: Session) -> None:
+    org = f.organisation(session, name="Bệnh viện Trung ương Huế")
+    person = people_service.create_person(
+        session=session,
+        full_name="Đặng Thị Hường",
+        fields=[(Field.MEDICAL_PHARMACEUTICAL, "Tim mạch")],
+        organisation_id=org.id,
+        is_expert=True,
+    )
+    query = parse_query("dang huong tim mach")
+    assert query is not None
+    ids = session.scalars(select(match_people(session, query).subquery().c.id)).all()
+    assert ids == [person.id]
+    key = session.get(PersonSearch, person.id)
+    assert key is not None and key.name_key.startswith("huong ")
+
+
+def test_rebuild_recomputes_everything(session: Session) -> None:
+    task = f.task(session, title="Số hóa di sản Hán Nôm")
+    session.execute(TaskSearch.__table__.delete())
+    assert found(session, "han nom") == []
+
+    rebuild(session.connection())
+    assert found(session, "han nom") == [task.code]
+
+
+def test_queries_too_long_or_too_wordy_are_refused() -> None:
+    assert parse_query("   ") is None
+    with pytest.raises(InvalidQuery):
+        parse_query("a" * 10_000)
+    with pytest.raises(InvalidQuery):
+        parse_query(" ".join(f"w{i}" for i in range(20)))
+    query = parse_query("Đầm  phá đầm")
+    assert query is not None and query.terms == ("dam", "pha")
+
+
+def test_highlight_marks_the_accented_words_an_unaccented_query_found() -> None:
+    query = parse_query("dam pha")
+    segments = highlight("Hệ sinh thái đầm phá Tam Giang", query)
+
+    assert [s.text for s in segments if s.match] == ["đầm", "phá"]
+    assert "".join(s.text for s in segments) == "Hệ sinh thái đầm phá Tam Giang"
+    cut = snippet(" ".join(["từ"] * 50) + " đầm phá " + " ".join(["cuối"] * 50), query)
+    assert cut[0] == Segment("… ") and cut[-1] == Segment(" …")
+    assert [s.text for s in cut if s.match] == ["đầm", "phá"]
