@@ -54,6 +54,7 @@ class Settings(BaseSettings):
             province=self.province,
             base_url=self.portal_url,
             zeebe_address=self.zeebe_address,
+            documents_dir=self.documents_dir,
         )
 
     def workers(self) -> WorkerConfig:

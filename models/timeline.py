@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import Enum, StrEnum
 from typing import Any
 
@@ -256,7 +256,8 @@ def public_events(
             continue
         item = TimelineEvent(
             action=entry.action,
-            at=entry.at,
+            # SQLite hands back the stored UTC time without its zone
+            at=entry.at if entry.at.tzinfo is not None else entry.at.replace(tzinfo=UTC),
             text=event.vi if lang == "vi" else event.en,
             details=[_detail(k, details[k], lang) for k in event.shows if details.get(k)],
         )

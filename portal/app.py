@@ -13,6 +13,7 @@ from portal import api_docs
 from portal.config import PortalConfig
 from portal.errors import install_error_pages
 from portal.i18n import LANGUAGES, choose_language, load_catalogues
+from portal.public import api as public_api
 from portal.public import routes as public_routes
 from portal.rendering import Renderer
 
@@ -52,6 +53,7 @@ def create_app(
     app.middleware("http")(_language)
     # Every router, listed explicitly (later areas slot in here: inbox, designer ...).
     app.include_router(public_routes.router)
+    app.include_router(public_api.router)
     app.include_router(api_docs.router)
     return app
 

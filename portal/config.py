@@ -17,6 +17,8 @@ class PortalConfig:
     base_url: str = "http://127.0.0.1:8000"
     # the engine's gateway, for the parts of the portal that talk to it (the inbox)
     zeebe_address: str = "127.0.0.1:26500"
+    # the document store's root (the public documents of published results are served from it)
+    documents_dir: str = "var/documents"
 
     @property
     def department(self) -> str:

@@ -320,6 +320,16 @@ def list_organisations(
     )
 
 
+def organisation_refs(*, session: Session) -> list[OrganisationRef]:
+    """Every organisation by name (the choices of an organisation filter)."""
+    rows = session.execute(
+        select(Organisation.id, Organisation.name, Organisation.short_name).order_by(
+            Organisation.name, Organisation.id
+        )
+    )
+    return [OrganisationRef(id=i, name=n, short_name=s) for i, n, s in rows]
+
+
 @dataclass(frozen=True)
 class OrganisationProfile:
     """An organisation's page: who it is, its tasks and its listed experts."""

@@ -1,16 +1,337 @@
-"""Public pages (no sign-in)."""
+"""Public pages (no sign-in): each reads through a model service in one read-only transaction."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from pathlib import Path
+from typing import Annotated
 
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
+
+from models.enums import Field, OrganisationKind, ResultStatus, Stage
+from models.services import catalogue, directory, notices, statistics
+from models.services.catalogue import TaskSort
+from models.services.documents import read_file
+from models.services.statistics import Dimension
 from portal.deps import ReadSession, Render
+from portal.public import exports
+from portal.public.params import (
+    ListYearQuery,
+    OrganisationQuery,
+    PageQuery,
+    PeopleQuery,
+    TaskQuery,
+    YearQuery,
+    language,
+    today,
+)
 
-router = APIRouter()
+router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
 
-@router.get("/", response_class=HTMLResponse, name="home")
+def _choose_year(asked: int | None, years: list[int]) -> int | None:
+    """The year a yearly list shows: the one asked for, else the newest that has entries."""
+    if asked is not None:
+        return asked
+    return years[0] if years else None
+
+
+@router.get("/", name="home")
 def home(request: Request, session: ReadSession, render: Render) -> HTMLResponse:
-    """The home page: what is happening now."""
-    return render.render(request, "public/home.html", {})
+    """The home page: what is happening now, open calls, newest results, a chart, search."""
+    open_calls, _ = notices.list_calls(session=session, today=today())
+    return render.render(
+        request,
+        "public/home.html",
+        {
+            "stages": statistics.stage_counts(session=session),
+            "calls": open_calls[:5],
+            "results": catalogue.published_results(session=session, per_page=5).items,
+            "by_field": statistics.statistic(
+                session=session, dimension=Dimension.FIELD, lang=language(request)
+            ),
+        },
+    )
+
+
+@router.get("/tasks", name="tasks")
+def tasks(
+    request: Request,
+    session: ReadSession,
+    render: Render,
+    params: Annotated[TaskQuery, Query()],
+) -> HTMLResponse:
+    """The task database: search without accents, filters, order, pages."""
+    query = params.search()
+    found = catalogue.search_tasks(
+        session=session,
+        query=query,
+        filters=params.filters(),
+        sort=params.order(),
+        page=params.page,
+        per_page=params.per_page,
+    )
+    return render.render(
+        request,
+        "public/tasks.html",
+        {
+            "found": found,
+            "params": params,
+            "query": query,
+            "sort": params.order(),
+            "choices": {
+                "fields": list(Field),
+                "stages": list(Stage),
+                "results": list(ResultStatus),
+                "sorts": list(TaskSort),
+                "years": catalogue.task_years(session=session),
+                "hosts": catalogue.host_organisations(session=session),
+            },
+        },
+    )
+
+
+@router.get("/tasks.csv", name="tasks_csv")
+def tasks_csv(request: Request, params: Annotated[TaskQuery, Query()]) -> StreamingResponse:
+    """Every task the search and filters find, as CSV (streamed)."""
+    return exports.tasks_csv(request, params)
+
+
+@router.get("/tasks/{code}", name="task")
+def task(request: Request, code: str, session: ReadSession, render: Render) -> HTMLResponse:
+    """A task's page: summary, team, budget, the 5-step timeline, registered results."""
+    detail = catalogue.task_detail(session=session, code=code, lang=language(request))
+    return render.render(request, "public/task.html", {"detail": detail})
+
+
+@router.get("/documents/{document_id}", name="document")
+def document(request: Request, document_id: int, session: ReadSession) -> Response:
+    """A public document of a published result (anything else is not found)."""
+    stored = catalogue.public_document(session=session, document_id=document_id)
+    content = read_file(root=Path(request.app.state.config.documents_dir), stored=stored)
+    return Response(
+        content,
+        media_type=stored.content_type,
+        headers={"Content-Disposition": exports.attachment(stored.original_name)},
+    )
+
+
+@router.get("/results", name="results")
+def results(
+    request: Request, session: ReadSession, render: Render, params: Annotated[PageQuery, Query()]
+) -> HTMLResponse:
+    """The register of published results."""
+    found = catalogue.published_results(session=session, page=params.page, per_page=params.per_page)
+    return render.render(request, "public/results.html", {"found": found})
+
+
+# --- notices -------------------------------------------------------------------------------
+
+
+@router.get("/notices", name="notices")
+def notices_index(request: Request, session: ReadSession, render: Render) -> HTMLResponse:
+    """What the Department announces: lists, calls, selection results, accepted tasks."""
+    open_calls, _ = notices.list_calls(session=session, today=today())
+    return render.render(
+        request,
+        "public/notices.html",
+        {
+            "open_calls": open_calls,
+            "selection_results": notices.selection_results(session=session, today=today()),
+            "proposal_years": notices.proposal_years(session=session),
+            "list_years": catalogue.task_years(session=session),
+            "acceptance_years": notices.acceptance_years(session=session),
+        },
+    )
+
+
+@router.get("/notices/proposals", name="proposals")
+def proposals(
+    request: Request, session: ReadSession, render: Render, params: Annotated[YearQuery, Query()]
+) -> HTMLResponse:
+    """The proposed-task list of a year (danh mục đề xuất)."""
+    years = notices.proposal_years(session=session)
+    year = _choose_year(params.year, years)
+    items = notices.proposal_list(session=session, year=year) if year is not None else []
+    return render.render(
+        request,
+        "public/proposals.html",
+        {"year": year, "years": years, "items": items},
+    )
+
+
+@router.get("/notices/task-lists", name="task_lists")
+def task_lists(
+    request: Request,
+    session: ReadSession,
+    render: Render,
+    params: Annotated[ListYearQuery, Query()],
+) -> HTMLResponse:
+    """The approved task list of a year."""
+    years = catalogue.task_years(session=session)
+    year = _choose_year(params.year, years)
+    found = (
+        notices.approved_list(session=session, year=year, page=params.page)
+        if year is not None
+        else None
+    )
+    return render.render(
+        request, "public/task_lists.html", {"year": year, "years": years, "found": found}
+    )
+
+
+@router.get("/notices/calls", name="calls")
+def calls(request: Request, session: ReadSession, render: Render) -> HTMLResponse:
+    """Open calls for applications (deadlines, dossiers), then recent closed ones."""
+    open_calls, past = notices.list_calls(session=session, today=today())
+    return render.render(request, "public/calls.html", {"open_calls": open_calls, "past": past})
+
+
+@router.get("/notices/calls/{call_id}", name="call")
+def call(request: Request, call_id: int, session: ReadSession, render: Render) -> HTMLResponse:
+    """One call for applications."""
+    notice = notices.call_notice(session=session, call_id=call_id, today=today())
+    return render.render(request, "public/call.html", {"call": notice})
+
+
+@router.get("/notices/selection-results", name="selection_results")
+def selection_results(request: Request, session: ReadSession, render: Render) -> HTMLResponse:
+    """Selection results within their legal posting period."""
+    return render.render(
+        request,
+        "public/selection_results.html",
+        {
+            "items": notices.selection_results(session=session, today=today()),
+            "days": notices.DEFAULT_NOTICE_RULES.selection_result_posting_days,
+        },
+    )
+
+
+@router.get("/notices/accepted", name="accepted")
+def accepted(
+    request: Request, session: ReadSession, render: Render, params: Annotated[YearQuery, Query()]
+) -> HTMLResponse:
+    """The yearly list of accepted tasks."""
+    years = notices.acceptance_years(session=session)
+    year = _choose_year(params.year, years)
+    items = notices.accepted_tasks(session=session, year=year) if year is not None else []
+    return render.render(
+        request, "public/accepted.html", {"year": year, "years": years, "items": items}
+    )
+
+
+# --- experts, people, organisations ----------------------------------------------------------
+
+
+@router.get("/experts", name="experts")
+def experts(
+    request: Request,
+    session: ReadSession,
+    render: Render,
+    params: Annotated[PeopleQuery, Query()],
+) -> HTMLResponse:
+    """The directory of experts and scientists with a public profile."""
+    query = params.search()
+    found = directory.search_people(
+        session=session,
+        query=query,
+        field=params.field,
+        organisation_id=params.organisation,
+        page=params.page,
+        per_page=params.per_page,
+    )
+    return render.render(
+        request,
+        "public/experts.html",
+        {
+            "found": found,
+            "params": params,
+            "fields": list(Field),
+            "organisations": directory.organisation_refs(session=session),
+        },
+    )
+
+
+@router.get("/people/{person_id}", name="person")
+def person(request: Request, person_id: int, session: ReadSession, render: Render) -> HTMLResponse:
+    """A scientist's public profile."""
+    profile = directory.person_profile(session=session, person_id=person_id)
+    return render.render(request, "public/person.html", {"profile": profile})
+
+
+@router.get("/organisations", name="organisations")
+def organisations(
+    request: Request,
+    session: ReadSession,
+    render: Render,
+    params: Annotated[OrganisationQuery, Query()],
+) -> HTMLResponse:
+    """Organisations and the tasks they host."""
+    found = directory.list_organisations(
+        session=session, kind=params.kind, page=params.page, per_page=params.per_page
+    )
+    return render.render(
+        request,
+        "public/organisations.html",
+        {"found": found, "params": params, "kinds": list(OrganisationKind)},
+    )
+
+
+@router.get("/organisations/{organisation_id}", name="organisation")
+def organisation(
+    request: Request,
+    organisation_id: int,
+    session: ReadSession,
+    render: Render,
+    params: Annotated[PageQuery, Query()],
+) -> HTMLResponse:
+    """An organisation's page with its tasks."""
+    profile = directory.organisation_profile(
+        session=session,
+        organisation_id=organisation_id,
+        page=params.page,
+        per_page=params.per_page,
+    )
+    return render.render(request, "public/organisation.html", {"org": profile})
+
+
+# --- statistics ----------------------------------------------------------------------------
+
+
+@router.get("/statistics", name="statistics")
+def statistics_page(
+    request: Request, session: ReadSession, render: Render, params: Annotated[YearQuery, Query()]
+) -> HTMLResponse:
+    """Statistics by field, year, organisation, step and funding: charts and tables."""
+    lang = language(request)
+    return render.render(
+        request,
+        "public/statistics.html",
+        {
+            "year": params.year,
+            "years": catalogue.task_years(session=session),
+            "stats": [
+                statistics.statistic(
+                    session=session,
+                    dimension=dimension,
+                    year=None if dimension is Dimension.YEAR else params.year,
+                    lang=lang,
+                )
+                for dimension in Dimension
+            ],
+        },
+    )
+
+
+@router.get("/statistics/{dimension}.csv", name="statistics_csv")
+def statistics_csv(
+    request: Request,
+    dimension: Dimension,
+    session: ReadSession,
+    params: Annotated[YearQuery, Query()],
+) -> Response:
+    """One statistic as CSV."""
+    stat = statistics.statistic(
+        session=session, dimension=dimension, year=params.year, lang=language(request)
+    )
+    return exports.statistic_csv(request, stat)

@@ -1,0 +1,138 @@
+"""The public JSON API, /api/v1: the same public data as the pages, paginated, in the OpenAPI.
+
+Responses are the model services' own dataclasses, so the API can never show a field the
+public pages do not (models/publicity.py decides for both). Labels the services write (the
+timeline's words, statistic groups) follow `?lang=` like the pages; codes never change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from models.services import catalogue, directory, notices, statistics
+from models.services.statistics import Dimension
+from portal.deps import ReadSession
+from portal.public.params import (
+    OrganisationQuery,
+    PageQuery,
+    PeopleQuery,
+    TaskQuery,
+    YearQuery,
+    language,
+    today,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["public data"])
+
+
+@router.get("/tasks", response_model=catalogue.TaskPage, summary="Search the task database")
+def tasks(session: ReadSession, params: Annotated[TaskQuery, Query()]) -> catalogue.TaskPage:
+    """Tasks found by a search text (accents optional) and filters; `title` and `summary`
+    carry the matched words marked as segments."""
+    return catalogue.search_tasks(
+        session=session,
+        query=params.search(),
+        filters=params.filters(),
+        sort=params.order(),
+        page=params.page,
+        per_page=params.per_page,
+    )
+
+
+@router.get("/tasks/{code}", response_model=catalogue.TaskDetail, summary="One task")
+def task(request: Request, code: str, session: ReadSession) -> catalogue.TaskDetail:
+    """A task with its team, budget, 5-step timeline and registered results."""
+    return catalogue.task_detail(session=session, code=code, lang=language(request))
+
+
+@router.get("/people", response_model=directory.PeoplePage, summary="The experts directory")
+def people(session: ReadSession, params: Annotated[PeopleQuery, Query()]) -> directory.PeoplePage:
+    """Experts and scientists with a public profile, by search text, field and organisation."""
+    return directory.search_people(
+        session=session,
+        query=params.search(),
+        field=params.field,
+        organisation_id=params.organisation,
+        page=params.page,
+        per_page=params.per_page,
+    )
+
+
+@router.get("/people/{person_id}", response_model=directory.Profile, summary="One profile")
+def person(person_id: int, session: ReadSession) -> directory.Profile:
+    """A public profile: degrees, expertise, positions, tasks led or joined, results."""
+    return directory.person_profile(session=session, person_id=person_id)
+
+
+@router.get("/organisations", response_model=directory.OrganisationPage, summary="Organisations")
+def organisations(
+    session: ReadSession, params: Annotated[OrganisationQuery, Query()]
+) -> directory.OrganisationPage:
+    """Organisations by name, with how many tasks each hosts."""
+    return directory.list_organisations(
+        session=session, kind=params.kind, page=params.page, per_page=params.per_page
+    )
+
+
+@router.get(
+    "/organisations/{organisation_id}",
+    response_model=directory.OrganisationProfile,
+    summary="One organisation",
+)
+def organisation(
+    organisation_id: int, session: ReadSession, params: Annotated[PageQuery, Query()]
+) -> directory.OrganisationProfile:
+    """An organisation with a page of the tasks it hosts and its listed experts."""
+    return directory.organisation_profile(
+        session=session,
+        organisation_id=organisation_id,
+        page=params.page,
+        per_page=params.per_page,
+    )
+
+
+@router.get("/statistics/{dimension}", response_model=statistics.Statistic, summary="Statistics")
+def statistic(
+    request: Request,
+    dimension: Dimension,
+    session: ReadSession,
+    params: Annotated[YearQuery, Query()],
+) -> statistics.Statistic:
+    """Tasks and funding grouped by field, year, organisation, step or funding band."""
+    return statistics.statistic(
+        session=session, dimension=dimension, year=params.year, lang=language(request)
+    )
+
+
+@dataclass(frozen=True)
+class CallList:
+    """Open calls (closing soonest first) and recent closed ones."""
+
+    open: list[notices.CallNotice]
+    past: list[notices.CallNotice]
+
+
+@router.get("/calls", response_model=CallList, summary="Calls for applications")
+def calls(session: ReadSession) -> CallList:
+    """Calls for applications with their tasks, deadlines and dossier requirements."""
+    open_calls, past = notices.list_calls(session=session, today=today())
+    return CallList(open=open_calls, past=past)
+
+
+@router.get(
+    "/selection-results",
+    response_model=list[notices.SelectionResult],
+    summary="Selection results being posted",
+)
+def selection_results(session: ReadSession) -> list[notices.SelectionResult]:
+    """Selection results within their legal posting period (TT 20/2023/TT-BKHCN Đ16.2b)."""
+    return notices.selection_results(session=session, today=today())
+
+
+@router.get("/results", response_model=catalogue.ResultPage, summary="Published results")
+def results(session: ReadSession, params: Annotated[PageQuery, Query()]) -> catalogue.ResultPage:
+    """The register of published results, newest first."""
+    return catalogue.published_results(session=session, page=params.page, per_page=params.per_page)
