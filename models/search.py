@@ -41,7 +41,9 @@ from sqlalchemy import (
     delete,
     event,
     exists,
+    false,
     func,
+    literal,
     literal_column,
     select,
     table,
@@ -93,10 +95,18 @@ class InvalidQuery(DomainError):
 
 @dataclass(frozen=True)
 class SearchQuery:
-    """A parsed search: the text as typed and its folded terms, each matched as a word prefix."""
+    """A parsed search: the text as typed and its folded terms.
+
+    Every term must match a whole word, except the last, which matches the start of a word (the
+    word being typed): "dam pha" finds "đầm phá" and "đầm phá Tam Giang", "dam ph" too.
+    """
 
     text: str
     terms: tuple[str, ...]
+
+    def matches(self, folded_word: str) -> bool:
+        """Whether a folded word is one the query finds."""
+        return folded_word in self.terms[:-1] or folded_word.startswith(self.terms[-1])
 
 
 def parse_query(text: str | None) -> SearchQuery | None:
@@ -136,8 +146,7 @@ def highlight(text: str, query: SearchQuery | None) -> list[Segment]:
     segments: list[Segment] = []
     position = 0
     for word in _WORD.finditer(text):
-        folded = fold(word.group())
-        if any(folded.startswith(term) for term in query.terms):
+        if query.matches(fold(word.group())):
             if word.start() > position:
                 segments.append(Segment(text[position : word.start()]))
             segments.append(Segment(word.group(), True))
@@ -158,7 +167,7 @@ def snippet(text: str, query: SearchQuery | None, words: int = 36) -> list[Segme
             (
                 i
                 for i, word in enumerate(found)
-                if any(fold(word.group()).startswith(t) for t in query.terms)
+                if query.matches(fold(word.group()))
             ),
             0,
         )
@@ -317,9 +326,12 @@ def drop_machinery(connection: Connection) -> None:
 def _fts_match(session: Session, text: FullText, query: SearchQuery) -> Select[*tuple[Any, ...]]:
     """(id, rank) of the rows matching every term of `query`; a higher rank is a better match."""
     dialect = session.get_bind().dialect.name
+    if not query.terms:  # nothing searchable typed (only punctuation, another script)
+        return select(literal(0).label("id"), literal(0.0).label("rank")).where(false())
     if dialect == "sqlite":
         fts = table(text.fts, column("rowid"))
-        expression = " ".join(f'"{term}"*' for term in query.terms)
+        *whole, last = query.terms
+        expression = " ".join([*(f'"{term}"' for term in whole), f'"{last}"*'])
         weights = ", ".join(str(float(w)) for w in text.weights)
         return (
             select(
@@ -332,7 +344,7 @@ def _fts_match(session: Session, text: FullText, query: SearchQuery) -> Select[*
     index = table(text.table, column(text.key), column("search_vector"))
     tsquery = func.to_tsquery(
         literal_column("'simple'::regconfig"),
-        bindparam("ts_query", " & ".join(f"{term}:*" for term in query.terms)),
+        bindparam("ts_query", " & ".join([*query.terms[:-1], f"{query.terms[-1]}:*"])),
     )
     return select(
         index.c[text.key].label("id"),

@@ -34,7 +34,8 @@ FUNDING_BANDS: list[tuple[int, int | None]] = [
     (1_000_000_000, 2_000_000_000),
     (2_000_000_000, None),
 ]
-_NO_BUDGET = "none"
+# The group of tasks without a value yet (no host, no budget).
+_NONE = "none"
 
 
 @dataclass(frozen=True)
@@ -77,11 +78,11 @@ def _band_key(low: int, high: int | None) -> str:
 
 def _band() -> ColumnElement[str]:
     budget = TaskSearch.total_budget
-    whens: list[Any] = [(budget.is_(None), _NO_BUDGET)]
+    whens: list[Any] = [(budget.is_(None), _NONE)]
     for low, high in FUNDING_BANDS:
         condition = budget >= low if high is None else (budget >= low) & (budget < high)
         whens.append((condition, _band_key(low, high)))
-    return case(*whens, else_=_NO_BUDGET)
+    return case(*whens, else_=_NONE)
 
 
 def _grouped(
@@ -128,18 +129,22 @@ def statistic(
                 .order_by(func.count(Task.id).desc(), Organisation.name)
             )
         ]
+        unhosted = session.execute(base.where(Task.host_organisation_id.is_(None))).one()
+        if unhosted[0]:
+            words = "Chưa có tổ chức chủ trì" if lang == "vi" else "No host yet"
+            rows.append(StatRow(_NONE, words, int(unhosted[0]), int(unhosted[1] or 0)))
     else:
         found_bands = _grouped(session, base, _band(), funding)
         rows = []
         for low, high in FUNDING_BANDS:
             key = _band_key(low, high)
             rows.append(StatRow(key, band_label(low, high, lang), *found_bands.get(key, (0, 0))))
-        if _NO_BUDGET in found_bands:
+        if _NONE in found_bands:
             rows.append(
                 StatRow(
-                    _NO_BUDGET,
+                    _NONE,
                     "Chưa có kinh phí" if lang == "vi" else "No budget yet",
-                    *found_bands[_NO_BUDGET],
+                    *found_bands[_NONE],
                 )
             )
     return Statistic(

@@ -67,9 +67,12 @@ def test_accent_free_queries_find_accented_titles(session: Session) -> None:
     assert found(session, "duong") == [road.code]
     assert found(session, "Đường") == [road.code]
     assert found(session, "lua huu co") == [rice.code]
-    # every term must match; a prefix of a word matches it
+    # every term must match a whole word, the last one (being typed) the start of a word
     assert found(session, "lua giam") == []
+    assert found(session, "lua huu c") == [rice.code]
+    assert found(session, "lu huu co") == []
     assert set(found(session, "nong")) >= {road.code}
+    assert found(session, "!!! ???") == []
 
 
 def test_capital_d_with_stroke_matches_plain_d(session: Session) -> None:
@@ -180,10 +183,12 @@ def test_queries_too_long_or_too_wordy_are_refused() -> None:
 
 def test_highlight_marks_the_accented_words_an_unaccented_query_found() -> None:
     query = parse_query("dam pha")
-    segments = highlight("Hệ sinh thái đầm phá Tam Giang", query)
+    segments = highlight("Hệ sinh thái đầm phá Tam Giang, giải pháp", query)
 
-    assert [s.text for s in segments if s.match] == ["đầm", "phá"]
-    assert "".join(s.text for s in segments) == "Hệ sinh thái đầm phá Tam Giang"
+    # "phá" was typed last: it marks words it starts ("pháp"), "dam" only the whole word
+    assert [s.text for s in segments if s.match] == ["đầm", "phá", "pháp"]
+    assert [s.text for s in highlight("đầm đâm", parse_query("da pha")) if s.match] == []
+    assert "".join(s.text for s in segments) == "Hệ sinh thái đầm phá Tam Giang, giải pháp"
     cut = snippet(" ".join(["từ"] * 50) + " đầm phá " + " ".join(["cuối"] * 50), query)
     assert cut[0] == Segment("… ") and cut[-1] == Segment(" …")
     assert [s.text for s in cut if s.match] == ["đầm", "phá"]
