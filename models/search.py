@@ -54,7 +54,7 @@ from sqlalchemy.orm import Mapped, Session, UOWTransaction, mapped_column
 from models.acceptance import AcceptanceDossier
 from models.base import Base, BigId, enum_type
 from models.contracts import Contract
-from models.enums import AcceptanceLevel, Rating, ResultStatus
+from models.enums import AcceptanceLevel, Field, Rating, ResultStatus, Stage
 from models.labels import label
 from models.people import Affiliation, Expertise, Organisation, Person
 from models.registration import ResultRegistration
@@ -164,11 +164,7 @@ def snippet(text: str, query: SearchQuery | None, words: int = 36) -> list[Segme
     first = 0
     if query is not None and query.terms:
         first = next(
-            (
-                i
-                for i, word in enumerate(found)
-                if query.matches(fold(word.group()))
-            ),
+            (i for i, word in enumerate(found) if query.matches(fold(word.group()))),
             0,
         )
     start = max(0, first - words // 3)
@@ -196,6 +192,9 @@ class TaskSearch(Base):
     title_doc: Mapped[str] = mapped_column(Text)
     names_doc: Mapped[str] = mapped_column(Text)
     body_doc: Mapped[str] = mapped_column(Text)
+    # The task's field, year, step, host and result as tokens (`facet`): filters the index
+    # answers by itself, without visiting the rows.
+    facets_doc: Mapped[str] = mapped_column(Text)
     # The budget of every source together (the contract's value while none is recorded).
     total_budget: Mapped[int | None] = mapped_column(BigInteger, index=True)
     result: Mapped[ResultStatus] = mapped_column(enum_type(ResultStatus), index=True)
@@ -223,9 +222,17 @@ class FullText:
 
     table: str
     key: str
+    # the searched columns, most telling first: bm25 weights on SQLite, tsvector weights A, B,
+    # C on PostgreSQL, in this order
     columns: tuple[str, ...]
-    # bm25 weights on SQLite; tsvector weights A, B, C on PostgreSQL (same order as columns)
     weights: tuple[float, ...]
+    # the column of facet tokens (weight D on PostgreSQL; never matched by what people type)
+    facets: str | None = None
+
+    @property
+    def indexed(self) -> tuple[str, ...]:
+        """Every column of the full-text index."""
+        return self.columns + ((self.facets,) if self.facets else ())
 
     @property
     def fts(self) -> str:
@@ -239,10 +246,10 @@ class FullText:
 
     def create_statements(self, dialect: str) -> list[str]:
         """DDL that creates the machinery (after the index table exists)."""
-        cols = ", ".join(self.columns)
+        cols = ", ".join(self.indexed)
         if dialect == "sqlite":
-            new = ", ".join(f"new.{c}" for c in self.columns)
-            old = ", ".join(f"old.{c}" for c in self.columns)
+            new = ", ".join(f"new.{c}" for c in self.indexed)
+            old = ", ".join(f"old.{c}" for c in self.indexed)
             remove = (
                 f"INSERT INTO {self.fts}({self.fts}, rowid, {cols}) "
                 f"VALUES ('delete', old.{self.key}, {old});"
@@ -260,9 +267,12 @@ class FullText:
                 f"BEGIN {remove} {add} END",
             ]
         if dialect == "postgresql":
+            weights = dict(zip(self.columns, "ABC", strict=False))
+            if self.facets:
+                weights[self.facets] = "D"
             weighted = " || ".join(
                 f"setweight(to_tsvector('simple'::regconfig, {c}), '{w}')"
-                for c, w in zip(self.columns, "ABCD", strict=False)
+                for c, w in weights.items()
             )
             return [
                 f"ALTER TABLE {self.table} ADD COLUMN search_vector tsvector "
@@ -288,7 +298,9 @@ class FullText:
         return name == self.gin_index or name == self.fts or name.startswith(f"{self.fts}_")
 
 
-TASK_TEXT = FullText("task_search", "task_id", ("title_doc", "names_doc", "body_doc"), (10, 4, 1))
+TASK_TEXT = FullText(
+    "task_search", "task_id", ("title_doc", "names_doc", "body_doc"), (10, 4, 1), "facets_doc"
+)
 PERSON_TEXT = FullText("person_search", "person_id", ("name_doc", "profile_doc"), (8, 1))
 FULL_TEXTS = (TASK_TEXT, PERSON_TEXT)
 
@@ -322,44 +334,156 @@ def drop_machinery(connection: Connection) -> None:
 
 # --- matching ------------------------------------------------------------------------------
 
+# A search matching more tasks than this ranks the newest this many of them by relevance and
+# lists the older ones after, newest first: ranking costs per match, and past a few thousand
+# matches the order of the rest means little (the count stays exact). Settable for a province.
+RANK_WINDOW = 2000
 
-def _fts_match(session: Session, text: FullText, query: SearchQuery) -> Select[*tuple[Any, ...]]:
-    """(id, rank) of the rows matching every term of `query`; a higher rank is a better match."""
+
+def facet(kind: str, value: object) -> str:
+    """The index token of one filter value, e.g. facet("y", 2024) -> "kxy2024"."""
+    return "kx" + kind + re.sub(r"[^a-z0-9]", "", str(value).lower())
+
+
+def task_facets(
+    *,
+    field: Field | None = None,
+    year: int | None = None,
+    stage: Stage | None = None,
+    organisation_id: int | None = None,
+    result: ResultStatus | None = None,
+) -> list[str]:
+    """The facet tokens of a task's values, or of the filters a search asks for."""
+    found = []
+    for kind, value in (
+        ("f", field.value if field is not None else None),
+        ("y", year),
+        ("s", stage.value if stage is not None else None),
+        ("o", organisation_id),
+        ("r", result.value if result is not None else None),
+    ):
+        if value is not None:
+            found.append(facet(kind, value))
+    return found
+
+
+@dataclass(frozen=True)
+class _Expression:
+    """A search in the database's own full-text syntax."""
+
+    dialect: str
+    text: str
+
+    @property
+    def empty(self) -> bool:
+        return not self.text
+
+
+def _expression(
+    session: Session, index: FullText, query: SearchQuery | None, facets: Iterable[str]
+) -> _Expression:
     dialect = session.get_bind().dialect.name
-    if not query.terms:  # nothing searchable typed (only punctuation, another script)
-        return select(literal(0).label("id"), literal(0.0).label("rank")).where(false())
+    words = list(query.terms) if query is not None else []
+    tokens = list(facets)
     if dialect == "sqlite":
-        fts = table(text.fts, column("rowid"))
-        *whole, last = query.terms
-        expression = " ".join([*(f'"{term}"' for term in whole), f'"{last}"*'])
-        weights = ", ".join(str(float(w)) for w in text.weights)
+        parts = []
+        if words:
+            *whole, last = words
+            phrase = " ".join([*(f'"{w}"' for w in whole), f'"{last}"*'])
+            parts.append(f"{{{' '.join(index.columns)}}} : ({phrase})")
+        if tokens:
+            quoted = " ".join(f'"{token}"' for token in tokens)
+            parts.append(f"{index.facets} : ({quoted})")
+        return _Expression(dialect, " AND ".join(parts))
+    # what people type matches the searched columns' weights only, facets weight D only
+    terms_ = [f"{w}:ABC" for w in words[:-1]] + ([f"{words[-1]}:*ABC"] if words else [])
+    return _Expression(dialect, " & ".join([*terms_, *(f"{t}:D" for t in tokens)]))
+
+
+def _nothing() -> Select[*tuple[Any, ...]]:
+    return select(literal(0).label("id"), literal(0.0).label("rank")).where(false())
+
+
+def _matches(index: FullText, expression: _Expression) -> Select[*tuple[Any, ...]]:
+    """(id, rank) of every row matching; a higher rank is a better match."""
+    if expression.dialect == "sqlite":
+        fts = table(index.fts, column("rowid"))
+        weights = ", ".join(str(float(w)) for w in (*index.weights, 0.0)[: len(index.indexed)])
         return (
             select(
                 fts.c.rowid.label("id"),
-                (-literal_column(f"bm25({text.fts}, {weights})")).label("rank"),
+                (-literal_column(f"bm25({index.fts}, {weights})")).label("rank"),
             )
             .select_from(fts)
-            .where(literal_column(text.fts).op("MATCH")(bindparam("fts_query", expression)))
+            .where(literal_column(index.fts).op("MATCH")(bindparam("fts_query", expression.text)))
         )
-    index = table(text.table, column(text.key), column("search_vector"))
+    rows = table(index.table, column(index.key), column("search_vector"))
     tsquery = func.to_tsquery(
-        literal_column("'simple'::regconfig"),
-        bindparam("ts_query", " & ".join([*query.terms[:-1], f"{query.terms[-1]}:*"])),
+        literal_column("'simple'::regconfig"), bindparam("ts_query", expression.text)
     )
-    return select(
-        index.c[text.key].label("id"),
-        func.ts_rank(index.c.search_vector, tsquery).label("rank"),
-    ).where(index.c.search_vector.op("@@")(tsquery))
+    # facets (weight D) count for nothing in the rank
+    rank = func.ts_rank(
+        literal_column("'{0, 0.2, 0.4, 1.0}'::float4[]"), rows.c.search_vector, tsquery
+    )
+    return select(rows.c[index.key].label("id"), rank.label("rank")).where(
+        rows.c.search_vector.op("@@")(tsquery)
+    )
 
 
-def match_tasks(session: Session, query: SearchQuery) -> Select[*tuple[Any, ...]]:
-    """Tasks matching the query, as a selectable of (id, rank)."""
-    return _fts_match(session, TASK_TEXT, query)
+def matching(
+    session: Session, index: FullText, query: SearchQuery | None, facets: Iterable[str] = ()
+) -> Select[*tuple[Any, ...]] | None:
+    """(id, rank) of the rows a search and facets select; None when they select everything."""
+    if query is not None and not query.terms:
+        return _nothing()  # nothing searchable typed (only punctuation, another script)
+    expression = _expression(session, index, query, facets)
+    return None if expression.empty else _matches(index, expression)
 
 
-def match_people(session: Session, query: SearchQuery) -> Select[*tuple[Any, ...]]:
-    """People matching the query, as a selectable of (id, rank)."""
-    return _fts_match(session, PERSON_TEXT, query)
+def count_matching(
+    session: Session, index: FullText, query: SearchQuery | None, facets: Iterable[str] = ()
+) -> int | None:
+    """How many rows a search and facets select (None when they select everything)."""
+    found = matching(session, index, query, facets)
+    if found is None:
+        return None
+    return session.scalar(select(func.count()).select_from(found.subquery())) or 0
+
+
+def page_matching(
+    session: Session,
+    index: FullText,
+    query: SearchQuery | None,
+    facets: Iterable[str],
+    *,
+    ranked: bool,
+    newest_first: bool = True,
+    offset: int = 0,
+    limit: int = 20,
+) -> list[tuple[int, float | None]]:
+    """One page of (id, rank) of the rows a search and facets select.
+
+    `ranked`: the best matches first, within the newest RANK_WINDOW matches, then the older
+    ones newest first. Otherwise by id, newest (highest) or oldest first. Only the index is
+    read: the rows of the page are fetched by their ids afterwards.
+    """
+    found = matching(session, index, query, facets)
+    assert found is not None, "a page of everything is read from the table itself"
+    ids = found.selected_columns[0]
+    if not ranked or query is None:
+        order = ids.desc() if newest_first else ids.asc()
+        rows = session.execute(found.order_by(order).limit(limit).offset(offset)).all()
+        return [(i, None) for i, _ in rows]
+    page: list[tuple[int, float | None]] = []
+    if offset < RANK_WINDOW:
+        window = found.order_by(ids.desc()).limit(RANK_WINDOW).subquery("window")
+        best = select(window.c.id, window.c.rank).order_by(window.c.rank.desc(), window.c.id.desc())
+        take = min(limit, RANK_WINDOW - offset)
+        page += [(i, float(r)) for i, r in session.execute(best.limit(take).offset(offset))]
+    if len(page) < limit:
+        rest = found.order_by(ids.desc()).offset(max(offset, RANK_WINDOW)).limit(limit - len(page))
+        page += [(i, float(r)) for i, r in session.execute(rest)]
+    return page
 
 
 # --- keeping the index in step -------------------------------------------------------------
@@ -430,6 +554,9 @@ def refresh_tasks(connection: Connection, task_ids: Iterable[int]) -> None:
                 Task.expected_results,
                 Task.field,
                 Task.kind,
+                Task.year,
+                Task.stage,
+                Task.host_organisation_id,
                 Organisation.name,
                 Organisation.short_name,
                 Person.full_name,
@@ -469,6 +596,15 @@ def refresh_tasks(connection: Connection, task_ids: Iterable[int]) -> None:
                         label(kind),
                         *results.get(task_id, []),
                     ),
+                    "facets_doc": " ".join(
+                        task_facets(
+                            field=field_,
+                            year=year,
+                            stage=stage,
+                            organisation_id=host_id,
+                            result=result_status(final, bool(cert), bool(pub)),
+                        )
+                    ),
                     "total_budget": budget,
                     "result": result_status(final, bool(cert), bool(pub)),
                     "title_key": fold(title)[:500],
@@ -481,6 +617,9 @@ def refresh_tasks(connection: Connection, task_ids: Iterable[int]) -> None:
                     expected,
                     field_,
                     kind,
+                    year,
+                    stage,
+                    host_id,
                     org,
                     short,
                     leader,

@@ -8,7 +8,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 from sqlalchemy.orm import Session, aliased
 
 from models.acceptance import AcceptanceDossier
@@ -31,7 +31,18 @@ from models.labels import Language
 from models.people import Organisation, Person
 from models.publicity import document_public
 from models.registration import ResultRegistration
-from models.search import SearchQuery, Segment, TaskSearch, highlight, match_tasks, snippet
+from models.search import (
+    TASK_TEXT,
+    SearchQuery,
+    Segment,
+    TaskSearch,
+    count_matching,
+    highlight,
+    matching,
+    page_matching,
+    snippet,
+    task_facets,
+)
 from models.services.errors import DomainError, NotFoundError
 from models.services.listing import (
     OrganisationRef,
@@ -39,10 +50,9 @@ from models.services.listing import (
     honorific,
     organisation_ref,
     paging,
-    person_ref,
 )
 from models.tasks import BudgetLine, Task, TaskMember
-from models.timeline import Timeline, task_timeline
+from models.timeline import Timeline, timeline_of
 
 
 class TaskSort(StrEnum):
@@ -137,22 +147,23 @@ def check_filters(*, session: Session, filters: TaskFilters) -> None:
         )
 
 
-def _conditions(filters: TaskFilters) -> list[ColumnElement[bool]]:
+def _facets(filters: TaskFilters) -> list[str]:
+    """The index tokens of the filters the full-text index answers by itself."""
+    return task_facets(
+        field=filters.field,
+        year=filters.year,
+        stage=filters.stage,
+        organisation_id=filters.organisation_id,
+        result=filters.result,
+    )
+
+
+def _budget(filters: TaskFilters) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = []
-    if filters.field is not None:
-        found.append(Task.field == filters.field)
-    if filters.year is not None:
-        found.append(Task.year == filters.year)
-    if filters.stage is not None:
-        found.append(Task.stage == filters.stage)
-    if filters.organisation_id is not None:
-        found.append(Task.host_organisation_id == filters.organisation_id)
     if filters.budget_min is not None:
         found.append(TaskSearch.total_budget >= filters.budget_min)
     if filters.budget_max is not None:
         found.append(TaskSearch.total_budget <= filters.budget_max)
-    if filters.result is not None:
-        found.append(TaskSearch.result == filters.result)
     return found
 
 
@@ -160,33 +171,34 @@ def _matching(
     session: Session, query: SearchQuery | None, filters: TaskFilters
 ) -> tuple[Select[*tuple[Any, ...]], Any]:
     """(task ids with their rank, the rank column) of the tasks a search and filters select."""
-    if query is not None:
-        matches = match_tasks(session, query).subquery("matches")
+    found = matching(session, TASK_TEXT, query, _facets(filters))
+    if found is not None:
+        matches = found.subquery("matches")
         stmt = select(Task.id, matches.c.rank).join(matches, matches.c.id == Task.id)
         rank = matches.c.rank
     else:
         stmt = select(Task.id)
         rank = None
     stmt = stmt.join(TaskSearch, TaskSearch.task_id == Task.id)
-    conditions = _conditions(filters)
-    if conditions:
-        stmt = stmt.where(*conditions)
+    budget = _budget(filters)
+    if budget:
+        stmt = stmt.where(*budget)
     return stmt, rank
 
 
 def _order(sort: TaskSort, rank: Any) -> list[Any]:
-    newest = [Task.year.desc(), Task.id.desc()]
+    # "Newest" is the order tasks were approved in (ids grow with each year's list).
     if sort is TaskSort.RELEVANCE and rank is not None:
-        return [rank.desc(), *newest]
+        return [rank.desc(), Task.id.desc()]
     if sort is TaskSort.OLDEST:
-        return [Task.year, Task.id]
+        return [Task.id]
     if sort is TaskSort.TITLE:
         return [TaskSearch.title_key, Task.id]
     if sort is TaskSort.BUDGET_HIGH:
         return [TaskSearch.total_budget.is_(None), TaskSearch.total_budget.desc(), Task.id]
     if sort is TaskSort.BUDGET_LOW:
         return [TaskSearch.total_budget.is_(None), TaskSearch.total_budget, Task.id]
-    return newest
+    return [Task.id.desc()]
 
 
 _ROW_COLUMNS = (
@@ -247,6 +259,50 @@ def _task_row(values: Any) -> TaskRow:
     )
 
 
+def _page_ids(
+    session: Session,
+    query: SearchQuery | None,
+    filters: TaskFilters,
+    sort: TaskSort,
+    page: int,
+    per_page: int,
+) -> tuple[list[tuple[int, float | None]], int, int]:
+    """(ids and ranks of one page, total, pages): from the index alone when it can answer."""
+    facets = _facets(filters)
+    if not _budget(filters) and sort in (TaskSort.RELEVANCE, TaskSort.NEWEST, TaskSort.OLDEST):
+        total = count_matching(session, TASK_TEXT, query, facets)
+        newest_first = sort is not TaskSort.OLDEST
+        if total is None:  # no search, no filter: every task
+            total = session.scalar(select(func.count()).select_from(Task)) or 0
+            window = paging(page, per_page, total)
+            ids = session.scalars(
+                select(Task.id)
+                .order_by(Task.id.desc() if newest_first else Task.id)
+                .limit(per_page)
+                .offset(window.offset)
+            )
+            return [(i, None) for i in ids], total, window.pages
+        window = paging(page, per_page, total)
+        found = page_matching(
+            session,
+            TASK_TEXT,
+            query,
+            facets,
+            ranked=sort is TaskSort.RELEVANCE,
+            newest_first=newest_first,
+            offset=window.offset,
+            limit=per_page,
+        )
+        return found, total, window.pages
+    # A budget range or an order by title or budget needs the rows themselves.
+    stmt, rank = _matching(session, query, filters)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    window = paging(page, per_page, total)
+    ordered = stmt.order_by(*_order(sort, rank)).limit(per_page).offset(window.offset)
+    rows = session.execute(ordered).all()
+    return [(r[0], float(r[1]) if rank is not None else None) for r in rows], total, window.pages
+
+
 def search_tasks(
     *,
     session: Session,
@@ -258,26 +314,28 @@ def search_tasks(
 ) -> TaskPage:
     """One page of the tasks a search and filters find, best matches first by default."""
     check_filters(session=session, filters=filters)
-    matching, rank = _matching(session, query, filters)
-    total = session.scalar(select(func.count()).select_from(matching.subquery())) or 0
-    window = paging(page, per_page, total)
-    columns = [*_ROW_COLUMNS, Task.objectives, rank if rank is not None else None]
-    stmt = _rows(matching.with_only_columns(*[c for c in columns if c is not None]))
-    rows = session.execute(
-        stmt.order_by(*_order(sort, rank)).limit(per_page).offset(window.offset)
-    ).all()
+    ids, total, pages = _page_ids(session, query, filters, sort, page, per_page)
+    rows = {
+        values[20]: values
+        for values in session.execute(
+            _rows(
+                select(*_ROW_COLUMNS, Task.id, Task.objectives).select_from(Task).join(TaskSearch)
+            ).where(Task.id.in_([i for i, _ in ids]))
+        )
+    }
     items = []
-    for values in rows:
+    for task_id, rank in ids:
+        values = rows[task_id]
         task = _task_row(values)
         items.append(
             TaskHit(
                 task=task,
                 title=highlight(task.title, query),
-                summary=snippet(values[20], query),
-                rank=float(values[21]) if rank is not None else None,
+                summary=snippet(values[21], query),
+                rank=rank,
             )
         )
-    return TaskPage(items=items, total=total, page=page, per_page=per_page, pages=window.pages)
+    return TaskPage(items=items, total=total, page=page, per_page=per_page, pages=pages)
 
 
 def export_tasks(
@@ -397,82 +455,120 @@ class TaskDetail:
     timeline: Timeline
 
 
-def _task_by_code(session: Session, code: str) -> Task:
-    task = session.scalar(select(Task).where(Task.code == code))
-    if task is None:
-        raise NotFoundError(
-            "task_not_found",
-            f"Không có nhiệm vụ mã {code}.",
-            f"There is no task with code {code}.",
-        )
-    return task
+def _not_found(code: str) -> NotFoundError:
+    return NotFoundError(
+        "task_not_found",
+        f"Không có nhiệm vụ mã {code}.",
+        f"There is no task with code {code}.",
+    )
 
 
 def task_row(*, session: Session, code: str) -> TaskRow:
     """A task as lists show it, by its code."""
-    task = _task_by_code(session, code)
-    stmt = _rows(select(*_ROW_COLUMNS).select_from(Task).join(TaskSearch)).where(Task.id == task.id)
-    return _task_row(session.execute(stmt).one())
+    stmt = _rows(select(*_ROW_COLUMNS).select_from(Task).join(TaskSearch)).where(Task.code == code)
+    found = session.execute(stmt).first()
+    if found is None:
+        raise _not_found(code)
+    return _task_row(found)
 
 
 def task_detail(*, session: Session, code: str, lang: Language = "vi") -> TaskDetail:
     """The public page of a task: summary, team, budget, timeline and registered results."""
-    task = _task_by_code(session, code)
-    row = task_row(session=session, code=code)
+    # One read for the task and its one-to-one facts (a page is read far more than written).
+    found = session.execute(
+        _rows(
+            select(
+                *_ROW_COLUMNS,
+                Task.id,
+                Task.proposal_id,
+                Task.objectives,
+                Task.expected_results,
+                Contract.number,
+                Contract.signed_on,
+                Contract.starts_on,
+                Contract.ends_on,
+                Contract.value,
+                AcceptanceDossier.decision_number,
+                AcceptanceDossier.decision_on,
+                AcceptanceDossier.final_rating,
+            )
+            .select_from(Task)
+            .join(TaskSearch)
+            .outerjoin(Contract, Contract.task_id == Task.id)
+            .outerjoin(
+                AcceptanceDossier,
+                and_(
+                    AcceptanceDossier.task_id == Task.id,
+                    AcceptanceDossier.level == AcceptanceLevel.DEPARTMENT,
+                    AcceptanceDossier.decision_number.is_not(None),
+                ),
+            )
+        ).where(Task.code == code)
+    ).first()
+    if found is None:
+        raise _not_found(code)
+    row = _task_row(found)
+    task_id, proposal_id, objectives, expected = found[20:24]
+    number, signed_on, starts_on, ends_on, value = found[24:29]
+    decision_number, decision_on, rating = found[29:32]
     members = [
-        Member(person=ref, role=role)
-        for person, role in session.execute(
-            select(Person, TaskMember.role)
+        Member(person=PersonRef(name, honorific(degree, title), pid if public else None), role=role)
+        for pid, name, degree, title, public, role in session.execute(
+            select(
+                Person.id,
+                Person.full_name,
+                Person.degree,
+                Person.academic_title,
+                Person.public_profile,
+                TaskMember.role,
+            )
             .join(TaskMember, TaskMember.person_id == Person.id)
-            .where(TaskMember.task_id == task.id)
+            .where(TaskMember.task_id == task_id)
             .order_by(TaskMember.role != TaskMemberRole.PRINCIPAL_INVESTIGATOR, TaskMember.id)
         )
-        if (ref := person_ref(person)) is not None
     ]
     funding = [
         Funding(source=source, amount=amount)
         for source, amount in session.execute(
             select(BudgetLine.source, BudgetLine.amount)
-            .where(BudgetLine.task_id == task.id)
+            .where(BudgetLine.task_id == task_id)
             .order_by(BudgetLine.id)
         )
     ]
-    contract = session.scalar(select(Contract).where(Contract.task_id == task.id))
-    dossier = session.scalar(
-        select(AcceptanceDossier).where(
-            AcceptanceDossier.task_id == task.id,
-            AcceptanceDossier.level == AcceptanceLevel.DEPARTMENT,
-            AcceptanceDossier.decision_number.is_not(None),
-        )
-    )
     return TaskDetail(
         task=row,
-        objectives=task.objectives,
-        expected_results=task.expected_results,
+        objectives=objectives,
+        expected_results=expected,
         members=members,
         funding=funding,
         contract=(
             ContractInfo(
-                number=contract.number,
-                signed_on=contract.signed_on,
-                starts_on=contract.starts_on,
-                ends_on=contract.ends_on,
-                value=contract.value,
+                number=number,
+                signed_on=signed_on,
+                starts_on=starts_on,
+                ends_on=ends_on,
+                value=value,
             )
-            if contract is not None and contract.signed_on is not None
+            if signed_on is not None
             else None
         ),
         acceptance=(
             AcceptanceDecision(
-                decision_number=dossier.decision_number or "",
-                decision_on=dossier.decision_on,
-                rating=dossier.final_rating,
+                decision_number=decision_number, decision_on=decision_on, rating=rating
             )
-            if dossier is not None
+            if decision_number is not None
             else None
         ),
-        results=_results(session, task.id),
-        timeline=task_timeline(session=session, task=task, lang=lang),
+        results=_results(session, task_id),
+        timeline=timeline_of(
+            session=session,
+            task_id=task_id,
+            proposal_id=proposal_id,
+            stage=row.stage,
+            status=row.status,
+            method=row.method,
+            lang=lang,
+        ),
     )
 
 

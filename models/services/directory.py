@@ -13,7 +13,7 @@ from models.enums import AcademicTitle, Degree, Field, OrganisationKind, TaskMem
 from models.people import Affiliation, Expertise, Organisation, Person
 from models.publicity import listed
 from models.registration import ResultRegistration
-from models.search import PersonSearch, SearchQuery, Segment, highlight, match_people
+from models.search import PERSON_TEXT, PersonSearch, SearchQuery, Segment, highlight, matching
 from models.services.catalogue import (
     TaskFilters,
     TaskPage,
@@ -109,8 +109,9 @@ def search_people(
         )
     stmt = select(Person.id).join(PersonSearch, PersonSearch.person_id == Person.id)
     order: list[Any] = [PersonSearch.name_key, Person.id]
-    if query is not None:
-        matches = match_people(session, query).subquery("matches")
+    found = matching(session, PERSON_TEXT, query)
+    if found is not None:
+        matches = found.subquery("matches")
         stmt = stmt.join(matches, matches.c.id == Person.id)
         order = [matches.c.rank.desc(), *order]
     stmt = stmt.where(listed())

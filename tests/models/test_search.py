@@ -7,18 +7,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models.enums import Field, FundingSource, ResultStatus, TaskMemberRole
+from models import search
 from models.search import (
+    PERSON_TEXT,
+    TASK_TEXT,
     InvalidQuery,
     PersonSearch,
     Segment,
     TaskSearch,
+    count_matching,
     fold,
     highlight,
-    match_people,
-    match_tasks,
+    matching,
+    page_matching,
     parse_query,
     rebuild,
     snippet,
+    task_facets,
     terms,
 )
 from models.services import people as people_service
@@ -30,7 +35,9 @@ def found(session: Session, text: str) -> list[str]:
     """Codes of the tasks a search finds, best first."""
     query = parse_query(text)
     assert query is not None
-    matches = match_tasks(session, query).subquery()
+    found_ = matching(session, TASK_TEXT, query)
+    assert found_ is not None
+    matches = found_.subquery()
     rows = session.execute(
         select(TaskSearch.task_id, matches.c.rank)
         .join(matches, matches.c.id == TaskSearch.task_id)
@@ -156,7 +163,9 @@ def test_people_search_folds_names_and_expertise(session: Session) -> None:
     )
     query = parse_query("dang huong tim mach")
     assert query is not None
-    ids = session.scalars(select(match_people(session, query).subquery().c.id)).all()
+    people = matching(session, PERSON_TEXT, query)
+    assert people is not None
+    ids = session.scalars(select(people.subquery().c.id)).all()
     assert ids == [person.id]
     key = session.get(PersonSearch, person.id)
     assert key is not None and key.name_key.startswith("huong ")
@@ -192,3 +201,58 @@ def test_highlight_marks_the_accented_words_an_unaccented_query_found() -> None:
     cut = snippet(" ".join(["từ"] * 50) + " đầm phá " + " ".join(["cuối"] * 50), query)
     assert cut[0] == Segment("… ") and cut[-1] == Segment(" …")
     assert [s.text for s in cut if s.match] == ["đầm", "phá"]
+
+
+def test_filters_are_answered_by_the_index_and_never_by_what_people_type(
+    session: Session,
+) -> None:
+    org = f.organisation(session)
+    old = f.task(session, title="Nuôi tôm trên cát", year=2024, field=Field.AGRICULTURAL, host=org)
+    new = f.task(session, title="Nuôi tôm trong ao", year=2025, field=Field.AGRICULTURAL)
+    other = f.task(session, title="Nuôi tôm hùm", year=2025, field=Field.NATURAL_SCIENCES)
+    query = parse_query("nuoi tom")
+
+    def ids(**filters: object) -> set[int]:
+        found = matching(session, TASK_TEXT, query, task_facets(**filters))  # type: ignore[arg-type]
+        assert found is not None
+        return set(session.scalars(select(found.subquery().c.id)))
+
+    assert ids() >= {old.id, new.id, other.id}
+    assert ids(year=2025, field=Field.AGRICULTURAL) == {new.id}
+    assert ids(organisation_id=org.id) == {old.id}
+    assert count_matching(session, TASK_TEXT, None, task_facets(year=2024)) >= 1
+    # a facet token typed in the search box finds nothing: it only matches the facets column
+    typed = parse_query(task_facets(year=2025)[0])
+    found = matching(session, TASK_TEXT, typed)
+    assert found is not None and session.scalars(select(found.subquery().c.id)).all() == []
+    # the index follows a task moving on
+    old.year = 2025
+    session.flush()
+    assert ids(year=2025, field=Field.AGRICULTURAL) == {old.id, new.id}
+
+
+def test_ranked_pages_rank_the_newest_window_then_list_the_rest(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tasks = [f.task(session, title=f"Hồ chứa nước số {i}") for i in range(5)]
+    best = f.task(session, title="Hồ chứa nước hồ chứa nước hồ chứa")
+    oldest_best = tasks[0]
+    oldest_best.title = "Hồ chứa nước, hồ chứa nước, hồ chứa nước, hồ chứa"
+    session.flush()
+    query = parse_query("ho chua nuoc")
+    monkeypatch.setattr(search, "RANK_WINDOW", 3)
+
+    def page(offset: int, limit: int) -> list[int]:
+        found = page_matching(
+            session, TASK_TEXT, query, [], ranked=True, offset=offset, limit=limit
+        )
+        return [i for i, _ in found]
+
+    everything = page(0, 100)
+    newest_three = {best.id, tasks[4].id, tasks[3].id}
+    # the window (the 3 newest matches) is ranked: the repeated words come first
+    assert everything[0] == best.id and set(everything[:3]) == newest_three
+    # after the window, the older matches, newest first: the old best is last
+    assert everything[3:] == [tasks[2].id, tasks[1].id, oldest_best.id]
+    # pages cut anywhere give the same order
+    assert page(0, 2) + page(2, 2) + page(4, 2) == everything

@@ -1,4 +1,5 @@
-"""Accent-free search index (tasks, people) and the people's choice to show their contact data.
+"""Accent-free search index (tasks, people), the people's choice to show their contact data, and
+an index of the audit log by entity (a task's timeline reads its proposal's entries).
 
 The index tables are plain tables; the full-text machinery over them is the database's own
 (SQLite FTS5 with triggers, PostgreSQL's tsvector column with a GIN index) and is created by
@@ -32,12 +33,14 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("contact_public", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
+    op.create_index("ix_audit_log_entity", "audit_log", ["entity_type", "entity_id"])
     op.create_table(
         "task_search",
         sa.Column("task_id", _ID, autoincrement=False, nullable=False),
         sa.Column("title_doc", sa.Text(), nullable=False),
         sa.Column("names_doc", sa.Text(), nullable=False),
         sa.Column("body_doc", sa.Text(), nullable=False),
+        sa.Column("facets_doc", sa.Text(), nullable=False),
         sa.Column("total_budget", sa.BigInteger(), nullable=True),
         sa.Column(
             "result",
@@ -94,5 +97,6 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_task_search_title_key"), table_name="task_search")
     op.drop_index(op.f("ix_task_search_result"), table_name="task_search")
     op.drop_table("task_search")
+    op.drop_index("ix_audit_log_entity", table_name="audit_log")
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.drop_column("contact_public")
