@@ -25,6 +25,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -137,16 +138,20 @@ class Segment:
     match: bool = False
 
 
+# Words repeat (a few thousand syllables make Vietnamese): marking matches folds each once.
+_fold_word = lru_cache(maxsize=65_536)(fold)
+
+
 def highlight(text: str, query: SearchQuery | None) -> list[Segment]:
     """`text` cut into segments, the words matching a query term marked."""
     if not text:
         return []
-    if query is None or not query.terms:
+    if query is None or not query.terms or not any(t in fold(text) for t in query.terms):
         return [Segment(text)]
     segments: list[Segment] = []
     position = 0
     for word in _WORD.finditer(text):
-        if query.matches(fold(word.group())):
+        if query.matches(_fold_word(word.group())):
             if word.start() > position:
                 segments.append(Segment(text[position : word.start()]))
             segments.append(Segment(word.group(), True))
@@ -162,10 +167,9 @@ def snippet(text: str, query: SearchQuery | None, words: int = 36) -> list[Segme
     if not found:
         return []
     first = 0
-    if query is not None and query.terms:
+    if query is not None and query.terms and any(t in fold(text) for t in query.terms):
         first = next(
-            (i for i, word in enumerate(found) if query.matches(fold(word.group()))),
-            0,
+            (i for i, word in enumerate(found) if query.matches(_fold_word(word.group()))), 0
         )
     start = max(0, first - words // 3)
     end = min(len(found), start + words)
@@ -189,17 +193,19 @@ class TaskSearch(Base):
     task_id: Mapped[int] = mapped_column(
         BigId, ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
-    title_doc: Mapped[str] = mapped_column(Text)
-    names_doc: Mapped[str] = mapped_column(Text)
-    body_doc: Mapped[str] = mapped_column(Text)
-    # The task's field, year, step, host and result as tokens (`facet`): filters the index
-    # answers by itself, without visiting the rows.
-    facets_doc: Mapped[str] = mapped_column(Text)
+    # The short facts first: a row's texts run long, and SQLite reads a column by walking
+    # through the ones before it.
     # The budget of every source together (the contract's value while none is recorded).
     total_budget: Mapped[int | None] = mapped_column(BigInteger, index=True)
     result: Mapped[ResultStatus] = mapped_column(enum_type(ResultStatus), index=True)
     # The folded title, for sorting by title the way a Vietnamese reader expects.
     title_key: Mapped[str] = mapped_column(String(500), index=True)
+    # The task's field, year, step, host and result as tokens (`facet`): filters the index
+    # answers by itself, without visiting the rows.
+    facets_doc: Mapped[str] = mapped_column(Text)
+    title_doc: Mapped[str] = mapped_column(Text)
+    names_doc: Mapped[str] = mapped_column(Text)
+    body_doc: Mapped[str] = mapped_column(Text)
 
 
 class PersonSearch(Base):
@@ -337,7 +343,7 @@ def drop_machinery(connection: Connection) -> None:
 # A search matching more tasks than this ranks the newest this many of them by relevance and
 # lists the older ones after, newest first: ranking costs per match, and past a few thousand
 # matches the order of the rest means little (the count stays exact). Settable for a province.
-RANK_WINDOW = 2000
+RANK_WINDOW = 1000
 
 
 def facet(kind: str, value: object) -> str:
@@ -404,16 +410,15 @@ def _nothing() -> Select[*tuple[Any, ...]]:
     return select(literal(0).label("id"), literal(0.0).label("rank")).where(false())
 
 
-def _matches(index: FullText, expression: _Expression) -> Select[*tuple[Any, ...]]:
-    """(id, rank) of every row matching; a higher rank is a better match."""
+def _matches(index: FullText, expression: _Expression, ranked: bool) -> Select[*tuple[Any, ...]]:
+    """(id, rank) of every row matching; a higher rank is a better match (0 when not `ranked`:
+    ranking costs per row, and a count or another order does not need it)."""
     if expression.dialect == "sqlite":
         fts = table(index.fts, column("rowid"))
         weights = ", ".join(str(float(w)) for w in (*index.weights, 0.0)[: len(index.indexed)])
+        bm25 = -literal_column(f"bm25({index.fts}, {weights})") if ranked else literal(0.0)
         return (
-            select(
-                fts.c.rowid.label("id"),
-                (-literal_column(f"bm25({index.fts}, {weights})")).label("rank"),
-            )
+            select(fts.c.rowid.label("id"), bm25.label("rank"))
             .select_from(fts)
             .where(literal_column(index.fts).op("MATCH")(bindparam("fts_query", expression.text)))
         )
@@ -431,20 +436,25 @@ def _matches(index: FullText, expression: _Expression) -> Select[*tuple[Any, ...
 
 
 def matching(
-    session: Session, index: FullText, query: SearchQuery | None, facets: Iterable[str] = ()
+    session: Session,
+    index: FullText,
+    query: SearchQuery | None,
+    facets: Iterable[str] = (),
+    *,
+    ranked: bool = True,
 ) -> Select[*tuple[Any, ...]] | None:
     """(id, rank) of the rows a search and facets select; None when they select everything."""
     if query is not None and not query.terms:
         return _nothing()  # nothing searchable typed (only punctuation, another script)
     expression = _expression(session, index, query, facets)
-    return None if expression.empty else _matches(index, expression)
+    return None if expression.empty else _matches(index, expression, ranked)
 
 
 def count_matching(
     session: Session, index: FullText, query: SearchQuery | None, facets: Iterable[str] = ()
 ) -> int | None:
     """How many rows a search and facets select (None when they select everything)."""
-    found = matching(session, index, query, facets)
+    found = matching(session, index, query, facets, ranked=False)
     if found is None:
         return None
     return session.scalar(select(func.count()).select_from(found.subquery())) or 0
@@ -467,7 +477,7 @@ def page_matching(
     ones newest first. Otherwise by id, newest (highest) or oldest first. Only the index is
     read: the rows of the page are fetched by their ids afterwards.
     """
-    found = matching(session, index, query, facets)
+    found = matching(session, index, query, facets, ranked=ranked)
     assert found is not None, "a page of everything is read from the table itself"
     ids = found.selected_columns[0]
     if not ranked or query is None:
@@ -480,6 +490,8 @@ def page_matching(
         best = select(window.c.id, window.c.rank).order_by(window.c.rank.desc(), window.c.id.desc())
         take = min(limit, RANK_WINDOW - offset)
         page += [(i, float(r)) for i, r in session.execute(best.limit(take).offset(offset))]
+        if len(page) < take:
+            return page  # fewer matches than the window holds: none left after it
     if len(page) < limit:
         rest = found.order_by(ids.desc()).offset(max(offset, RANK_WINDOW)).limit(limit - len(page))
         page += [(i, float(r)) for i, r in session.execute(rest)]

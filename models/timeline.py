@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from enum import Enum, StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from models.audit import AuditEntry
@@ -283,6 +283,14 @@ def public_events(
     return shown
 
 
+_COLUMNS = (AuditEntry.id, AuditEntry.at, AuditEntry.action, AuditEntry.stage, AuditEntry.details)
+# built once: the timeline is on every task page
+_BY_TASK = select(*_COLUMNS).where(AuditEntry.task_id == bindparam("task_id"))
+_BY_PROPOSAL = select(*_COLUMNS).where(
+    AuditEntry.entity_type == "proposal", AuditEntry.entity_id == bindparam("proposal_id")
+)
+
+
 def timeline_of(
     *,
     session: Session,
@@ -294,22 +302,12 @@ def timeline_of(
     lang: Language = "vi",
 ) -> Timeline:
     """The task's five steps with their states and public events, oldest first."""
-    columns = (
-        AuditEntry.id,
-        AuditEntry.at,
-        AuditEntry.action,
-        AuditEntry.stage,
-        AuditEntry.details,
-    )
     # Two indexed reads rather than one OR: the task's entries, and its proposal's from before
     # there was a task (step 1).
-    rows = list(session.execute(select(*columns).where(AuditEntry.task_id == task_id)))
+    reads = session.connection()
+    rows = list(reads.execute(_BY_TASK, {"task_id": task_id}))
     if proposal_id is not None:
-        rows += session.execute(
-            select(*columns).where(
-                AuditEntry.entity_type == "proposal", AuditEntry.entity_id == proposal_id
-            )
-        )
+        rows += reads.execute(_BY_PROPOSAL, {"proposal_id": proposal_id})
     unique = {row[0]: _Entry(*row) for row in rows if row[2] in EVENTS}
     ordered = sorted(unique.values(), key=lambda e: (_utc(e.at), e.id))
     events = public_events(ordered, method, lang)

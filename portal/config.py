@@ -19,6 +19,8 @@ class PortalConfig:
     zeebe_address: str = "127.0.0.1:26500"
     # the document store's root (the public documents of published results are served from it)
     documents_dir: str = "var/documents"
+    # how long each process keeps a computed statistic (0: compute on every view)
+    statistics_cache_seconds: int = 60
 
     @property
     def department(self) -> str:

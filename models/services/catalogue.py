@@ -8,7 +8,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from models.acceptance import AcceptanceDossier
@@ -168,18 +168,21 @@ def _budget(filters: TaskFilters) -> list[ColumnElement[bool]]:
 
 
 def _matching(
-    session: Session, query: SearchQuery | None, filters: TaskFilters
+    session: Session, query: SearchQuery | None, filters: TaskFilters, sort: TaskSort
 ) -> tuple[Select[*tuple[Any, ...]], Any]:
     """(task ids with their rank, the rank column) of the tasks a search and filters select."""
-    found = matching(session, TASK_TEXT, query, _facets(filters))
+    ranked = sort is TaskSort.RELEVANCE
+    found = matching(session, TASK_TEXT, query, _facets(filters), ranked=ranked)
+    # The index row holds every fact these orders and ranges need: the task row is not read.
     if found is not None:
         matches = found.subquery("matches")
-        stmt = select(Task.id, matches.c.rank).join(matches, matches.c.id == Task.id)
-        rank = matches.c.rank
+        stmt = select(TaskSearch.task_id, matches.c.rank).join(
+            matches, matches.c.id == TaskSearch.task_id
+        )
+        rank = matches.c.rank if ranked else None
     else:
-        stmt = select(Task.id)
+        stmt = select(TaskSearch.task_id)
         rank = None
-    stmt = stmt.join(TaskSearch, TaskSearch.task_id == Task.id)
     budget = _budget(filters)
     if budget:
         stmt = stmt.where(*budget)
@@ -188,17 +191,18 @@ def _matching(
 
 def _order(sort: TaskSort, rank: Any) -> list[Any]:
     # "Newest" is the order tasks were approved in (ids grow with each year's list).
+    key = TaskSearch.task_id
     if sort is TaskSort.RELEVANCE and rank is not None:
-        return [rank.desc(), Task.id.desc()]
+        return [rank.desc(), key.desc()]
     if sort is TaskSort.OLDEST:
-        return [Task.id]
+        return [key]
     if sort is TaskSort.TITLE:
-        return [TaskSearch.title_key, Task.id]
+        return [TaskSearch.title_key, key]
     if sort is TaskSort.BUDGET_HIGH:
-        return [TaskSearch.total_budget.is_(None), TaskSearch.total_budget.desc(), Task.id]
+        return [TaskSearch.total_budget.is_(None), TaskSearch.total_budget.desc(), key]
     if sort is TaskSort.BUDGET_LOW:
-        return [TaskSearch.total_budget.is_(None), TaskSearch.total_budget, Task.id]
-    return [Task.id.desc()]
+        return [TaskSearch.total_budget.is_(None), TaskSearch.total_budget, key]
+    return [key.desc()]
 
 
 _ROW_COLUMNS = (
@@ -259,6 +263,11 @@ def _task_row(values: Any) -> TaskRow:
     )
 
 
+_PAGE_ROWS = _rows(
+    select(*_ROW_COLUMNS, Task.id, Task.objectives).select_from(Task).join(TaskSearch)
+).where(Task.id.in_(bindparam("ids", expanding=True)))
+
+
 def _page_ids(
     session: Session,
     query: SearchQuery | None,
@@ -295,7 +304,7 @@ def _page_ids(
         )
         return found, total, window.pages
     # A budget range or an order by title or budget needs the rows themselves.
-    stmt, rank = _matching(session, query, filters)
+    stmt, rank = _matching(session, query, filters, sort)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     window = paging(page, per_page, total)
     ordered = stmt.order_by(*_order(sort, rank)).limit(per_page).offset(window.offset)
@@ -348,8 +357,9 @@ def export_tasks(
 ) -> Iterator[TaskRow]:
     """Every task a search and filters find, in the list's order (for the CSV export)."""
     check_filters(session=session, filters=filters)
-    matching, rank = _matching(session, query, filters)
-    stmt = _rows(matching.with_only_columns(*_ROW_COLUMNS)).order_by(*_order(sort, rank))
+    matching, rank = _matching(session, query, filters, sort)
+    with_tasks = matching.join(Task, Task.id == TaskSearch.task_id)
+    stmt = _rows(with_tasks.with_only_columns(*_ROW_COLUMNS)).order_by(*_order(sort, rank))
     for values in session.execute(stmt.execution_options(yield_per=batch)):
         yield _task_row(values)
 
@@ -370,10 +380,11 @@ def task_years(*, session: Session) -> list[int]:
 
 def host_organisations(*, session: Session) -> list[OrganisationRef]:
     """Organisations hosting at least one task, by name (the host filter's choices)."""
-    hosts = select(Task.host_organisation_id).where(Task.host_organisation_id.is_not(None))
+    # per organisation a probe of the host index: far fewer organisations than tasks
+    hosts = exists().where(Task.host_organisation_id == Organisation.id)
     rows = session.execute(
         select(Organisation.id, Organisation.name, Organisation.short_name)
-        .where(Organisation.id.in_(hosts))
+        .where(hosts)
         .order_by(Organisation.name)
     )
     return [OrganisationRef(id=i, name=n, short_name=s) for i, n, s in rows]
@@ -463,10 +474,86 @@ def _not_found(code: str) -> NotFoundError:
     )
 
 
+# The statements of a task's page, built once: a page is read far more often than anything
+# changes, and building and ORM-executing seven statements cost more than running them.
+_TASK_ROW = _rows(select(*_ROW_COLUMNS).select_from(Task).join(TaskSearch)).where(
+    Task.code == bindparam("code")
+)
+_TASK_DETAIL = _rows(
+    select(
+        *_ROW_COLUMNS,
+        Task.id,
+        Task.proposal_id,
+        Task.objectives,
+        Task.expected_results,
+        Contract.number,
+        Contract.signed_on,
+        Contract.starts_on,
+        Contract.ends_on,
+        Contract.value,
+        AcceptanceDossier.decision_number,
+        AcceptanceDossier.decision_on,
+        AcceptanceDossier.final_rating,
+    )
+    .select_from(Task)
+    .join(TaskSearch)
+    .outerjoin(Contract, Contract.task_id == Task.id)
+    .outerjoin(
+        AcceptanceDossier,
+        and_(
+            AcceptanceDossier.task_id == Task.id,
+            AcceptanceDossier.level == AcceptanceLevel.DEPARTMENT,
+            AcceptanceDossier.decision_number.is_not(None),
+        ),
+    )
+).where(Task.code == bindparam("code"))
+_MEMBERS = (
+    select(
+        Person.id,
+        Person.full_name,
+        Person.degree,
+        Person.academic_title,
+        Person.public_profile,
+        TaskMember.role,
+    )
+    .join(TaskMember, TaskMember.person_id == Person.id)
+    .where(TaskMember.task_id == bindparam("task_id"))
+    .order_by(TaskMember.role != TaskMemberRole.PRINCIPAL_INVESTIGATOR, TaskMember.id)
+)
+_FUNDING = (
+    select(BudgetLine.source, BudgetLine.amount)
+    .where(BudgetLine.task_id == bindparam("task_id"))
+    .order_by(BudgetLine.id)
+)
+_REGISTRATIONS = (
+    select(
+        ResultRegistration.id,
+        ResultRegistration.title,
+        ResultRegistration.submitted_on,
+        ResultRegistration.certificate_number,
+        ResultRegistration.certificate_issued_on,
+        ResultRegistration.published_on,
+    )
+    .where(ResultRegistration.task_id == bindparam("task_id"))
+    .order_by(ResultRegistration.id)
+)
+_DOCUMENTS = (
+    select(
+        DossierDocument.registration_id,
+        DossierDocument.id,
+        DossierDocument.kind,
+        StoredFile.original_name,
+        StoredFile.size,
+    )
+    .join(StoredFile, StoredFile.id == DossierDocument.stored_file_id)
+    .where(DossierDocument.registration_id.in_(bindparam("registrations", expanding=True)))
+    .order_by(DossierDocument.id)
+)
+
+
 def task_row(*, session: Session, code: str) -> TaskRow:
     """A task as lists show it, by its code."""
-    stmt = _rows(select(*_ROW_COLUMNS).select_from(Task).join(TaskSearch)).where(Task.code == code)
-    found = session.execute(stmt).first()
+    found = session.connection().execute(_TASK_ROW, {"code": code}).first()
     if found is None:
         raise _not_found(code)
     return _task_row(found)
@@ -474,37 +561,9 @@ def task_row(*, session: Session, code: str) -> TaskRow:
 
 def task_detail(*, session: Session, code: str, lang: Language = "vi") -> TaskDetail:
     """The public page of a task: summary, team, budget, timeline and registered results."""
-    # One read for the task and its one-to-one facts (a page is read far more than written).
-    found = session.execute(
-        _rows(
-            select(
-                *_ROW_COLUMNS,
-                Task.id,
-                Task.proposal_id,
-                Task.objectives,
-                Task.expected_results,
-                Contract.number,
-                Contract.signed_on,
-                Contract.starts_on,
-                Contract.ends_on,
-                Contract.value,
-                AcceptanceDossier.decision_number,
-                AcceptanceDossier.decision_on,
-                AcceptanceDossier.final_rating,
-            )
-            .select_from(Task)
-            .join(TaskSearch)
-            .outerjoin(Contract, Contract.task_id == Task.id)
-            .outerjoin(
-                AcceptanceDossier,
-                and_(
-                    AcceptanceDossier.task_id == Task.id,
-                    AcceptanceDossier.level == AcceptanceLevel.DEPARTMENT,
-                    AcceptanceDossier.decision_number.is_not(None),
-                ),
-            )
-        ).where(Task.code == code)
-    ).first()
+    reads = session.connection()
+    # one read for the task and its one-to-one facts
+    found = reads.execute(_TASK_DETAIL, {"code": code}).first()
     if found is None:
         raise _not_found(code)
     row = _task_row(found)
@@ -513,27 +572,11 @@ def task_detail(*, session: Session, code: str, lang: Language = "vi") -> TaskDe
     decision_number, decision_on, rating = found[29:32]
     members = [
         Member(person=PersonRef(name, honorific(degree, title), pid if public else None), role=role)
-        for pid, name, degree, title, public, role in session.execute(
-            select(
-                Person.id,
-                Person.full_name,
-                Person.degree,
-                Person.academic_title,
-                Person.public_profile,
-                TaskMember.role,
-            )
-            .join(TaskMember, TaskMember.person_id == Person.id)
-            .where(TaskMember.task_id == task_id)
-            .order_by(TaskMember.role != TaskMemberRole.PRINCIPAL_INVESTIGATOR, TaskMember.id)
-        )
+        for pid, name, degree, title, public, role in reads.execute(_MEMBERS, {"task_id": task_id})
     ]
     funding = [
         Funding(source=source, amount=amount)
-        for source, amount in session.execute(
-            select(BudgetLine.source, BudgetLine.amount)
-            .where(BudgetLine.task_id == task_id)
-            .order_by(BudgetLine.id)
-        )
+        for source, amount in reads.execute(_FUNDING, {"task_id": task_id})
     ]
     return TaskDetail(
         task=row,
@@ -573,27 +616,17 @@ def task_detail(*, session: Session, code: str, lang: Language = "vi") -> TaskDe
 
 
 def _results(session: Session, task_id: int) -> list[RegisteredResult]:
-    registrations = list(
-        session.scalars(
-            select(ResultRegistration)
-            .where(ResultRegistration.task_id == task_id)
-            .order_by(ResultRegistration.id)
-        )
-    )
+    reads = session.connection()
+    registrations = reads.execute(_REGISTRATIONS, {"task_id": task_id}).all()
     documents: dict[int | None, list[PublicDocument]] = {}
     published = [r.id for r in registrations if r.published_on is not None]
     if published:
-        for doc, stored in session.execute(
-            select(DossierDocument, StoredFile)
-            .join(StoredFile, StoredFile.id == DossierDocument.stored_file_id)
-            .where(DossierDocument.registration_id.in_(published))
-            .order_by(DossierDocument.id)
+        for registration_id, doc_id, kind, name, size in reads.execute(
+            _DOCUMENTS, {"registrations": published}
         ):
-            if document_public(doc.kind, result_published=True):
-                documents.setdefault(doc.registration_id, []).append(
-                    PublicDocument(
-                        id=doc.id, kind=doc.kind, name=stored.original_name, size=stored.size
-                    )
+            if document_public(kind, result_published=True):
+                documents.setdefault(registration_id, []).append(
+                    PublicDocument(id=doc_id, kind=kind, name=name, size=size)
                 )
     return [
         RegisteredResult(

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session
 
 from models.acceptance import AcceptanceDossier
@@ -201,11 +201,11 @@ class CallNotice:
 def _public_calls():  # type: ignore[no-untyped-def]
     # a direct assignment is recorded as a call of its own; only real calls are notices
     offered = (
-        select(CallItem.call_id)
-        .join(Task, Task.id == CallItem.task_id)
-        .where(Task.method == Method.SELECTION)
+        exists()
+        .where(CallItem.call_id == Call.id)
+        .where(Task.id == CallItem.task_id, Task.method == Method.SELECTION)
     )
-    return select(Call).where(Call.status.in_(PUBLIC_CALL_STATUSES), Call.id.in_(offered))
+    return select(Call).where(Call.status.in_(PUBLIC_CALL_STATUSES), offered)
 
 
 def _notice(session: Session, call: Call, today: date, rules: RuleSettings) -> CallNotice:

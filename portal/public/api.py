@@ -15,6 +15,7 @@ from fastapi import APIRouter, Query, Request
 from models.services import catalogue, directory, notices, statistics
 from models.services.statistics import Dimension
 from portal.deps import ReadSession
+from portal.public import cache
 from portal.public.params import (
     OrganisationQuery,
     PageQuery,
@@ -102,9 +103,7 @@ def statistic(
     params: Annotated[YearQuery, Query()],
 ) -> statistics.Statistic:
     """Tasks and funding grouped by field, year, organisation, step or funding band."""
-    return statistics.statistic(
-        session=session, dimension=dimension, year=params.year, lang=language(request)
-    )
+    return cache.statistic(request, session, dimension, params.year)
 
 
 @dataclass(frozen=True)

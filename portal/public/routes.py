@@ -14,7 +14,7 @@ from models.services.catalogue import TaskSort
 from models.services.documents import read_file
 from models.services.statistics import Dimension
 from portal.deps import ReadSession, Render
-from portal.public import exports
+from portal.public import cache, exports
 from portal.public.params import (
     ListYearQuery,
     OrganisationQuery,
@@ -47,9 +47,7 @@ def home(request: Request, session: ReadSession, render: Render) -> HTMLResponse
             "stages": statistics.stage_counts(session=session),
             "calls": open_calls[:5],
             "results": catalogue.published_results(session=session, per_page=5).items,
-            "by_field": statistics.statistic(
-                session=session, dimension=Dimension.FIELD, lang=language(request)
-            ),
+            "by_field": cache.statistic(request, session, Dimension.FIELD, None),
         },
     )
 
@@ -303,7 +301,6 @@ def statistics_page(
     request: Request, session: ReadSession, render: Render, params: Annotated[YearQuery, Query()]
 ) -> HTMLResponse:
     """Statistics by field, year, organisation, step and funding: charts and tables."""
-    lang = language(request)
     return render.render(
         request,
         "public/statistics.html",
@@ -311,11 +308,11 @@ def statistics_page(
             "year": params.year,
             "years": catalogue.task_years(session=session),
             "stats": [
-                statistics.statistic(
-                    session=session,
-                    dimension=dimension,
-                    year=None if dimension is Dimension.YEAR else params.year,
-                    lang=lang,
+                cache.statistic(
+                    request,
+                    session,
+                    dimension,
+                    None if dimension is Dimension.YEAR else params.year,
                 )
                 for dimension in Dimension
             ],
@@ -331,7 +328,4 @@ def statistics_csv(
     params: Annotated[YearQuery, Query()],
 ) -> Response:
     """One statistic as CSV."""
-    stat = statistics.statistic(
-        session=session, dimension=dimension, year=params.year, lang=language(request)
-    )
-    return exports.statistic_csv(request, stat)
+    return exports.statistic_csv(request, cache.statistic(request, session, dimension, params.year))

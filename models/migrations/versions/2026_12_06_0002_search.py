@@ -1,5 +1,6 @@
 """Accent-free search index (tasks, people), the people's choice to show their contact data, and
-an index of the audit log by entity (a task's timeline reads its proposal's entries).
+indexes the public pages read by: the audit log by entity (a task's timeline reads its
+proposal's entries) and results by publication day.
 
 The index tables are plain tables; the full-text machinery over them is the database's own
 (SQLite FTS5 with triggers, PostgreSQL's tsvector column with a GIN index) and is created by
@@ -34,13 +35,12 @@ def upgrade() -> None:
             sa.Column("contact_public", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
     op.create_index("ix_audit_log_entity", "audit_log", ["entity_type", "entity_id"])
+    op.create_index(
+        op.f("ix_result_registrations_published_on"), "result_registrations", ["published_on"]
+    )
     op.create_table(
         "task_search",
         sa.Column("task_id", _ID, autoincrement=False, nullable=False),
-        sa.Column("title_doc", sa.Text(), nullable=False),
-        sa.Column("names_doc", sa.Text(), nullable=False),
-        sa.Column("body_doc", sa.Text(), nullable=False),
-        sa.Column("facets_doc", sa.Text(), nullable=False),
         sa.Column("total_budget", sa.BigInteger(), nullable=True),
         sa.Column(
             "result",
@@ -57,6 +57,10 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("title_key", sa.String(length=500), nullable=False),
+        sa.Column("facets_doc", sa.Text(), nullable=False),
+        sa.Column("title_doc", sa.Text(), nullable=False),
+        sa.Column("names_doc", sa.Text(), nullable=False),
+        sa.Column("body_doc", sa.Text(), nullable=False),
         sa.ForeignKeyConstraint(
             ["task_id"],
             ["tasks.id"],
@@ -98,5 +102,6 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_task_search_result"), table_name="task_search")
     op.drop_table("task_search")
     op.drop_index("ix_audit_log_entity", table_name="audit_log")
+    op.drop_index(op.f("ix_result_registrations_published_on"), table_name="result_registrations")
     with op.batch_alter_table("people", schema=None) as batch_op:
         batch_op.drop_column("contact_public")
