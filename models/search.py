@@ -250,6 +250,11 @@ class FullText:
         """The PostgreSQL GIN index's name."""
         return f"ix_{self.table}_search_vector"
 
+    @property
+    def facets_index(self) -> str:
+        """The PostgreSQL GIN index of the facets."""
+        return f"ix_{self.table}_facets_vector"
+
     def create_statements(self, dialect: str) -> list[str]:
         """DDL that creates the machinery (after the index table exists)."""
         cols = ", ".join(self.indexed)
@@ -273,18 +278,26 @@ class FullText:
                 f"BEGIN {remove} {add} END",
             ]
         if dialect == "postgresql":
-            weights = dict(zip(self.columns, "ABC", strict=False))
-            if self.facets:
-                weights[self.facets] = "D"
+            # Facets get a tsvector and a GIN index of their own: a query restricted to some
+            # weights makes GIN recheck every row, while two unrestricted ones are answered by
+            # the indexes alone (a count of all-visible rows never reads the table).
             weighted = " || ".join(
                 f"setweight(to_tsvector('simple'::regconfig, {c}), '{w}')"
-                for c, w in weights.items()
+                for c, w in zip(self.columns, "ABC", strict=False)
             )
-            return [
+            statements = [
                 f"ALTER TABLE {self.table} ADD COLUMN search_vector tsvector "
                 f"GENERATED ALWAYS AS ({weighted}) STORED",
                 f"CREATE INDEX {self.gin_index} ON {self.table} USING gin (search_vector)",
             ]
+            if self.facets:
+                statements += [
+                    f"ALTER TABLE {self.table} ADD COLUMN facets_vector tsvector "
+                    f"GENERATED ALWAYS AS (to_tsvector('simple'::regconfig, {self.facets})) "
+                    "STORED",
+                    f"CREATE INDEX {self.facets_index} ON {self.table} USING gin (facets_vector)",
+                ]
+            return statements
         raise NotImplementedError(f"full-text search on {dialect}")
 
     def drop_statements(self, dialect: str) -> list[str]:
@@ -296,12 +309,16 @@ class FullText:
             ]
         return [
             f"DROP INDEX IF EXISTS {self.gin_index}",
+            f"DROP INDEX IF EXISTS {self.facets_index}",
             f"ALTER TABLE {self.table} DROP COLUMN IF EXISTS search_vector",
+            f"ALTER TABLE {self.table} DROP COLUMN IF EXISTS facets_vector",
         ]
 
     def owns(self, name: str) -> bool:
         """Whether a database object of this name belongs to the machinery."""
-        return name == self.gin_index or name == self.fts or name.startswith(f"{self.fts}_")
+        return name in (self.gin_index, self.facets_index, self.fts) or name.startswith(
+            f"{self.fts}_"
+        )
 
 
 TASK_TEXT = FullText(
@@ -320,7 +337,7 @@ def outside_the_models(name: str | None, type_: str) -> bool:
     if name is None:
         return False
     if type_ == "column":
-        return name == "search_vector"
+        return name in ("search_vector", "facets_vector")
     return any(text.owns(name) for text in FULL_TEXTS)
 
 
@@ -344,6 +361,9 @@ def drop_machinery(connection: Connection) -> None:
 # lists the older ones after, newest first: ranking costs per match, and past a few thousand
 # matches the order of the rest means little (the count stays exact). Settable for a province.
 RANK_WINDOW = 1000
+# Counting stops here: past ten thousand matches a page says "more than 10,000" (PostgreSQL
+# reads every matching row to count it; nobody pages through that many). Settable.
+COUNT_LIMIT = 10_000
 
 
 def facet(kind: str, value: object) -> str:
@@ -375,14 +395,15 @@ def task_facets(
 
 @dataclass(frozen=True)
 class _Expression:
-    """A search in the database's own full-text syntax."""
+    """A search in the database's own full-text syntax (PostgreSQL: text and facets apart)."""
 
     dialect: str
     text: str
+    facets: str = ""
 
     @property
     def empty(self) -> bool:
-        return not self.text
+        return not self.text and not self.facets
 
 
 def _expression(
@@ -401,9 +422,8 @@ def _expression(
             quoted = " ".join(f'"{token}"' for token in tokens)
             parts.append(f"{index.facets} : ({quoted})")
         return _Expression(dialect, " AND ".join(parts))
-    # what people type matches the searched columns' weights only, facets weight D only
-    terms_ = [f"{w}:ABC" for w in words[:-1]] + ([f"{words[-1]}:*ABC"] if words else [])
-    return _Expression(dialect, " & ".join([*terms_, *(f"{t}:D" for t in tokens)]))
+    typed = [*words[:-1], f"{words[-1]}:*"] if words else []
+    return _Expression(dialect, " & ".join(typed), " & ".join(tokens))
 
 
 def _nothing() -> Select[*tuple[Any, ...]]:
@@ -422,17 +442,22 @@ def _matches(index: FullText, expression: _Expression, ranked: bool) -> Select[*
             .select_from(fts)
             .where(literal_column(index.fts).op("MATCH")(bindparam("fts_query", expression.text)))
         )
-    rows = table(index.table, column(index.key), column("search_vector"))
-    tsquery = func.to_tsquery(
-        literal_column("'simple'::regconfig"), bindparam("ts_query", expression.text)
-    )
-    # facets (weight D) count for nothing in the rank
-    rank = func.ts_rank(
-        literal_column("'{0, 0.2, 0.4, 1.0}'::float4[]"), rows.c.search_vector, tsquery
-    )
-    return select(rows.c[index.key].label("id"), rank.label("rank")).where(
-        rows.c.search_vector.op("@@")(tsquery)
-    )
+    rows = table(index.table, column(index.key), column("search_vector"), column("facets_vector"))
+    conditions = []
+    rank: Any = literal(0.0)
+    if expression.text:
+        tsquery = func.to_tsquery(
+            literal_column("'simple'::regconfig"), bindparam("ts_query", expression.text)
+        )
+        conditions.append(rows.c.search_vector.op("@@")(tsquery))
+        if ranked:
+            rank = func.ts_rank(rows.c.search_vector, tsquery)
+    if expression.facets:
+        facets = func.to_tsquery(
+            literal_column("'simple'::regconfig"), bindparam("ts_facets", expression.facets)
+        )
+        conditions.append(rows.c.facets_vector.op("@@")(facets))
+    return select(rows.c[index.key].label("id"), rank.label("rank")).where(*conditions)
 
 
 def matching(
@@ -451,12 +476,20 @@ def matching(
 
 
 def count_matching(
-    session: Session, index: FullText, query: SearchQuery | None, facets: Iterable[str] = ()
+    session: Session,
+    index: FullText,
+    query: SearchQuery | None,
+    facets: Iterable[str] = (),
+    *,
+    limit: int | None = None,
 ) -> int | None:
-    """How many rows a search and facets select (None when they select everything)."""
+    """How many rows a search and facets select, counting no further than `limit` + 1 (None
+    when they select everything)."""
     found = matching(session, index, query, facets, ranked=False)
     if found is None:
         return None
+    if limit is not None:
+        found = found.limit(limit + 1)
     return session.scalar(select(func.count()).select_from(found.subquery())) or 0
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, and_, bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
+from models import search as search_module
 from models.acceptance import AcceptanceDossier
 from models.contracts import Contract
 from models.documents import DossierDocument, StoredFile
@@ -111,13 +112,14 @@ class TaskHit:
 
 @dataclass(frozen=True)
 class TaskPage:
-    """One page of the task list."""
+    """One page of the task list; `more`: more tasks match than `total` (counting stopped)."""
 
     items: list[TaskHit]
     total: int
     page: int
     per_page: int
     pages: int
+    more: bool = False
 
 
 Host = aliased(Organisation, name="host")
@@ -268,6 +270,12 @@ _PAGE_ROWS = _rows(
 ).where(Task.id.in_(bindparam("ids", expanding=True)))
 
 
+def _counted(total: int) -> tuple[int, bool]:
+    """(total shown, whether more match): a count that passed the limit stops at it."""
+    limit = search_module.COUNT_LIMIT
+    return (limit, True) if total > limit else (total, False)
+
+
 def _page_ids(
     session: Session,
     query: SearchQuery | None,
@@ -275,13 +283,14 @@ def _page_ids(
     sort: TaskSort,
     page: int,
     per_page: int,
-) -> tuple[list[tuple[int, float | None]], int, int]:
-    """(ids and ranks of one page, total, pages): from the index alone when it can answer."""
+) -> tuple[list[tuple[int, float | None]], int, bool, int]:
+    """(ids and ranks of one page, total, more, pages): from the index alone when it can."""
     facets = _facets(filters)
+    limit = search_module.COUNT_LIMIT
     if not _budget(filters) and sort in (TaskSort.RELEVANCE, TaskSort.NEWEST, TaskSort.OLDEST):
-        total = count_matching(session, TASK_TEXT, query, facets)
+        counted = count_matching(session, TASK_TEXT, query, facets, limit=limit)
         newest_first = sort is not TaskSort.OLDEST
-        if total is None:  # no search, no filter: every task
+        if counted is None:  # no search, no filter: every task, counted exactly (cheap)
             total = session.scalar(select(func.count()).select_from(Task)) or 0
             window = paging(page, per_page, total)
             ids = session.scalars(
@@ -290,7 +299,8 @@ def _page_ids(
                 .limit(per_page)
                 .offset(window.offset)
             )
-            return [(i, None) for i in ids], total, window.pages
+            return [(i, None) for i in ids], total, False, window.pages
+        total, more = _counted(counted)
         window = paging(page, per_page, total)
         found = page_matching(
             session,
@@ -302,14 +312,16 @@ def _page_ids(
             offset=window.offset,
             limit=per_page,
         )
-        return found, total, window.pages
+        return found, total, more, window.pages
     # A budget range or an order by title or budget needs the rows themselves.
     stmt, rank = _matching(session, query, filters, sort)
-    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    counted = session.scalar(select(func.count()).select_from(stmt.limit(limit + 1).subquery()))
+    total, more = _counted(counted or 0)
     window = paging(page, per_page, total)
     ordered = stmt.order_by(*_order(sort, rank)).limit(per_page).offset(window.offset)
     rows = session.execute(ordered).all()
-    return [(r[0], float(r[1]) if rank is not None else None) for r in rows], total, window.pages
+    found = [(r[0], float(r[1]) if rank is not None else None) for r in rows]
+    return found, total, more, window.pages
 
 
 def search_tasks(
@@ -323,7 +335,7 @@ def search_tasks(
 ) -> TaskPage:
     """One page of the tasks a search and filters find, best matches first by default."""
     check_filters(session=session, filters=filters)
-    ids, total, pages = _page_ids(session, query, filters, sort, page, per_page)
+    ids, total, more, pages = _page_ids(session, query, filters, sort, page, per_page)
     rows = {
         values[20]: values
         for values in session.execute(
@@ -344,7 +356,7 @@ def search_tasks(
                 rank=rank,
             )
         )
-    return TaskPage(items=items, total=total, page=page, per_page=per_page, pages=pages)
+    return TaskPage(items=items, total=total, page=page, per_page=per_page, pages=pages, more=more)
 
 
 def export_tasks(

@@ -256,3 +256,22 @@ def test_ranked_pages_rank_the_newest_window_then_list_the_rest(
     assert everything[3:] == [tasks[2].id, tasks[1].id, oldest_best.id]
     # pages cut anywhere give the same order
     assert page(0, 2) + page(2, 2) + page(4, 2) == everything
+
+
+def test_counting_stops_at_the_limit_and_says_more_match(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from models.services.catalogue import TaskSort, search_tasks
+
+    for i in range(4):
+        f.task(session, title=f"Quan trắc môi trường biển đợt {i}")
+    monkeypatch.setattr(search, "COUNT_LIMIT", 2)
+
+    found = search_tasks(session=session, query=parse_query("quan trac"), per_page=1)
+    assert (found.total, found.more, found.pages) == (2, True, 2)
+    by_title = search_tasks(
+        session=session, query=parse_query("quan trac"), sort=TaskSort.TITLE, per_page=1
+    )
+    assert (by_title.total, by_title.more) == (2, True)
+    exact = search_tasks(session=session, query=parse_query("quan trac dot 3"))
+    assert (exact.total, exact.more) == (1, False)
