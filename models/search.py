@@ -361,9 +361,9 @@ def drop_machinery(connection: Connection) -> None:
 # lists the older ones after, newest first: ranking costs per match, and past a few thousand
 # matches the order of the rest means little (the count stays exact). Settable for a province.
 RANK_WINDOW = 1000
-# Counting stops here: past ten thousand matches a page says "more than 10,000" (PostgreSQL
-# reads every matching row to count it; nobody pages through that many). Settable.
-COUNT_LIMIT = 10_000
+# Counting stops here: past two thousand matches a page says "more than 2,000" (PostgreSQL
+# reads every matching row to count it, and nobody pages through a hundred pages). Settable.
+COUNT_LIMIT = 2_000
 
 
 def facet(kind: str, value: object) -> str:
@@ -519,7 +519,15 @@ def page_matching(
         return [(i, None) for i, _ in rows]
     page: list[tuple[int, float | None]] = []
     if offset < RANK_WINDOW:
-        window = found.order_by(ids.desc()).limit(RANK_WINDOW).subquery("window")
+        if session.get_bind().dialect.name == "postgresql":
+            # Rank only the window's rows: PostgreSQL would otherwise rank every match before
+            # keeping the newest (SQLite's FTS5 ranks lazily, row by row, as the window fills).
+            plain = matching(session, index, query, facets, ranked=False)
+            assert plain is not None
+            newest = plain.order_by(plain.selected_columns[0].desc()).limit(RANK_WINDOW)
+            window = found.where(ids.in_(select(newest.subquery().c.id))).subquery("window")
+        else:
+            window = found.order_by(ids.desc()).limit(RANK_WINDOW).subquery("window")
         best = select(window.c.id, window.c.rank).order_by(window.c.rank.desc(), window.c.id.desc())
         take = min(limit, RANK_WINDOW - offset)
         page += [(i, float(r)) for i, r in session.execute(best.limit(take).offset(offset))]
