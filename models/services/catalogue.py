@@ -336,14 +336,8 @@ def search_tasks(
     """One page of the tasks a search and filters find, best matches first by default."""
     check_filters(session=session, filters=filters)
     ids, total, more, pages = _page_ids(session, query, filters, sort, page, per_page)
-    rows = {
-        values[20]: values
-        for values in session.execute(
-            _rows(
-                select(*_ROW_COLUMNS, Task.id, Task.objectives).select_from(Task).join(TaskSearch)
-            ).where(Task.id.in_([i for i, _ in ids]))
-        )
-    }
+    wanted = {"ids": [i for i, _ in ids]}
+    rows = {values[20]: values for values in session.connection().execute(_PAGE_ROWS, wanted)}
     items = []
     for task_id, rank in ids:
         values = rows[task_id]

@@ -22,6 +22,8 @@ from portal.public.params import (
     PeopleQuery,
     TaskQuery,
     YearQuery,
+    find_people,
+    find_tasks,
     language,
     today,
 )
@@ -33,14 +35,7 @@ router = APIRouter(prefix="/api/v1", tags=["public data"])
 def tasks(session: ReadSession, params: Annotated[TaskQuery, Query()]) -> catalogue.TaskPage:
     """Tasks found by a search text (accents optional) and filters; `title` and `summary`
     carry the matched words marked as segments."""
-    return catalogue.search_tasks(
-        session=session,
-        query=params.search(),
-        filters=params.filters(),
-        sort=params.order(),
-        page=params.page,
-        per_page=params.per_page,
-    )
+    return find_tasks(session, params)
 
 
 @router.get("/tasks/{code}", response_model=catalogue.TaskDetail, summary="One task")
@@ -52,14 +47,7 @@ def task(request: Request, code: str, session: ReadSession) -> catalogue.TaskDet
 @router.get("/people", response_model=directory.PeoplePage, summary="The experts directory")
 def people(session: ReadSession, params: Annotated[PeopleQuery, Query()]) -> directory.PeoplePage:
     """Experts and scientists with a public profile, by search text, field and organisation."""
-    return directory.search_people(
-        session=session,
-        query=params.search(),
-        field=params.field,
-        organisation_id=params.organisation,
-        page=params.page,
-        per_page=params.per_page,
-    )
+    return find_people(session, params)
 
 
 @router.get("/people/{person_id}", response_model=directory.Profile, summary="One profile")

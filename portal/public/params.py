@@ -13,11 +13,13 @@ from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from pydantic import BaseModel, Field, model_validator
+from sqlalchemy.orm import Session
 
 from models.enums import Field as ScienceField
 from models.enums import OrganisationKind, ResultStatus, Stage
 from models.labels import Language
 from models.search import MAX_QUERY_LENGTH, SearchQuery, parse_query
+from models.services import catalogue, directory
 from models.services.catalogue import TaskFilters, TaskSort
 from models.services.listing import MAX_PAGE
 
@@ -121,6 +123,30 @@ class ListYearQuery(YearQuery):
     """A year and a page."""
 
     page: int = Field(1, ge=1, le=MAX_PAGE, description="Page number, from 1.")
+
+
+def find_tasks(session: Session, params: TaskQuery) -> catalogue.TaskPage:
+    """The page of tasks the query asks for (the same for the page and the API)."""
+    return catalogue.search_tasks(
+        session=session,
+        query=params.search(),
+        filters=params.filters(),
+        sort=params.order(),
+        page=params.page,
+        per_page=params.per_page,
+    )
+
+
+def find_people(session: Session, params: PeopleQuery) -> directory.PeoplePage:
+    """The page of the directory the query asks for (the same for the page and the API)."""
+    return directory.search_people(
+        session=session,
+        query=params.search(),
+        field=params.field,
+        organisation_id=params.organisation,
+        page=params.page,
+        per_page=params.per_page,
+    )
 
 
 def language(request: Request) -> Language:

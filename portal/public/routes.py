@@ -22,6 +22,8 @@ from portal.public.params import (
     PeopleQuery,
     TaskQuery,
     YearQuery,
+    find_people,
+    find_tasks,
     language,
     today,
 )
@@ -60,22 +62,13 @@ def tasks(
     params: Annotated[TaskQuery, Query()],
 ) -> HTMLResponse:
     """The task database: search without accents, filters, order, pages."""
-    query = params.search()
-    found = catalogue.search_tasks(
-        session=session,
-        query=query,
-        filters=params.filters(),
-        sort=params.order(),
-        page=params.page,
-        per_page=params.per_page,
-    )
+    found = find_tasks(session, params)
     return render.render(
         request,
         "public/tasks.html",
         {
             "found": found,
             "params": params,
-            "query": query,
             "sort": params.order(),
             "choices": {
                 "fields": list(Field),
@@ -229,15 +222,7 @@ def experts(
     params: Annotated[PeopleQuery, Query()],
 ) -> HTMLResponse:
     """The directory of experts and scientists with a public profile."""
-    query = params.search()
-    found = directory.search_people(
-        session=session,
-        query=query,
-        field=params.field,
-        organisation_id=params.organisation,
-        page=params.page,
-        per_page=params.per_page,
-    )
+    found = find_people(session, params)
     return render.render(
         request,
         "public/experts.html",

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.enums import Field, FundingSource, ResultStatus, TaskMemberRole
 from models import search
+from models.enums import Field, FundingSource, ResultStatus, TaskMemberRole
 from models.search import (
     PERSON_TEXT,
     TASK_TEXT,

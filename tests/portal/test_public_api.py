@@ -187,3 +187,29 @@ def test_bad_requests_get_a_json_4xx_naming_the_problem(
         assert [p["name"] for p in answer["problems"]] == [where]
     else:
         assert answer["detail"] and answer["code"]
+
+
+def test_statistics_are_kept_a_moment_then_recomputed(
+    portal_sessions: Any, province: Province, documents_root: Any
+) -> None:
+    from fastapi.testclient import TestClient as Client
+
+    from portal.app import create_app
+    from portal.config import PortalConfig
+    from tests.models import factories as f
+
+    def tasks_by_year(app: Any) -> int:
+        with Client(app) as c:
+            return int(c.get("/api/v1/statistics/year").json()["total_tasks"])
+
+    kept = create_app(PortalConfig(statistics_cache_seconds=3600), portal_sessions)
+    fresh = create_app(PortalConfig(statistics_cache_seconds=0), portal_sessions)
+    before = tasks_by_year(kept)
+    with portal_sessions() as session, session.begin():
+        extra = f.task(session, title="Nhiệm vụ thêm cho thống kê", year=2026)
+    try:
+        assert tasks_by_year(kept) == before  # as computed a moment ago
+        assert tasks_by_year(fresh) == before + 1
+    finally:
+        with portal_sessions() as session, session.begin():
+            session.delete(session.get(type(extra), extra.id))
