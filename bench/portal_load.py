@@ -773,6 +773,30 @@ def start_portal(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, env=env, cwd=ROOT)
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children so far (Linux /proc)."""
+    total = 0
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = [pid] + [int(c) for c in children.read_text().split()] if children.exists() else [pid]
+    for each in pids:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_cost(server: subprocess.Popen[bytes], phase: Any) -> dict[str, Any]:
+    """Run a measuring phase; add the server's CPU time per request and the machine's load."""
+    before = cpu_seconds(server.pid)
+    figures = asyncio.run(phase)
+    spent = cpu_seconds(server.pid) - before
+    figures["server_cpu_ms_per_request"] = round(spent * 1000 / max(1, figures["n"]), 2)
+    figures["load_average_1min_after"] = round(os.getloadavg()[0], 2)
+    return figures
+
+
 def portal_app() -> Any:
     """The app uvicorn's workers build (from KHCN_DATABASE_URL, as `khcn portal` would)."""
     from khcn.portal_server import build_portal
@@ -967,8 +991,8 @@ def main() -> None:
         search_paths = ["/tasks?" + query for _, query in QUERY_MIX]
         asyncio.run(hammer(port, task_paths[:200] + search_paths, 10, 3))  # warm up
         latency = asyncio.run(sequential_search(port, args.rounds))
-        task_pages = asyncio.run(hammer(port, task_paths, args.clients, args.seconds))
-        search_pages = asyncio.run(hammer(port, search_paths, args.clients, args.seconds))
+        task_pages = server_cost(server, hammer(port, task_paths, args.clients, args.seconds))
+        search_pages = server_cost(server, hammer(port, search_paths, args.clients, args.seconds))
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -1001,7 +1025,8 @@ def main() -> None:
         print(
             f"{name} at {figures['clients']} clients: {figures['requests_per_s']} req/s "
             f"(p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, "
-            f"errors {figures['errors']})"
+            f"errors {figures['errors']}); server CPU {figures['server_cpu_ms_per_request']} ms "
+            f"a request; load average {figures['load_average_1min_after']}"
         )
     print("targets on 2 cores: search p95 <= 50 ms, task pages >= 300 req/s")
     print(f"written to {out.relative_to(ROOT)}")

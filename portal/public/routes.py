@@ -13,8 +13,8 @@ from models.services import catalogue, directory, notices, statistics
 from models.services.catalogue import TaskSort
 from models.services.documents import read_file
 from models.services.statistics import Dimension
-from portal.deps import ReadSession, Render
 from portal.public import cache, exports
+from portal.public.inline import PublicRender, PublicSession
 from portal.public.params import (
     ListYearQuery,
     OrganisationQuery,
@@ -39,7 +39,7 @@ def _choose_year(asked: int | None, years: list[int]) -> int | None:
 
 
 @router.get("/", name="home")
-def home(request: Request, session: ReadSession, render: Render) -> HTMLResponse:
+async def home(request: Request, session: PublicSession, render: PublicRender) -> HTMLResponse:
     """The home page: what is happening now, open calls, newest results, a chart, search."""
     open_calls, _ = notices.list_calls(session=session, today=today())
     return render.render(
@@ -55,10 +55,10 @@ def home(request: Request, session: ReadSession, render: Render) -> HTMLResponse
 
 
 @router.get("/tasks", name="tasks")
-def tasks(
+async def tasks(
     request: Request,
-    session: ReadSession,
-    render: Render,
+    session: PublicSession,
+    render: PublicRender,
     params: Annotated[TaskQuery, Query()],
 ) -> HTMLResponse:
     """The task database: search without accents, filters, order, pages."""
@@ -83,20 +83,22 @@ def tasks(
 
 
 @router.get("/tasks.csv", name="tasks_csv")
-def tasks_csv(request: Request, params: Annotated[TaskQuery, Query()]) -> StreamingResponse:
+async def tasks_csv(request: Request, params: Annotated[TaskQuery, Query()]) -> StreamingResponse:
     """Every task the search and filters find, as CSV (streamed)."""
     return exports.tasks_csv(request, params)
 
 
 @router.get("/tasks/{code}", name="task")
-def task(request: Request, code: str, session: ReadSession, render: Render) -> HTMLResponse:
+async def task(
+    request: Request, code: str, session: PublicSession, render: PublicRender
+) -> HTMLResponse:
     """A task's page: summary, team, budget, the 5-step timeline, registered results."""
     detail = catalogue.task_detail(session=session, code=code, lang=language(request))
     return render.render(request, "public/task.html", {"detail": detail})
 
 
 @router.get("/documents/{document_id}", name="document")
-def document(request: Request, document_id: int, session: ReadSession) -> Response:
+async def document(request: Request, document_id: int, session: PublicSession) -> Response:
     """A public document of a published result (anything else is not found)."""
     stored = catalogue.public_document(session=session, document_id=document_id)
     content = read_file(root=Path(request.app.state.config.documents_dir), stored=stored)
@@ -108,8 +110,11 @@ def document(request: Request, document_id: int, session: ReadSession) -> Respon
 
 
 @router.get("/results", name="results")
-def results(
-    request: Request, session: ReadSession, render: Render, params: Annotated[PageQuery, Query()]
+async def results(
+    request: Request,
+    session: PublicSession,
+    render: PublicRender,
+    params: Annotated[PageQuery, Query()],
 ) -> HTMLResponse:
     """The register of published results."""
     found = catalogue.published_results(session=session, page=params.page, per_page=params.per_page)
@@ -120,7 +125,9 @@ def results(
 
 
 @router.get("/notices", name="notices")
-def notices_index(request: Request, session: ReadSession, render: Render) -> HTMLResponse:
+async def notices_index(
+    request: Request, session: PublicSession, render: PublicRender
+) -> HTMLResponse:
     """What the Department announces: lists, calls, selection results, accepted tasks."""
     open_calls, _ = notices.list_calls(session=session, today=today())
     return render.render(
@@ -137,8 +144,11 @@ def notices_index(request: Request, session: ReadSession, render: Render) -> HTM
 
 
 @router.get("/notices/proposals", name="proposals")
-def proposals(
-    request: Request, session: ReadSession, render: Render, params: Annotated[YearQuery, Query()]
+async def proposals(
+    request: Request,
+    session: PublicSession,
+    render: PublicRender,
+    params: Annotated[YearQuery, Query()],
 ) -> HTMLResponse:
     """The proposed-task list of a year (danh mục đề xuất)."""
     years = notices.proposal_years(session=session)
@@ -152,10 +162,10 @@ def proposals(
 
 
 @router.get("/notices/task-lists", name="task_lists")
-def task_lists(
+async def task_lists(
     request: Request,
-    session: ReadSession,
-    render: Render,
+    session: PublicSession,
+    render: PublicRender,
     params: Annotated[ListYearQuery, Query()],
 ) -> HTMLResponse:
     """The approved task list of a year."""
@@ -172,21 +182,25 @@ def task_lists(
 
 
 @router.get("/notices/calls", name="calls")
-def calls(request: Request, session: ReadSession, render: Render) -> HTMLResponse:
+async def calls(request: Request, session: PublicSession, render: PublicRender) -> HTMLResponse:
     """Open calls for applications (deadlines, dossiers), then recent closed ones."""
     open_calls, past = notices.list_calls(session=session, today=today())
     return render.render(request, "public/calls.html", {"open_calls": open_calls, "past": past})
 
 
 @router.get("/notices/calls/{call_id}", name="call")
-def call(request: Request, call_id: int, session: ReadSession, render: Render) -> HTMLResponse:
+async def call(
+    request: Request, call_id: int, session: PublicSession, render: PublicRender
+) -> HTMLResponse:
     """One call for applications."""
     notice = notices.call_notice(session=session, call_id=call_id, today=today())
     return render.render(request, "public/call.html", {"call": notice})
 
 
 @router.get("/notices/selection-results", name="selection_results")
-def selection_results(request: Request, session: ReadSession, render: Render) -> HTMLResponse:
+async def selection_results(
+    request: Request, session: PublicSession, render: PublicRender
+) -> HTMLResponse:
     """Selection results within their legal posting period."""
     return render.render(
         request,
@@ -199,8 +213,11 @@ def selection_results(request: Request, session: ReadSession, render: Render) ->
 
 
 @router.get("/notices/accepted", name="accepted")
-def accepted(
-    request: Request, session: ReadSession, render: Render, params: Annotated[YearQuery, Query()]
+async def accepted(
+    request: Request,
+    session: PublicSession,
+    render: PublicRender,
+    params: Annotated[YearQuery, Query()],
 ) -> HTMLResponse:
     """The yearly list of accepted tasks."""
     years = notices.acceptance_years(session=session)
@@ -215,10 +232,10 @@ def accepted(
 
 
 @router.get("/experts", name="experts")
-def experts(
+async def experts(
     request: Request,
-    session: ReadSession,
-    render: Render,
+    session: PublicSession,
+    render: PublicRender,
     params: Annotated[PeopleQuery, Query()],
 ) -> HTMLResponse:
     """The directory of experts and scientists with a public profile."""
@@ -236,17 +253,19 @@ def experts(
 
 
 @router.get("/people/{person_id}", name="person")
-def person(request: Request, person_id: int, session: ReadSession, render: Render) -> HTMLResponse:
+async def person(
+    request: Request, person_id: int, session: PublicSession, render: PublicRender
+) -> HTMLResponse:
     """A scientist's public profile."""
     profile = directory.person_profile(session=session, person_id=person_id)
     return render.render(request, "public/person.html", {"profile": profile})
 
 
 @router.get("/organisations", name="organisations")
-def organisations(
+async def organisations(
     request: Request,
-    session: ReadSession,
-    render: Render,
+    session: PublicSession,
+    render: PublicRender,
     params: Annotated[OrganisationQuery, Query()],
 ) -> HTMLResponse:
     """Organisations and the tasks they host."""
@@ -261,11 +280,11 @@ def organisations(
 
 
 @router.get("/organisations/{organisation_id}", name="organisation")
-def organisation(
+async def organisation(
     request: Request,
     organisation_id: int,
-    session: ReadSession,
-    render: Render,
+    session: PublicSession,
+    render: PublicRender,
     params: Annotated[PageQuery, Query()],
 ) -> HTMLResponse:
     """An organisation's page with its tasks."""
@@ -282,8 +301,11 @@ def organisation(
 
 
 @router.get("/statistics", name="statistics")
-def statistics_page(
-    request: Request, session: ReadSession, render: Render, params: Annotated[YearQuery, Query()]
+async def statistics_page(
+    request: Request,
+    session: PublicSession,
+    render: PublicRender,
+    params: Annotated[YearQuery, Query()],
 ) -> HTMLResponse:
     """Statistics by field, year, organisation, step and funding: charts and tables."""
     return render.render(
@@ -306,10 +328,10 @@ def statistics_page(
 
 
 @router.get("/statistics/{dimension}.csv", name="statistics_csv")
-def statistics_csv(
+async def statistics_csv(
     request: Request,
     dimension: Dimension,
-    session: ReadSession,
+    session: PublicSession,
     params: Annotated[YearQuery, Query()],
 ) -> Response:
     """One statistic as CSV."""
