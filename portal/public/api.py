@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
+from sqlalchemy.orm import Session
 
 from models.services import catalogue, directory, notices, statistics
 from models.services.statistics import Dimension
 from portal.public import cache
-from portal.public.inline import PublicSession
+from portal.public.inline import reads
 from portal.public.params import (
     OrganisationQuery,
     PageQuery,
@@ -32,37 +33,38 @@ router = APIRouter(prefix="/api/v1", tags=["public data"])
 
 
 @router.get("/tasks", response_model=catalogue.TaskPage, summary="Search the task database")
-async def tasks(
-    session: PublicSession, params: Annotated[TaskQuery, Query()]
-) -> catalogue.TaskPage:
+@reads
+def tasks(session: Session, params: Annotated[TaskQuery, Query()]) -> catalogue.TaskPage:
     """Tasks found by a search text (accents optional) and filters; `title` and `summary`
     carry the matched words marked as segments."""
     return find_tasks(session, params)
 
 
 @router.get("/tasks/{code}", response_model=catalogue.TaskDetail, summary="One task")
-async def task(request: Request, code: str, session: PublicSession) -> catalogue.TaskDetail:
+@reads
+def task(request: Request, code: str, session: Session) -> catalogue.TaskDetail:
     """A task with its team, budget, 5-step timeline and registered results."""
     return catalogue.task_detail(session=session, code=code, lang=language(request))
 
 
 @router.get("/people", response_model=directory.PeoplePage, summary="The experts directory")
-async def people(
-    session: PublicSession, params: Annotated[PeopleQuery, Query()]
-) -> directory.PeoplePage:
+@reads
+def people(session: Session, params: Annotated[PeopleQuery, Query()]) -> directory.PeoplePage:
     """Experts and scientists with a public profile, by search text, field and organisation."""
     return find_people(session, params)
 
 
 @router.get("/people/{person_id}", response_model=directory.Profile, summary="One profile")
-async def person(person_id: int, session: PublicSession) -> directory.Profile:
+@reads
+def person(person_id: int, session: Session) -> directory.Profile:
     """A public profile: degrees, expertise, positions, tasks led or joined, results."""
     return directory.person_profile(session=session, person_id=person_id)
 
 
 @router.get("/organisations", response_model=directory.OrganisationPage, summary="Organisations")
-async def organisations(
-    session: PublicSession, params: Annotated[OrganisationQuery, Query()]
+@reads
+def organisations(
+    session: Session, params: Annotated[OrganisationQuery, Query()]
 ) -> directory.OrganisationPage:
     """Organisations by name, with how many tasks each hosts."""
     return directory.list_organisations(
@@ -75,8 +77,9 @@ async def organisations(
     response_model=directory.OrganisationProfile,
     summary="One organisation",
 )
-async def organisation(
-    organisation_id: int, session: PublicSession, params: Annotated[PageQuery, Query()]
+@reads
+def organisation(
+    organisation_id: int, session: Session, params: Annotated[PageQuery, Query()]
 ) -> directory.OrganisationProfile:
     """An organisation with a page of the tasks it hosts and its listed experts."""
     return directory.organisation_profile(
@@ -88,10 +91,11 @@ async def organisation(
 
 
 @router.get("/statistics/{dimension}", response_model=statistics.Statistic, summary="Statistics")
-async def statistic(
+@reads
+def statistic(
     request: Request,
     dimension: Dimension,
-    session: PublicSession,
+    session: Session,
     params: Annotated[YearQuery, Query()],
 ) -> statistics.Statistic:
     """Tasks and funding grouped by field, year, organisation, step or funding band."""
@@ -107,7 +111,8 @@ class CallList:
 
 
 @router.get("/calls", response_model=CallList, summary="Calls for applications")
-async def calls(session: PublicSession) -> CallList:
+@reads
+def calls(session: Session) -> CallList:
     """Calls for applications with their tasks, deadlines and dossier requirements."""
     open_calls, past = notices.list_calls(session=session, today=today())
     return CallList(open=open_calls, past=past)
@@ -118,14 +123,14 @@ async def calls(session: PublicSession) -> CallList:
     response_model=list[notices.SelectionResult],
     summary="Selection results being posted",
 )
-async def selection_results(session: PublicSession) -> list[notices.SelectionResult]:
+@reads
+def selection_results(session: Session) -> list[notices.SelectionResult]:
     """Selection results within their legal posting period (TT 20/2023/TT-BKHCN Đ16.2b)."""
     return notices.selection_results(session=session, today=today())
 
 
 @router.get("/results", response_model=catalogue.ResultPage, summary="Published results")
-async def results(
-    session: PublicSession, params: Annotated[PageQuery, Query()]
-) -> catalogue.ResultPage:
+@reads
+def results(session: Session, params: Annotated[PageQuery, Query()]) -> catalogue.ResultPage:
     """The register of published results, newest first."""
     return catalogue.published_results(session=session, page=params.page, per_page=params.per_page)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
+from sqlalchemy.orm import Session
 
 from models.enums import Field, OrganisationKind, ResultStatus, Stage
 from models.services import catalogue, directory, notices, statistics
@@ -14,7 +15,7 @@ from models.services.catalogue import TaskSort
 from models.services.documents import read_file
 from models.services.statistics import Dimension
 from portal.public import cache, exports
-from portal.public.inline import PublicRender, PublicSession
+from portal.public.inline import PublicRender, reads
 from portal.public.params import (
     ListYearQuery,
     OrganisationQuery,
@@ -39,7 +40,8 @@ def _choose_year(asked: int | None, years: list[int]) -> int | None:
 
 
 @router.get("/", name="home")
-async def home(request: Request, session: PublicSession, render: PublicRender) -> HTMLResponse:
+@reads
+def home(request: Request, session: Session, render: PublicRender) -> HTMLResponse:
     """The home page: what is happening now, open calls, newest results, a chart, search."""
     open_calls, _ = notices.list_calls(session=session, today=today())
     return render.render(
@@ -55,9 +57,10 @@ async def home(request: Request, session: PublicSession, render: PublicRender) -
 
 
 @router.get("/tasks", name="tasks")
-async def tasks(
+@reads
+def tasks(
     request: Request,
-    session: PublicSession,
+    session: Session,
     render: PublicRender,
     params: Annotated[TaskQuery, Query()],
 ) -> HTMLResponse:
@@ -83,22 +86,22 @@ async def tasks(
 
 
 @router.get("/tasks.csv", name="tasks_csv")
-async def tasks_csv(request: Request, params: Annotated[TaskQuery, Query()]) -> StreamingResponse:
+def tasks_csv(request: Request, params: Annotated[TaskQuery, Query()]) -> StreamingResponse:
     """Every task the search and filters find, as CSV (streamed)."""
     return exports.tasks_csv(request, params)
 
 
 @router.get("/tasks/{code}", name="task")
-async def task(
-    request: Request, code: str, session: PublicSession, render: PublicRender
-) -> HTMLResponse:
+@reads
+def task(request: Request, code: str, session: Session, render: PublicRender) -> HTMLResponse:
     """A task's page: summary, team, budget, the 5-step timeline, registered results."""
     detail = catalogue.task_detail(session=session, code=code, lang=language(request))
     return render.render(request, "public/task.html", {"detail": detail})
 
 
 @router.get("/documents/{document_id}", name="document")
-async def document(request: Request, document_id: int, session: PublicSession) -> Response:
+@reads
+def document(request: Request, document_id: int, session: Session) -> Response:
     """A public document of a published result (anything else is not found)."""
     stored = catalogue.public_document(session=session, document_id=document_id)
     content = read_file(root=Path(request.app.state.config.documents_dir), stored=stored)
@@ -110,9 +113,10 @@ async def document(request: Request, document_id: int, session: PublicSession) -
 
 
 @router.get("/results", name="results")
-async def results(
+@reads
+def results(
     request: Request,
-    session: PublicSession,
+    session: Session,
     render: PublicRender,
     params: Annotated[PageQuery, Query()],
 ) -> HTMLResponse:
@@ -125,9 +129,8 @@ async def results(
 
 
 @router.get("/notices", name="notices")
-async def notices_index(
-    request: Request, session: PublicSession, render: PublicRender
-) -> HTMLResponse:
+@reads
+def notices_index(request: Request, session: Session, render: PublicRender) -> HTMLResponse:
     """What the Department announces: lists, calls, selection results, accepted tasks."""
     open_calls, _ = notices.list_calls(session=session, today=today())
     return render.render(
@@ -144,9 +147,10 @@ async def notices_index(
 
 
 @router.get("/notices/proposals", name="proposals")
-async def proposals(
+@reads
+def proposals(
     request: Request,
-    session: PublicSession,
+    session: Session,
     render: PublicRender,
     params: Annotated[YearQuery, Query()],
 ) -> HTMLResponse:
@@ -162,9 +166,10 @@ async def proposals(
 
 
 @router.get("/notices/task-lists", name="task_lists")
-async def task_lists(
+@reads
+def task_lists(
     request: Request,
-    session: PublicSession,
+    session: Session,
     render: PublicRender,
     params: Annotated[ListYearQuery, Query()],
 ) -> HTMLResponse:
@@ -182,25 +187,24 @@ async def task_lists(
 
 
 @router.get("/notices/calls", name="calls")
-async def calls(request: Request, session: PublicSession, render: PublicRender) -> HTMLResponse:
+@reads
+def calls(request: Request, session: Session, render: PublicRender) -> HTMLResponse:
     """Open calls for applications (deadlines, dossiers), then recent closed ones."""
     open_calls, past = notices.list_calls(session=session, today=today())
     return render.render(request, "public/calls.html", {"open_calls": open_calls, "past": past})
 
 
 @router.get("/notices/calls/{call_id}", name="call")
-async def call(
-    request: Request, call_id: int, session: PublicSession, render: PublicRender
-) -> HTMLResponse:
+@reads
+def call(request: Request, call_id: int, session: Session, render: PublicRender) -> HTMLResponse:
     """One call for applications."""
     notice = notices.call_notice(session=session, call_id=call_id, today=today())
     return render.render(request, "public/call.html", {"call": notice})
 
 
 @router.get("/notices/selection-results", name="selection_results")
-async def selection_results(
-    request: Request, session: PublicSession, render: PublicRender
-) -> HTMLResponse:
+@reads
+def selection_results(request: Request, session: Session, render: PublicRender) -> HTMLResponse:
     """Selection results within their legal posting period."""
     return render.render(
         request,
@@ -213,9 +217,10 @@ async def selection_results(
 
 
 @router.get("/notices/accepted", name="accepted")
-async def accepted(
+@reads
+def accepted(
     request: Request,
-    session: PublicSession,
+    session: Session,
     render: PublicRender,
     params: Annotated[YearQuery, Query()],
 ) -> HTMLResponse:
@@ -232,9 +237,10 @@ async def accepted(
 
 
 @router.get("/experts", name="experts")
-async def experts(
+@reads
+def experts(
     request: Request,
-    session: PublicSession,
+    session: Session,
     render: PublicRender,
     params: Annotated[PeopleQuery, Query()],
 ) -> HTMLResponse:
@@ -253,8 +259,9 @@ async def experts(
 
 
 @router.get("/people/{person_id}", name="person")
-async def person(
-    request: Request, person_id: int, session: PublicSession, render: PublicRender
+@reads
+def person(
+    request: Request, person_id: int, session: Session, render: PublicRender
 ) -> HTMLResponse:
     """A scientist's public profile."""
     profile = directory.person_profile(session=session, person_id=person_id)
@@ -262,9 +269,10 @@ async def person(
 
 
 @router.get("/organisations", name="organisations")
-async def organisations(
+@reads
+def organisations(
     request: Request,
-    session: PublicSession,
+    session: Session,
     render: PublicRender,
     params: Annotated[OrganisationQuery, Query()],
 ) -> HTMLResponse:
@@ -280,10 +288,11 @@ async def organisations(
 
 
 @router.get("/organisations/{organisation_id}", name="organisation")
-async def organisation(
+@reads
+def organisation(
     request: Request,
     organisation_id: int,
-    session: PublicSession,
+    session: Session,
     render: PublicRender,
     params: Annotated[PageQuery, Query()],
 ) -> HTMLResponse:
@@ -301,9 +310,10 @@ async def organisation(
 
 
 @router.get("/statistics", name="statistics")
-async def statistics_page(
+@reads
+def statistics_page(
     request: Request,
-    session: PublicSession,
+    session: Session,
     render: PublicRender,
     params: Annotated[YearQuery, Query()],
 ) -> HTMLResponse:
@@ -328,10 +338,11 @@ async def statistics_page(
 
 
 @router.get("/statistics/{dimension}.csv", name="statistics_csv")
-async def statistics_csv(
+@reads
+def statistics_csv(
     request: Request,
     dimension: Dimension,
-    session: PublicSession,
+    session: Session,
     params: Annotated[YearQuery, Query()],
 ) -> Response:
     """One statistic as CSV."""
