@@ -1,10 +1,12 @@
 """What the public may see: one rule, written once, obeyed by every public page and API response.
 
 Public (the law asks for it to be published; TT 20/2023/TT-BKHCN Đ3.1a, Đ16.2; TT 14/2014):
-- approved tasks: code, title, field, kind, method, step and status, objectives, expected
-  results, host organisation, principal investigator and members (names, roles), budget,
-  contract number and dates, the acceptance decision (number, date, rating), registered results
-  and, once a result is published, its documents of the kinds in `PUBLIC_DOCUMENT_KINDS`;
+- tasks on an approved list (`public_task`: the workers open a task for every proposal they
+  receive, and it stays private until its proposal is approved): code, title, field, kind,
+  method, step and status, objectives, expected results, host organisation, principal
+  investigator and members (names, roles), budget, contract number and dates, the acceptance
+  decision (number, date, rating), registered results and, once a result is published, its
+  documents of the kinds in `PUBLIC_DOCUMENT_KINDS`;
 - what happened when: the audit log's entries only as the events `models/timeline.py` names,
   with only the details it names;
 - calls for applications with their tasks, deadlines and dossier requirements; selection
@@ -27,7 +29,7 @@ hold them; the public read services may not import them, a test checks):
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, exists, or_
 
 from models.acceptance import AcceptanceRating
 from models.calls import ApplicationMember
@@ -35,6 +37,8 @@ from models.councils import Attendance, CouncilMember, Review, Score, ScoreSheet
 from models.enums import CallStatus, DocumentKind, ProposalStatus
 from models.implementation import ChangeRequest, ProgressReport
 from models.people import Person
+from models.proposals import Proposal
+from models.tasks import Task
 
 # Rows whose contents never reach the public (the read services for the public import none).
 PRIVATE_MODELS: tuple[type, ...] = (
@@ -95,3 +99,11 @@ def document_public(kind: DocumentKind, result_published: bool) -> bool:
 def contact_condition(person: type[Person] = Person) -> ColumnElement[bool]:
     """SQL form of `contact_shown`."""
     return and_(person.public_profile.is_(True), person.contact_public.is_(True))
+
+
+def public_task() -> ColumnElement[bool]:
+    """SQL: the task is on an approved list (its proposal approved, or it came without one)."""
+    approved = exists().where(
+        Proposal.id == Task.proposal_id, Proposal.status == ProposalStatus.APPROVED
+    )
+    return or_(Task.proposal_id.is_(None), approved)

@@ -58,6 +58,8 @@ from models.contracts import Contract
 from models.enums import AcceptanceLevel, Field, Rating, ResultStatus, Stage
 from models.labels import label
 from models.people import Affiliation, Expertise, Organisation, Person
+from models.proposals import Proposal
+from models.publicity import public_task
 from models.registration import ResultRegistration
 from models.services.errors import DomainError
 from models.tasks import BudgetLine, Task, TaskMember
@@ -617,6 +619,7 @@ def refresh_tasks(connection: Connection, task_ids: Iterable[int]) -> None:
                 rating,
                 case((certified, True), else_=False),
                 case((published, True), else_=False),
+                case((public_task(), True), else_=False),
             )
             .outerjoin(Organisation, Organisation.id == Task.host_organisation_id)
             .outerjoin(Person, Person.id == Task.principal_investigator_id)
@@ -629,6 +632,8 @@ def refresh_tasks(connection: Connection, task_ids: Iterable[int]) -> None:
             )
         ):
             results.setdefault(task_id, []).append(title)
+        # only public tasks are indexed: every public list and page reads through the index
+        rows = [row for row in rows if row[-1]]
         found = {row[0] for row in rows}
         if gone := set(ids) - found:
             connection.execute(delete(TaskSearch).where(TaskSearch.task_id.in_(gone)))
@@ -680,6 +685,7 @@ def refresh_tasks(connection: Connection, task_ids: Iterable[int]) -> None:
                     final,
                     cert,
                     pub,
+                    _public,
                 ) in rows
             ],
         )
@@ -753,9 +759,10 @@ class _Stale:
     tasks: set[int] = field(default_factory=set)
     people: set[int] = field(default_factory=set)
     organisations: set[int] = field(default_factory=set)
+    proposals: set[int] = field(default_factory=set)
 
     def __bool__(self) -> bool:
-        return bool(self.tasks or self.people or self.organisations)
+        return bool(self.tasks or self.people or self.organisations or self.proposals)
 
 
 # What a change to each kind of row makes stale (the task or person it belongs to).
@@ -776,6 +783,8 @@ def _note(obj: object, stale: _Stale) -> None:
         stale.people.add(obj.id)
     elif isinstance(obj, Organisation):
         stale.organisations.add(obj.id)
+    elif isinstance(obj, Proposal):
+        stale.proposals.add(obj.id)  # its approval makes its task public
     elif type(obj) in _TASK_OF:
         stale.tasks.add(getattr(obj, _TASK_OF[type(obj)]))
     elif type(obj) in _PERSON_OF:
@@ -799,6 +808,10 @@ def refresh_stale(connection: Connection, stale: _Stale) -> None:
                     and_(Affiliation.organisation_id.in_(orgs), Affiliation.ended_on.is_(None))
                 )
             )
+        )
+    if stale.proposals:
+        tasks |= set(
+            connection.scalars(select(Task.id).where(Task.proposal_id.in_(stale.proposals)))
         )
     tasks.discard(None)  # type: ignore[arg-type]
     people.discard(None)  # type: ignore[arg-type]

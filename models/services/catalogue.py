@@ -290,12 +290,13 @@ def _page_ids(
     if not _budget(filters) and sort in (TaskSort.RELEVANCE, TaskSort.NEWEST, TaskSort.OLDEST):
         counted = count_matching(session, TASK_TEXT, query, facets, limit=limit)
         newest_first = sort is not TaskSort.OLDEST
-        if counted is None:  # no search, no filter: every task, counted exactly (cheap)
-            total = session.scalar(select(func.count()).select_from(Task)) or 0
+        if counted is None:  # no search, no filter: every public task, counted exactly
+            key = TaskSearch.task_id
+            total = session.scalar(select(func.count()).select_from(TaskSearch)) or 0
             window = paging(page, per_page, total)
             ids = session.scalars(
-                select(Task.id)
-                .order_by(Task.id.desc() if newest_first else Task.id)
+                select(key)
+                .order_by(key.desc() if newest_first else key)
                 .limit(per_page)
                 .offset(window.offset)
             )
@@ -380,14 +381,19 @@ def tasks_where(
 
 
 def task_years(*, session: Session) -> list[int]:
-    """The years that have tasks, newest first (the year filter's choices)."""
-    return list(session.scalars(select(Task.year).distinct().order_by(Task.year.desc())))
+    """The years that have public tasks, newest first (the year filter's choices)."""
+    # the year index gives the few years at once; one probe each keeps those with public tasks
+    years = session.scalars(select(Task.year).distinct().order_by(Task.year.desc())).all()
+    public = exists().where(Task.id == TaskSearch.task_id, Task.year == bindparam("year"))
+    return [y for y in years if session.scalar(select(public), {"year": y})]
 
 
 def host_organisations(*, session: Session) -> list[OrganisationRef]:
     """Organisations hosting at least one task, by name (the host filter's choices)."""
     # per organisation a probe of the host index: far fewer organisations than tasks
-    hosts = exists().where(Task.host_organisation_id == Organisation.id)
+    hosts = exists().where(
+        Task.host_organisation_id == Organisation.id, TaskSearch.task_id == Task.id
+    )
     rows = session.execute(
         select(Organisation.id, Organisation.name, Organisation.short_name)
         .where(hosts)
@@ -700,6 +706,7 @@ def published_results(*, session: Session, page: int = 1, per_page: int = 20) ->
     rows = session.execute(
         select(ResultRegistration, Task.code, Task.title, Organisation)
         .join(Task, Task.id == ResultRegistration.task_id)
+        .join(TaskSearch, TaskSearch.task_id == Task.id)
         .outerjoin(Organisation, Organisation.id == Task.host_organisation_id)
         .where(published)
         .order_by(ResultRegistration.published_on.desc(), ResultRegistration.id.desc())

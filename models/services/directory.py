@@ -13,7 +13,15 @@ from models.enums import AcademicTitle, Degree, Field, OrganisationKind, TaskMem
 from models.people import Affiliation, Expertise, Organisation, Person
 from models.publicity import listed
 from models.registration import ResultRegistration
-from models.search import PERSON_TEXT, PersonSearch, SearchQuery, Segment, highlight, matching
+from models.search import (
+    PERSON_TEXT,
+    PersonSearch,
+    SearchQuery,
+    Segment,
+    TaskSearch,
+    highlight,
+    matching,
+)
 from models.services.catalogue import (
     TaskFilters,
     TaskPage,
@@ -229,6 +237,7 @@ def person_profile(*, session: Session, person_id: int) -> Profile:
         for r, code in session.execute(
             select(ResultRegistration, Task.code)
             .join(Task, Task.id == ResultRegistration.task_id)
+            .join(TaskSearch, TaskSearch.task_id == Task.id)
             .where(
                 ResultRegistration.task_id.in_(task_ids),
                 ResultRegistration.certificate_number.is_not(None),
@@ -298,6 +307,7 @@ def list_organisations(
     hosted = (
         select(func.count())
         .select_from(Task)
+        .join(TaskSearch, TaskSearch.task_id == Task.id)
         .where(Task.host_organisation_id == Organisation.id)
         .scalar_subquery()
     )

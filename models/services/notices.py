@@ -30,6 +30,7 @@ from models.people import Organisation, Person
 from models.proposals import Proposal
 from models.publicity import PUBLIC_CALL_STATUSES, proposal_details_public
 from models.rules import DEFAULT_RULES, RuleSettings
+from models.search import TaskSearch
 from models.services.catalogue import TaskRow, tasks_where
 from models.services.errors import NotFoundError
 from models.services.listing import OrganisationRef, PersonRef, organisation_ref, paging, person_ref
@@ -111,7 +112,8 @@ def proposal_list(*, session: Session, year: int) -> list[ProposalNotice]:
                 proposer=organisation_ref(org),
                 status=proposal.status,
                 submitted_on=_day(proposal.submitted_at),
-                task_code=code,
+                # the task of a proposal is public once the proposal is approved
+                task_code=code if proposal.status is ProposalStatus.APPROVED else None,
             )
         )
     return notices
@@ -140,17 +142,12 @@ def approved_list(
     *, session: Session, year: int, page: int = 1, per_page: int = 50
 ) -> ListedTaskPage:
     """The approved task list of a year (danh mục nhiệm vụ được phê duyệt), by code."""
-    total = session.scalar(select(func.count()).select_from(Task).where(Task.year == year)) or 0
-    window = paging(page, per_page, total)
-    ids = list(
-        session.scalars(
-            select(Task.id)
-            .where(Task.year == year)
-            .order_by(Task.code)
-            .limit(per_page)
-            .offset(window.offset)
-        )
+    listed = (
+        select(Task.id).join(TaskSearch, TaskSearch.task_id == Task.id).where(Task.year == year)
     )
+    total = session.scalar(select(func.count()).select_from(listed.subquery())) or 0
+    window = paging(page, per_page, total)
+    ids = list(session.scalars(listed.order_by(Task.code).limit(per_page).offset(window.offset)))
     approved = {
         task_id: _day(at)
         for task_id, at in session.execute(
@@ -317,9 +314,9 @@ def selection_results(
     results = []
     for task_id, (application_id, at) in decided.items():
         day = _day(at)
-        if day + period < today:
+        row = rows.get(by_id.get(task_id, ""))
+        if day + period < today or row is None:
             continue
-        row = rows[by_id[task_id]]
         application = applications.get(application_id) if application_id else None
         contract = contracts.get(task_id)
         leader = (
@@ -396,4 +393,5 @@ def accepted_tasks(*, session: Session, year: int) -> list[AcceptedTask]:
             rating=d.final_rating,  # type: ignore[arg-type]
         )
         for d in dossiers
+        if codes.get(d.task_id) in rows
     ]

@@ -157,6 +157,12 @@ def statistic(
 
 
 def stage_counts(*, session: Session) -> dict[Stage, int]:
-    """How many tasks are at each step now (the home page)."""
-    found = dict(session.execute(select(Task.stage, func.count()).group_by(Task.stage)).all())
+    """How many public tasks are at each step now (the home page)."""
+    found = dict(
+        session.execute(
+            select(Task.stage, func.count())
+            .join(TaskSearch, TaskSearch.task_id == Task.id)
+            .group_by(Task.stage)
+        ).all()
+    )
     return {stage: int(found.get(stage, 0)) for stage in Stage}

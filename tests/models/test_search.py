@@ -275,3 +275,27 @@ def test_counting_stops_at_the_limit_and_says_more_match(
     assert (by_title.total, by_title.more) == (2, True)
     exact = search_tasks(session=session, query=parse_query("quan trac dot 3"))
     assert (exact.total, exact.more) == (1, False)
+
+
+def test_a_task_is_indexed_once_its_proposal_is_approved(session: Session) -> None:
+    from models.enums import Method, ProposalStatus
+    from models.tasks import Task
+
+    proposal = f.proposal(session, title="Bản đồ số nguy cơ lũ quét")
+    task = Task(
+        code="NV-2027-777",
+        year=2027,
+        title=proposal.title,
+        field=proposal.field,
+        kind=proposal.kind,
+        method=Method.SELECTION,
+        proposal_id=proposal.id,
+    )
+    session.add(task)
+    session.flush()
+    assert index_row(session, task.id) is None  # received, not approved: private
+
+    proposal.status = ProposalStatus.APPROVED
+    session.flush()
+    assert index_row(session, task.id) is not None
+    assert found(session, "lu quet") == [task.code]

@@ -62,6 +62,7 @@ class Province:
     public_document_id: int = 0
     private_document_id: int = 0
     rejected_title: str = ""
+    provisional: list[str] = field(default_factory=list)  # tasks of proposals not yet approved
     pending_title: str = ""
     public_contact: tuple[str, str] = ("", "")
     secrets: list[str] = field(default_factory=list)
@@ -475,6 +476,22 @@ def build_province(session: Session, documents_root: Path) -> Province:
         estimated_budget=246_813_579,
     )
     p.pending_title = pending_proposal.title
+    # as the workers do, each received proposal already has its (private) task
+    for code, proposal in (("NV-2026-090", pending_proposal), ("NV-2026-091", rejected)):
+        session.add(
+            Task(
+                code=code,
+                year=proposal.year,
+                title=proposal.title,
+                field=proposal.field,
+                kind=proposal.kind,
+                method=Method.SELECTION,
+                objectives=proposal.objectives,
+                proposal_id=proposal.id,
+            )
+        )
+        p.provisional.append(code)
+        secrets.append(code)
     secrets += [
         "LÝ DO ĐỀ XUẤT MẬT",
         "MỤC TIÊU BỊ LOẠI",

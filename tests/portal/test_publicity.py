@@ -64,6 +64,17 @@ def test_a_profile_never_says_which_councils_the_person_sat_on(
         assert word not in html
 
 
+def test_the_task_of_a_proposal_not_yet_approved_is_nowhere(
+    client: TestClient, province: Province
+) -> None:
+    assert len(province.provisional) == 2
+    for code in province.provisional:
+        assert client.get(f"/tasks/{code}").status_code == 404
+        assert client.get(f"/api/v1/tasks/{code}").status_code == 404
+        assert client.get(f"/api/v1/tasks?q={code}").json()["total"] == 0
+    assert client.get("/api/v1/statistics/year").json()["total_tasks"] == 7
+
+
 def test_documents_of_a_registration_other_than_the_public_kinds_are_not_served(
     client: TestClient, province: Province
 ) -> None:
