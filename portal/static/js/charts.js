@@ -8,7 +8,6 @@
   function option(data) {
     var base = { color: palette, tooltip: { trigger: data.kind === "pie" ? "item" : "axis" } };
     if (data.kind === "pie") {
-      base.legend = { type: "scroll", bottom: 0 };
       base.series = [{
         type: "pie",
         name: data.title,
