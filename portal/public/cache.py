@@ -1,14 +1,16 @@
-"""Statistics kept for a short while: they add up every task, and change slowly.
+"""What the public pages keep for a short while: statistics and the filters' choices.
 
-A statistic over 100,000 tasks costs a tenth of a second or more to compute; the home page and
-the statistics page would pay it on every view. Each process keeps each statistic for
-`PortalConfig.statistics_cache_seconds` (0 turns this off); after a change they catch up
-within that time.
+A statistic over 100,000 tasks costs a tenth of a second or more to compute, and the list of
+years and host organisations a few milliseconds; pages would pay them on every view, though
+they change slowly. Each process keeps each for `PortalConfig.statistics_cache_seconds` (0
+turns this off); after a change they catch up within that time.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import Request
 from sqlalchemy.orm import Session
@@ -17,23 +19,32 @@ from models.services import statistics
 from models.services.statistics import Dimension, Statistic
 from portal.public.params import language
 
+T = TypeVar("T")
+
+
+def kept(request: Request, key: Any, session: Session, compute: Callable[..., T]) -> T:
+    """`compute(session=session)`, or its value from a moment ago."""
+    seconds = request.app.state.config.statistics_cache_seconds
+    if seconds <= 0:
+        return compute(session=session)
+    store: dict[Any, tuple[float, Any]] = getattr(request.app.state, "public_cache", None) or {}
+    request.app.state.public_cache = store
+    now = time.monotonic()
+    found = store.get(key)
+    if found is not None and found[0] > now:
+        return found[1]  # type: ignore[no-any-return]
+    value = compute(session=session)
+    store[key] = (now + seconds, value)
+    return value
+
 
 def statistic(
     request: Request, session: Session, dimension: Dimension, year: int | None
 ) -> Statistic:
     """The statistic, computed or as computed a moment ago."""
     lang = language(request)
-    seconds = request.app.state.config.statistics_cache_seconds
-    if seconds <= 0:
+
+    def compute(session: Session) -> Statistic:
         return statistics.statistic(session=session, dimension=dimension, year=year, lang=lang)
-    kept: dict[tuple[Dimension, int | None, str], tuple[float, Statistic]]
-    kept = getattr(request.app.state, "statistics_cache", None) or {}
-    request.app.state.statistics_cache = kept
-    key = (dimension, year, lang)
-    now = time.monotonic()
-    found = kept.get(key)
-    if found is not None and found[0] > now:
-        return found[1]
-    value = statistics.statistic(session=session, dimension=dimension, year=year, lang=lang)
-    kept[key] = (now + seconds, value)
-    return value
+
+    return kept(request, ("statistic", dimension, year, lang), session, compute)

@@ -7,7 +7,9 @@ validation with a 400 naming the parameter.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
+from enum import Enum
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -17,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from models.enums import Field as ScienceField
 from models.enums import OrganisationKind, ResultStatus, Stage
-from models.labels import Language
+from models.labels import Language, label
 from models.search import MAX_QUERY_LENGTH, SearchQuery, parse_query
 from models.services import catalogue, directory
 from models.services.catalogue import TaskFilters, TaskSort
@@ -147,6 +149,20 @@ def find_people(session: Session, params: PeopleQuery) -> directory.PeoplePage:
         page=params.page,
         per_page=params.per_page,
     )
+
+
+def options(items: Iterable[Any], lang: Language) -> list[tuple[Any, str]]:
+    """(value, text) pairs of a filter's choices: enums with their labels, organisations with
+    their names, years as they are (made here: a template would take longer)."""
+    found: list[tuple[Any, str]] = []
+    for item in items:
+        if isinstance(item, Enum):
+            found.append((item.value, label(item, lang)))
+        elif isinstance(item, int):
+            found.append((item, str(item)))
+        else:
+            found.append((item.id, item.name))
+    return found
 
 
 def language(request: Request) -> Language:

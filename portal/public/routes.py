@@ -26,6 +26,7 @@ from portal.public.params import (
     find_people,
     find_tasks,
     language,
+    options,
     today,
 )
 
@@ -66,6 +67,7 @@ def tasks(
 ) -> HTMLResponse:
     """The task database: search without accents, filters, order, pages."""
     found = find_tasks(session, params)
+    lang = language(request)
     return render.render(
         request,
         "public/tasks.html",
@@ -74,12 +76,14 @@ def tasks(
             "params": params,
             "sort": params.order(),
             "choices": {
-                "fields": list(Field),
-                "stages": list(Stage),
-                "results": list(ResultStatus),
+                "fields": options(Field, lang),
+                "stages": options(Stage, lang),
+                "results": options(ResultStatus, lang),
                 "sorts": list(TaskSort),
-                "years": catalogue.task_years(session=session),
-                "hosts": catalogue.host_organisations(session=session),
+                "years": options(cache.kept(request, "years", session, catalogue.task_years), lang),
+                "hosts": options(
+                    cache.kept(request, "hosts", session, catalogue.host_organisations), lang
+                ),
             },
         },
     )
@@ -161,7 +165,7 @@ def proposals(
     return render.render(
         request,
         "public/proposals.html",
-        {"year": year, "years": years, "items": items},
+        {"year": year, "years": options(years, language(request)), "items": items},
     )
 
 
@@ -182,7 +186,9 @@ def task_lists(
         else None
     )
     return render.render(
-        request, "public/task_lists.html", {"year": year, "years": years, "found": found}
+        request,
+        "public/task_lists.html",
+        {"year": year, "years": options(years, language(request)), "found": found},
     )
 
 
@@ -229,7 +235,9 @@ def accepted(
     year = _choose_year(params.year, years)
     items = notices.accepted_tasks(session=session, year=year) if year is not None else []
     return render.render(
-        request, "public/accepted.html", {"year": year, "years": years, "items": items}
+        request,
+        "public/accepted.html",
+        {"year": year, "years": options(years, language(request)), "items": items},
     )
 
 
@@ -252,8 +260,11 @@ def experts(
         {
             "found": found,
             "params": params,
-            "fields": list(Field),
-            "organisations": directory.organisation_refs(session=session),
+            "fields": options(Field, language(request)),
+            "organisations": options(
+                cache.kept(request, "organisations", session, directory.organisation_refs),
+                language(request),
+            ),
         },
     )
 
@@ -283,7 +294,7 @@ def organisations(
     return render.render(
         request,
         "public/organisations.html",
-        {"found": found, "params": params, "kinds": list(OrganisationKind)},
+        {"found": found, "params": params, "kinds": options(OrganisationKind, language(request))},
     )
 
 
@@ -323,7 +334,9 @@ def statistics_page(
         "public/statistics.html",
         {
             "year": params.year,
-            "years": catalogue.task_years(session=session),
+            "years": options(
+                cache.kept(request, "years", session, catalogue.task_years), language(request)
+            ),
             "stats": [
                 cache.statistic(
                     request,
