@@ -100,8 +100,9 @@ class InvalidQuery(DomainError):
 class SearchQuery:
     """A parsed search: the text as typed and its folded terms.
 
-    Every term must match a whole word, except the last, which matches the start of a word (the
-    word being typed): "dam pha" finds "đầm phá" and "đầm phá Tam Giang", "dam ph" too.
+    Every term must match a whole word: "dam pha" finds "đầm phá" and "đầm phá Tam Giang", not
+    "đám phát". A Vietnamese word is a syllable people type whole; matching the start of words
+    found far more than was meant ("pha" in "phát", "pháp", "phân") and cost GIN lookups.
     """
 
     text: str
@@ -109,7 +110,7 @@ class SearchQuery:
 
     def matches(self, folded_word: str) -> bool:
         """Whether a folded word is one the query finds."""
-        return folded_word in self.terms[:-1] or folded_word.startswith(self.terms[-1])
+        return folded_word in self.terms
 
 
 def parse_query(text: str | None) -> SearchQuery | None:
@@ -269,11 +270,9 @@ class FullText:
             )
             add = f"INSERT INTO {self.fts}(rowid, {cols}) VALUES (new.{self.key}, {new});"
             return [
-                # the text is folded already: the tokenizer only splits; prefix indexes make
-                # "as you type" prefixes of 1-3 letters cheap
+                # the text is folded already: the tokenizer only splits it into words
                 f"CREATE VIRTUAL TABLE {self.fts} USING fts5({cols}, content='{self.table}', "
-                f"content_rowid='{self.key}', tokenize='unicode61 remove_diacritics 0', "
-                "prefix='1 2 3')",
+                f"content_rowid='{self.key}', tokenize='unicode61 remove_diacritics 0')",
                 f"CREATE TRIGGER {self.table}_ai AFTER INSERT ON {self.table} BEGIN {add} END",
                 f"CREATE TRIGGER {self.table}_ad AFTER DELETE ON {self.table} BEGIN {remove} END",
                 f"CREATE TRIGGER {self.table}_au AFTER UPDATE ON {self.table} "
@@ -417,15 +416,13 @@ def _expression(
     if dialect == "sqlite":
         parts = []
         if words:
-            *whole, last = words
-            phrase = " ".join([*(f'"{w}"' for w in whole), f'"{last}"*'])
+            phrase = " ".join(f'"{w}"' for w in words)
             parts.append(f"{{{' '.join(index.columns)}}} : ({phrase})")
         if tokens:
             quoted = " ".join(f'"{token}"' for token in tokens)
             parts.append(f"{index.facets} : ({quoted})")
         return _Expression(dialect, " AND ".join(parts))
-    typed = [*words[:-1], f"{words[-1]}:*"] if words else []
-    return _Expression(dialect, " & ".join(typed), " & ".join(tokens))
+    return _Expression(dialect, " & ".join(words), " & ".join(tokens))
 
 
 def _nothing() -> Select[*tuple[Any, ...]]:
