@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response, StreamingResponse
@@ -29,6 +30,7 @@ from portal.public.params import (
     options,
     today,
 )
+from portal.rendering import Renderer
 
 router = APIRouter(include_in_schema=False, default_response_class=HTMLResponse)
 
@@ -38,6 +40,23 @@ def _choose_year(asked: int | None, years: list[int]) -> int | None:
     if asked is not None:
         return asked
     return years[0] if years else None
+
+
+def _yearly(
+    request: Request,
+    render: Renderer,
+    template: str,
+    years: list[int],
+    asked: int | None,
+    items_of: Callable[[int], Sequence[Any]],
+) -> HTMLResponse:
+    """A yearly list's page: the year asked for (else the newest) and its items."""
+    year = _choose_year(asked, years)
+    items = items_of(year) if year is not None else []
+    lang = language(request)
+    return render.render(
+        request, template, {"year": year, "years": options(years, lang), "items": items}
+    )
 
 
 @router.get("/", name="home")
@@ -159,13 +178,13 @@ def proposals(
     params: Annotated[YearQuery, Query()],
 ) -> HTMLResponse:
     """The proposed-task list of a year (danh mục đề xuất)."""
-    years = notices.proposal_years(session=session)
-    year = _choose_year(params.year, years)
-    items = notices.proposal_list(session=session, year=year) if year is not None else []
-    return render.render(
+    return _yearly(
         request,
+        render,
         "public/proposals.html",
-        {"year": year, "years": options(years, language(request)), "items": items},
+        notices.proposal_years(session=session),
+        params.year,
+        lambda year: notices.proposal_list(session=session, year=year),
     )
 
 
@@ -231,13 +250,13 @@ def accepted(
     params: Annotated[YearQuery, Query()],
 ) -> HTMLResponse:
     """The yearly list of accepted tasks."""
-    years = notices.acceptance_years(session=session)
-    year = _choose_year(params.year, years)
-    items = notices.accepted_tasks(session=session, year=year) if year is not None else []
-    return render.render(
+    return _yearly(
         request,
+        render,
         "public/accepted.html",
-        {"year": year, "years": options(years, language(request)), "items": items},
+        notices.acceptance_years(session=session),
+        params.year,
+        lambda year: notices.accepted_tasks(session=session, year=year),
     )
 
 
