@@ -6,7 +6,12 @@
   var palette = ["#0b4f8a", "#1e6b34", "#b3261e", "#8a5a00", "#5b3e96", "#00747a", "#7a4b2a"];
 
   function option(data) {
-    var base = { color: palette, tooltip: { trigger: data.kind === "pie" ? "item" : "axis" } };
+    var still = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+    var base = {
+      color: palette,
+      animation: !still,
+      tooltip: { trigger: data.kind === "pie" ? "item" : "axis" }
+    };
     if (data.kind === "pie") {
       base.series = [{
         type: "pie",
@@ -35,8 +40,9 @@
       holder.style.height = Math.max(320, 28 * data.labels.length + 48) + "px";
     }
     var chart = window.echarts.init(holder, null, { renderer: "canvas" });
+    // marked drawn once ECharts has finished (animation included): what tests wait for
+    chart.on("finished", function () { holder.setAttribute("data-drawn", "true"); });
     chart.setOption(option(data));
-    holder.setAttribute("data-drawn", "true");
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
