@@ -16,6 +16,7 @@ from models import (  # noqa: F401  (imported so that Base.metadata holds every 
     profiles,
     proposals,
     registration,
+    search,
     tasks,
     users,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, String, text
+from sqlalchemy import JSON, BigInteger, DateTime, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, BigId, IdMixin, enum_type
@@ -16,6 +16,8 @@ class AuditEntry(IdMixin, Base):
     """One recorded decision or change; rows are only ever added."""
 
     __tablename__ = "audit_log"
+    # what happened to one thing (a proposal before it became a task): the public timeline
+    __table_args__ = (Index("ix_audit_log_entity", "entity_type", "entity_id"),)
 
     at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=text("CURRENT_TIMESTAMP"), index=True

@@ -324,3 +324,13 @@ class Rating(StrEnum):
     EXCELLENT = "excellent"
     PASS = "pass"
     FAIL = "fail"
+
+
+class ResultStatus(StrEnum):
+    """How far a task's results have come (the public task database filters on it)."""
+
+    NONE = "none"
+    ACCEPTED = "accepted"
+    FAILED = "failed"
+    REGISTERED = "registered"
+    PUBLISHED = "published"

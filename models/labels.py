@@ -33,6 +33,7 @@ from models.enums import (
     ProposalStatus,
     Rating,
     RestrictionReason,
+    ResultStatus,
     ReviewOpinion,
     Role,
     Stage,
@@ -203,6 +204,11 @@ _ENTRIES: list[tuple[Enum, str, str]] = [
     (Rating.EXCELLENT, "Xuất sắc", "Excellent"),
     (Rating.PASS, "Đạt", "Pass"),
     (Rating.FAIL, "Không đạt", "Fail"),
+    (ResultStatus.NONE, "Chưa nghiệm thu", "Not yet accepted"),
+    (ResultStatus.ACCEPTED, "Đã nghiệm thu, chờ đăng ký", "Accepted, not yet registered"),
+    (ResultStatus.FAILED, "Nghiệm thu không đạt", "Failed at acceptance"),
+    (ResultStatus.REGISTERED, "Đã đăng ký kết quả", "Results registered"),
+    (ResultStatus.PUBLISHED, "Đã công bố kết quả", "Results published"),
 ]
 
 LABELS: dict[tuple[type[Enum], str], tuple[str, str]] = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, BigId, IdMixin, TimestampMixin, enum_type
@@ -42,6 +42,8 @@ class Person(IdMixin, TimestampMixin, Base):
     # Only experts who agreed are listed in the public directory.
     is_expert: Mapped[bool] = mapped_column(Boolean, default=False)
     public_profile: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Email and phone appear on the public profile only when the person chose to show them.
+    contact_public: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     expertise: Mapped[list[Expertise]] = relationship(
         back_populates="person", cascade="all, delete-orphan"

@@ -26,7 +26,8 @@ class ResultRegistration(IdMixin, TimestampMixin, Base):
     # A certificate number is given once and never again, even if the registration is voided.
     certificate_number: Mapped[str | None] = mapped_column(String(50), unique=True)
     certificate_issued_on: Mapped[date | None] = mapped_column(Date)
-    published_on: Mapped[date | None] = mapped_column(Date)
+    # indexed: the portal lists the newest published results
+    published_on: Mapped[date | None] = mapped_column(Date, index=True)
 
     task: Mapped[Task] = relationship()
     documents: Mapped[list[DossierDocument]] = relationship(cascade="all, delete-orphan")

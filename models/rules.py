@@ -552,10 +552,8 @@ def second_call_allowed(
     )
 
 
-def missing_application_documents(
-    kind: TaskKind, present: Collection[DocumentKind]
-) -> set[DocumentKind]:
-    """The documents an application dossier lacks.
+def required_application_documents(kind: TaskKind) -> frozenset[DocumentKind]:
+    """The documents an application dossier for a kind of task must hold.
 
     Source: TT 20/2023 Đ5: application form (B1-1-ĐON), the description by kind of task
     (B1-2a..d), the organisation's profile (B1-3-LLTC), the investigator's CV (B1-4-LLCN).
@@ -565,13 +563,21 @@ def missing_application_documents(
         TaskKind.PILOT_PROJECT: DocumentKind.PROPOSAL_PILOT,
         TaskKind.SCHEME: DocumentKind.PROPOSAL_SCHEME,
     }[kind]
-    required = {
-        DocumentKind.APPLICATION_FORM,
-        DocumentKind.ORGANISATION_PROFILE,
-        DocumentKind.CURRICULUM_VITAE,
-        description,
-    }
-    return required - set(present)
+    return frozenset(
+        {
+            DocumentKind.APPLICATION_FORM,
+            DocumentKind.ORGANISATION_PROFILE,
+            DocumentKind.CURRICULUM_VITAE,
+            description,
+        }
+    )
+
+
+def missing_application_documents(
+    kind: TaskKind, present: Collection[DocumentKind]
+) -> set[DocumentKind]:
+    """The documents an application dossier lacks (TT 20/2023 Đ5)."""
+    return set(required_application_documents(kind)) - set(present)
 
 
 # --- Step 3: implementation ----------------------------------------------------------------

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from portal import api_docs, files
 from portal.auth import routes as auth_routes
@@ -17,6 +18,7 @@ from portal.errors import install_domain_errors, install_error_pages
 from portal.i18n import LANGUAGES, choose_language, load_catalogues
 from portal.inbox import routes as inbox_routes
 from portal.inbox.work import UserTasks
+from portal.public import api as public_api
 from portal.public import routes as public_routes
 from portal.rendering import Renderer
 from portal.scientists import profile as profile_routes
@@ -61,11 +63,12 @@ def create_app(
     install_error_pages(app)
     install_domain_errors(app)
     install_access(app)
-    app.middleware("http")(_security_headers)
-    app.middleware("http")(_language)
+    app.add_middleware(_SecurityHeaders)
+    app.add_middleware(_Language)
     # Every router, listed explicitly (later areas slot in here: designer ...). Every route
     # declares its access rule (portal/auth/access.py); the public ones get it here.
     app.include_router(public_routes.router, dependencies=[Depends(PUBLIC)])
+    app.include_router(public_api.router, dependencies=[Depends(PUBLIC)])
     app.include_router(api_docs.router, dependencies=[Depends(PUBLIC)])
     app.include_router(auth_routes.router)
     app.include_router(inbox_routes.router)
@@ -76,30 +79,65 @@ def create_app(
     return app
 
 
-async def _language(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    """Pick the page's language; remember an explicit `?lang=` in the `lang` cookie."""
-    asked = request.query_params.get("lang")
-    request.state.language = choose_language(
-        asked, request.cookies.get("lang"), request.headers.get("accept-language")
-    )
-    response = await call_next(request)
-    response.headers["Content-Language"] = request.state.language
-    response.headers["Vary"] = "Accept-Language, Cookie"
-    if asked in LANGUAGES and request.cookies.get("lang") != asked:
-        response.set_cookie(
-            "lang", asked, max_age=LANGUAGE_COOKIE_SECONDS, samesite="lax", httponly=True
-        )
-    return response
+class _Language:
+    """Picks the page's language; remembers an explicit `?lang=` in the `lang` cookie.
+
+    Plain ASGI rather than `@app.middleware("http")`: every page pays for a middleware, and
+    Starlette's request/response wrapping for the decorator form costs a large share of a
+    public page's time.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        asked = request.query_params.get("lang")
+        remembered = request.cookies.get("lang")
+        language = choose_language(asked, remembered, request.headers.get("accept-language"))
+        scope.setdefault("state", {})["language"] = language
+
+        async def send_with_language(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Language"] = language
+                headers["Vary"] = "Accept-Language, Cookie"
+                if asked in LANGUAGES and remembered != asked:
+                    headers.append(
+                        "set-cookie",
+                        f"lang={asked}; HttpOnly; Max-Age={LANGUAGE_COOKIE_SECONDS}; Path=/; "
+                        "SameSite=lax",
+                    )
+            await send(message)
+
+        await self.app(scope, receive, send_with_language)
 
 
-async def _security_headers(
-    request: Request, call_next: Callable[[Request], Awaitable[Response]]
-) -> Response:
-    response = await call_next(request)
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    return response
+class _SecurityHeaders:
+    """The CSP and its companions on every response that did not set its own."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in (
+                    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+                    ("X-Content-Type-Options", "nosniff"),
+                    ("Referrer-Policy", "same-origin"),
+                    ("X-Frame-Options", "DENY"),
+                ):
+                    if name not in headers:
+                        headers[name] = value
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

@@ -45,6 +45,8 @@ class PortalConfig:
     inbox_job_timeout_ms: int = 24 * 3600 * 1000
     # the regulation editions with the province's numbers (forms' services read them)
     regulations: Regulations = DEFAULT_REGULATIONS
+    # how long each process keeps a computed statistic (0: compute on every view)
+    statistics_cache_seconds: int = 60
 
     @property
     def department(self) -> str:

@@ -9,6 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from models.services.errors import DomainError, NotFoundError
+
 log = logging.getLogger("portal")
 
 
@@ -45,6 +47,21 @@ def install_error_pages(app: FastAPI) -> None:
             "errors/error.html",
             {"status": error.status_code, "detail": error.detail, "problems": []},
             status_code=error.status_code,
+        )
+
+    @app.exception_handler(DomainError)
+    async def refused(request: Request, error: DomainError) -> Response:
+        # a service refused what was asked (unknown code, a filter that cannot mean anything)
+        status = 404 if isinstance(error, NotFoundError) else 400
+        english = getattr(request.state, "language", "vi") == "en"
+        message = error.message_en if english else error.message_vi
+        if _wants_json(request):
+            return JSONResponse({"detail": message, "code": error.code}, status_code=status)
+        return request.app.state.renderer.render(
+            request,
+            "errors/error.html",
+            {"status": status, "detail": message, "problems": []},
+            status_code=status,
         )
 
     @app.exception_handler(RequestValidationError)

@@ -32,6 +32,12 @@ def money(amount: int | float | None, lang: str = "vi") -> str:
     return grouped + " VND"
 
 
+def number(value: int, lang: str = "vi") -> str:
+    """A whole number with thousands grouped as each language writes them (10.000 / 10,000)."""
+    grouped = f"{value:,}"
+    return grouped.replace(",", ".") if lang == "vi" else grouped
+
+
 def day(value: date | datetime | None) -> str:
     """A date as dd/mm/yyyy (times shown in Vietnam's zone)."""
     if value is None:
@@ -79,6 +85,7 @@ class Renderer:
             )
             env.install_gettext_translations(catalogues[language], newstyle=True)  # type: ignore[attr-defined]
             env.filters["money"] = lambda amount, _lang=language: money(amount, _lang)
+            env.filters["number"] = lambda value, _lang=language: number(value, _lang)
             env.filters["day"] = day
             env.filters["replace_param"] = replace_param
             env.globals["page_window"] = page_window

@@ -8,6 +8,7 @@ from alembic import context
 
 import models
 from models.db import make_engine
+from models.search import outside_the_models
 
 config = context.config
 if config.config_file_name is not None and config.attributes.get("configure_logger", True):
@@ -29,12 +30,18 @@ def _database_url() -> str:
     return url
 
 
+def _described_by_the_models(name: str | None, type_: str, _parents: object) -> bool:
+    return not outside_the_models(name, type_)
+
+
 def _configure(**kwargs: object) -> None:
     context.configure(
         target_metadata=target_metadata,
         # SQLite cannot ALTER most things; batch mode rebuilds tables the portable way.
         render_as_batch=True,
         compare_type=True,
+        # the full-text machinery is the database's own, not the models' (models/search.py)
+        include_name=_described_by_the_models,
         **kwargs,  # type: ignore[arg-type]
     )
 

@@ -17,6 +17,7 @@ from khcn.cli import app
 from khcn.settings import ROOT
 from models.db import make_engine
 from models.migrate import MIGRATIONS, current_revision, downgrade, head_revision, upgrade
+from models.search import outside_the_models
 from tests.conftest import DATABASE_KINDS
 
 
@@ -31,7 +32,14 @@ def schema_diff(url: str) -> list:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                conn,
+                opts={
+                    "compare_type": True,
+                    # the full-text machinery (FTS5 tables, tsvector, GIN) is not in the models
+                    "include_name": lambda name, type_, _: not outside_the_models(name, type_),
+                },
+            )
             return compare_metadata(context, models.metadata)
     finally:
         engine.dispose()
@@ -41,7 +49,8 @@ def table_names(url: str) -> set[str]:
     """Tables in the database."""
     engine = make_engine(url)
     try:
-        return set(inspect(engine).get_table_names())
+        names = inspect(engine).get_table_names()
+        return {name for name in names if not outside_the_models(name, "table")}
     finally:
         engine.dispose()
 

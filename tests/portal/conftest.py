@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from models.migrate import upgrade
 from portal.app import create_app
 from portal.config import PortalConfig
 from tests.conftest import DATABASE_KINDS
+from tests.portal.data import Province, build_province
 from tests.support.browser import chromium, chromium_paths
 
 
@@ -35,9 +37,22 @@ def portal_sessions(portal_database_url: str) -> Iterator[sessionmaker[Session]]
 
 
 @pytest.fixture(scope="module")
-def portal_app(portal_sessions: sessionmaker[Session]) -> FastAPI:
+def documents_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The module's document store."""
+    return tmp_path_factory.mktemp("documents")
+
+
+@pytest.fixture(scope="module")
+def portal_app(portal_sessions: sessionmaker[Session], documents_root: Path) -> FastAPI:
     """The portal as `khcn portal` builds it, on the module's database."""
-    return create_app(PortalConfig(), portal_sessions)
+    return create_app(PortalConfig(documents_dir=str(documents_root)), portal_sessions)
+
+
+@pytest.fixture(scope="module")
+def province(portal_sessions: sessionmaker[Session], documents_root: Path) -> Province:
+    """The module's database filled with a small province (tests/portal/data.py)."""
+    with portal_sessions() as session, session.begin():
+        return build_province(session, documents_root)
 
 
 @pytest.fixture

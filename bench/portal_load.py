@@ -1,0 +1,1036 @@
+"""The public portal under load: 100,000 generated tasks, search latency, pages per second.
+
+    .venv/bin/python bench/portal_load.py                      # SQLite file under var/bench/
+    .venv/bin/python bench/portal_load.py --database postgresql://postgres@127.0.0.1:5432/test
+    .venv/bin/python bench/portal_load.py --tasks 20000 --seconds 10 --workers 2
+
+1. A fresh database (a new SQLite file, or a new database on the PostgreSQL server named by
+   `--database`) is migrated, then filled by a bulk generator (not the demo seeder, which drives
+   the engine): organisations, scientists, proposals and tasks spread over 2006-2027 at every
+   step, with their teams, budgets, contracts, acceptance decisions, registered results and the
+   audit entries the public timeline shows. Rows go in with executemany; the search index is
+   then rebuilt once (`models.search.rebuild`), as after any bulk load.
+2. The portal runs as `khcn portal` builds it (khcn.portal_server.build_portal), under uvicorn
+   in its own processes (`--workers`, default: the number of CPUs), access log off.
+3. Search latency: a fixed mix of queries (common words, rare words, accent-free, with filters)
+   is sent to /api/v1/tasks one at a time, `--rounds` times over; p50/p95/p99 per kind.
+4. Throughput: 50 concurrent keep-alive clients (`--clients`) ask for task pages (random
+   codes), then for search pages (the mix), for `--seconds` each: requests per second and
+   latency percentiles. The clients are a small asyncio HTTP/1.1 loop in this process, so they
+   share the machine with the server, as a real load generator on the same box would.
+
+Figures are printed and written to var/bench/portal_load-<database>.json; nothing is asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import Connection, text  # noqa: E402
+
+from khcn import seed_data as vocab  # noqa: E402
+from models import search  # noqa: E402
+from models.acceptance import AcceptanceDossier  # noqa: E402
+from models.audit import AuditEntry  # noqa: E402
+from models.contracts import Contract  # noqa: E402
+from models.db import make_engine, normalise_url  # noqa: E402
+from models.enums import (  # noqa: E402
+    AcceptanceLevel,
+    DossierStatus,
+    Field,
+    FundingSource,
+    Method,
+    ProposalStatus,
+    Rating,
+    Stage,
+    TaskKind,
+    TaskMemberRole,
+    TaskStatus,
+)
+from models.migrate import upgrade  # noqa: E402
+from models.people import Affiliation, Expertise, Organisation, Person  # noqa: E402
+from models.proposals import Proposal  # noqa: E402
+from models.registration import ResultRegistration  # noqa: E402
+from models.tasks import BudgetLine, Task, TaskMember  # noqa: E402
+
+# --- what the generated province talks about -------------------------------------------------
+
+ACTIONS = [
+    "Nghiên cứu",
+    "Ứng dụng",
+    "Xây dựng mô hình",
+    "Đánh giá",
+    "Phát triển",
+    "Hoàn thiện quy trình",
+    "Điều tra, khảo sát",
+    "Thiết kế, chế tạo",
+    "Chuyển giao công nghệ",
+    "Bảo tồn và phát huy",
+]
+SUBJECTS: dict[Field, list[str]] = {
+    Field.NATURAL_SCIENCES: [
+        "chất lượng nước mặt",
+        "đa dạng sinh học rừng ngập mặn",
+        "hệ sinh thái đầm phá",
+        "vật liệu nano xử lý kim loại nặng",
+        "nguy cơ sạt lở đất",
+        "thành phần hóa học dược liệu",
+        "biến động đường bờ biển",
+        "quần xã thực vật phù du",
+    ],
+    Field.ENGINEERING_TECHNOLOGY: [
+        "hệ thống giám sát ngập lụt",
+        "điện mặt trời áp mái",
+        "nền tảng dữ liệu số",
+        "trí tuệ nhân tạo hỗ trợ dịch vụ công",
+        "máy sấy nông sản",
+        "giám sát đường giao thông",
+        "cấp nước sạch nông thôn",
+        "vật liệu xây dựng không nung",
+    ],
+    Field.MEDICAL_PHARMACEUTICAL: [
+        "chẩn đoán sớm ung thư gan",
+        "chăm sóc sức khỏe người cao tuổi",
+        "kháng kháng sinh của vi khuẩn",
+        "phẫu thuật nội soi tuyến giáp",
+        "sản phẩm hỗ trợ điều trị tiểu đường",
+        "y học cổ truyền",
+        "dinh dưỡng trẻ em",
+        "tầm soát bệnh tim mạch",
+    ],
+    Field.AGRICULTURAL: [
+        "sản xuất lúa hữu cơ",
+        "giống thanh trà Huế",
+        "nuôi tôm thẻ chân trắng",
+        "giống sen Huế",
+        "chế phẩm sinh học xử lý chất thải chăn nuôi",
+        "rau an toàn theo VietGAP",
+        "trồng rừng gỗ lớn",
+        "phòng trừ sâu bệnh hại cây trồng",
+    ],
+    Field.SOCIAL_SCIENCES: [
+        "du lịch cộng đồng",
+        "chuyển đổi số doanh nghiệp nhỏ và vừa",
+        "năng lực cạnh tranh cấp tỉnh",
+        "nguồn nhân lực chất lượng cao",
+        "sinh kế bền vững",
+        "cải cách hành chính",
+        "kinh tế tập thể",
+        "giáo dục nghề nghiệp",
+    ],
+    Field.HUMANITIES: [
+        "văn bản Hán Nôm",
+        "âm nhạc cung đình Huế",
+        "nghề truyền thống nón lá",
+        "hệ thống lăng mộ các chúa Nguyễn",
+        "văn hóa ẩm thực cung đình",
+        "lễ hội truyền thống",
+        "kiến trúc nhà rường",
+        "di sản văn hóa phi vật thể",
+    ],
+}
+# Words few tasks use (the "rare" queries look for them).
+RARE = ["san hô", "rong câu", "cá kình", "trầm hương", "tràm gió", "chuồn chuồn kim"]
+PLACES = [
+    "tại huyện Phong Điền",
+    "ở vùng đầm phá Tam Giang - Cầu Hai",
+    "trên địa bàn thành phố Huế",
+    "khu vực miền núi A Lưới",
+    "tại thị xã Hương Thủy",
+    "tại huyện Quảng Điền",
+    "tại huyện Phú Lộc",
+    "ở khu kinh tế Chân Mây - Lăng Cô",
+    "tại thị xã Hương Trà",
+    "vùng ven biển Phú Vang",
+]
+PURPOSES = [
+    "phục vụ phát triển kinh tế - xã hội",
+    "theo hướng bền vững",
+    "ứng phó với biến đổi khí hậu",
+    "giai đoạn 2025-2030",
+    "nâng cao giá trị gia tăng",
+    "góp phần bảo vệ môi trường",
+]
+GOALS = [
+    "Đánh giá thực trạng {s} {p}.",
+    "Đề xuất giải pháp khoa học và công nghệ để {a} {s}.",
+    "Xây dựng quy trình kỹ thuật và chuyển giao cho địa phương.",
+    "Đào tạo cán bộ kỹ thuật và nông dân nòng cốt tham gia mô hình.",
+    "Phân tích hiệu quả kinh tế, xã hội và môi trường của mô hình.",
+    "Công bố kết quả trên tạp chí khoa học trong nước và quốc tế.",
+]
+OUTPUTS = [
+    "Báo cáo tổng hợp kết quả nghiên cứu.",
+    "Quy trình kỹ thuật được Hội đồng khoa học cơ sở thông qua.",
+    "Mô hình trình diễn quy mô {n} ha.",
+    "Hai bài báo khoa học, trong đó một bài trên tạp chí quốc tế.",
+    "Cơ sở dữ liệu và bản đồ số.",
+    "Đào tạo một thạc sĩ.",
+]
+TODAY = date(2026, 12, 1)
+
+
+def weighted(rng: random.Random, pairs: list[tuple[Any, float]]) -> Any:
+    """One value of (value, weight) pairs."""
+    return rng.choices([v for v, _ in pairs], weights=[w for _, w in pairs])[0]
+
+
+def stage_for(rng: random.Random, year: int) -> tuple[Stage, TaskStatus]:
+    """Where a task of `year` plausibly stands at the end of 2026."""
+    S, T = Stage, TaskStatus
+    age = 2026 - year
+    if age >= 3:
+        return weighted(
+            rng,
+            [
+                ((S.REGISTRATION, T.CLOSED), 86),
+                ((S.REGISTRATION, T.REGISTERED), 4),
+                ((S.ACCEPTANCE, T.FAILED), 6),
+                ((S.IMPLEMENTATION, T.CANCELLED), 4),
+            ],
+        )
+    if age == 2:
+        return weighted(
+            rng,
+            [
+                ((S.REGISTRATION, T.CLOSED), 40),
+                ((S.REGISTRATION, T.ACCEPTED), 20),
+                ((S.ACCEPTANCE, T.UNDER_ACCEPTANCE), 30),
+                ((S.IMPLEMENTATION, T.IN_PROGRESS), 10),
+            ],
+        )
+    if age == 1:
+        return weighted(
+            rng,
+            [
+                ((S.IMPLEMENTATION, T.IN_PROGRESS), 70),
+                ((S.ACCEPTANCE, T.UNDER_ACCEPTANCE), 20),
+                ((S.SELECTION, T.CONTRACTED), 10),
+            ],
+        )
+    if age == 0:
+        return weighted(
+            rng,
+            [
+                ((S.IMPLEMENTATION, T.IN_PROGRESS), 50),
+                ((S.SELECTION, T.SELECTING), 40),
+                ((S.TASK_LIST, T.APPROVED), 10),
+            ],
+        )
+    return weighted(rng, [((S.TASK_LIST, T.APPROVED), 60), ((S.SELECTION, T.SELECTING), 40)])
+
+
+class Generator:
+    """Rows of a believable province with `tasks` tasks, produced batch by batch."""
+
+    def __init__(self, tasks: int, people: int, seed: int = 2026) -> None:
+        self.rng = random.Random(seed)
+        self.tasks = tasks
+        self.people = people
+        self.org_fields: dict[int, tuple[Field, ...]] = {}
+        self.people_by_org_field: dict[tuple[int, Field], list[int]] = {}
+        self.people_by_field: dict[Field, list[int]] = {f: [] for f in Field}
+        self.names: dict[int, str] = {}
+        self.audit_id = 0
+        self.codes: list[str] = []
+
+    # reference data --------------------------------------------------------------------------
+
+    def organisations(self) -> list[dict[str, Any]]:
+        rows = []
+        for i, (name, short, kind, fields, address) in enumerate(vocab.ORGANISATIONS, start=1):
+            rows.append(
+                {"id": i, "name": name, "short_name": short, "kind": kind, "address": address}
+            )
+            self.org_fields[i] = fields
+        kinds = [
+            ("Công ty TNHH", vocab.K.ENTERPRISE),
+            ("Công ty Cổ phần", vocab.K.ENTERPRISE),
+            ("Hợp tác xã", vocab.K.ENTERPRISE),
+            ("Trung tâm", vocab.K.GOVERNMENT_AGENCY),
+            ("Trạm", vocab.K.RESEARCH_INSTITUTE),
+            ("Phòng thí nghiệm", vocab.K.RESEARCH_INSTITUTE),
+        ]
+        trades = ["Nông nghiệp", "Công nghệ", "Môi trường", "Dược liệu", "Thủy sản", "Du lịch"]
+        places = ["Hương Thủy", "Phong Điền", "Quảng Điền", "Phú Lộc", "A Lưới", "Phú Vang"]
+        used = {r["name"] for r in rows}
+        while len(rows) < 300:
+            prefix, kind = self.rng.choice(kinds)
+            name = (
+                f"{prefix} {self.rng.choice(trades)} {self.rng.choice(places)} "
+                f"{self.rng.randint(1, 99)}"
+            )
+            if name in used:
+                continue
+            used.add(name)
+            oid = len(rows) + 1
+            rows.append(
+                {
+                    "id": oid,
+                    "name": name,
+                    "short_name": None,
+                    "kind": kind,
+                    "address": f"{self.rng.randint(1, 300)} đường số {oid}, {name.split()[-2]}",
+                }
+            )
+            self.org_fields[oid] = tuple(self.rng.sample(list(Field), 2))
+        return rows
+
+    def scientists(self) -> Iterator[tuple[str, list[dict[str, Any]]]]:
+        rng = self.rng
+        people, expertise, affiliations = [], [], []
+        for pid in range(1, self.people + 1):
+            female = rng.random() < 0.45
+            name = " ".join(
+                [
+                    rng.choice(vocab.FAMILY_NAMES),
+                    rng.choice(vocab.FEMALE_MIDDLE if female else vocab.MALE_MIDDLE),
+                    rng.choice(vocab.FEMALE_GIVEN if female else vocab.MALE_GIVEN),
+                ]
+            )
+            _prefix, degree, title, _w = weighted(rng, [(d, d[3]) for d in vocab.DEGREES])
+            org = rng.randint(1, 300)
+            field_ = rng.choice(self.org_fields[org])
+            public = rng.random() < 0.3
+            people.append(
+                {
+                    "id": pid,
+                    "full_name": name,
+                    "degree": degree,
+                    "academic_title": title,
+                    "email": f"nkh{pid}@example.vn",
+                    "phone": f"09{rng.randint(10_000_000, 99_999_999)}",
+                    "is_expert": public,
+                    "public_profile": public,
+                    "contact_public": public and rng.random() < 0.4,
+                    "birth_year": rng.randint(1955, 1995),
+                }
+            )
+            expertise.append(
+                {
+                    "person_id": pid,
+                    "field": field_,
+                    "speciality": rng.choice(vocab.SPECIALITIES[field_]),
+                }
+            )
+            affiliations.append(
+                {
+                    "person_id": pid,
+                    "organisation_id": org,
+                    "position": rng.choice(vocab.POSITIONS[vocab.K.OTHER]),
+                }
+            )
+            self.people_by_org_field.setdefault((org, field_), []).append(pid)
+            self.people_by_field[field_].append(pid)
+            self.names[pid] = name
+        yield "people", people
+        yield "expertise", expertise
+        yield "affiliations", affiliations
+
+    # tasks -----------------------------------------------------------------------------------
+
+    def _title(self, field_: Field) -> str:
+        rng = self.rng
+        subject = rng.choice(SUBJECTS[field_])
+        if rng.random() < 0.004:
+            subject = f"{subject} và {rng.choice(RARE)}"
+        parts = [rng.choice(ACTIONS), subject, rng.choice(PLACES)]
+        if rng.random() < 0.5:
+            parts.append(rng.choice(PURPOSES))
+        return " ".join(parts)
+
+    def _audit(
+        self,
+        rows: list[dict[str, Any]],
+        action: str,
+        at: datetime,
+        stage: Stage,
+        *,
+        task_id: int | None,
+        entity: tuple[str, int],
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.audit_id += 1
+        rows.append(
+            {
+                "id": self.audit_id,
+                "at": at,
+                "actor": "bench",
+                "action": action,
+                "entity_type": entity[0],
+                "entity_id": entity[1],
+                "task_id": task_id,
+                "stage": stage,
+                "details": details or {},
+            }
+        )
+
+    def task_batches(self, batch: int = 2000) -> Iterator[dict[str, list[dict[str, Any]]]]:
+        rng = self.rng
+        every_year = list(range(2006, 2028))
+        # tasks are approved year after year: ids grow with the year, as in real life
+        years = sorted(
+            rng.choices(
+                every_year, weights=[1 + (y - 2006) * 0.15 for y in every_year], k=self.tasks
+            )
+        )
+        sequence: dict[int, int] = {}
+        contract_seq: dict[int, int] = {}
+        certificate_seq: dict[int, int] = {}
+        for start in range(1, self.tasks + 1, batch):
+            out: dict[str, list[dict[str, Any]]] = {
+                name: []
+                for name in (
+                    "proposals",
+                    "tasks",
+                    "task_members",
+                    "budget_lines",
+                    "contracts",
+                    "acceptance_dossiers",
+                    "result_registrations",
+                    "audit_log",
+                )
+            }
+            for tid in range(start, min(start + batch, self.tasks + 1)):
+                year = years[tid - 1]
+                field_ = rng.choice(list(Field))
+                kind = weighted(
+                    rng,
+                    [
+                        (TaskKind.RESEARCH_TOPIC, 75),
+                        (TaskKind.PILOT_PROJECT, 15),
+                        (TaskKind.SCHEME, 10),
+                    ],
+                )
+                method = Method.SELECTION if rng.random() < 0.6 else Method.DIRECT
+                stage, status = stage_for(rng, year)
+                title = self._title(field_)
+                subject = title.split(" ", 2)[-1]
+                objectives = " ".join(
+                    g.format(s=subject, p=rng.choice(PLACES), a=rng.choice(ACTIONS).lower())
+                    for g in rng.sample(GOALS, 3)
+                )
+                expected = " ".join(o.format(n=rng.randint(2, 50)) for o in rng.sample(OUTPUTS, 3))
+                sequence[year] = sequence.get(year, 0) + 1
+                code = f"NV-{year}-{sequence[year]:05d}"
+                self.codes.append(code)
+                org_choices = [o for o, fs in self.org_fields.items() if field_ in fs]
+                host = rng.choice(org_choices)
+                team = self.people_by_org_field.get((host, field_)) or self.people_by_field[field_]
+                members = rng.sample(team, min(len(team), rng.randint(3, 5)))
+                hosted = stage is not Stage.TASK_LIST and status is not TaskStatus.SELECTING
+                submitted = datetime(year - 1, rng.randint(6, 9), rng.randint(1, 28), 9, tzinfo=UTC)
+                approved = datetime(year - 1, 11, rng.randint(1, 28), 15, tzinfo=UTC)
+                out["proposals"].append(
+                    {
+                        "id": tid,
+                        "year": year,
+                        "title": title,
+                        "field": field_,
+                        "kind": kind,
+                        "proposer_organisation_id": host,
+                        "objectives": objectives,
+                        "expected_results": expected,
+                        "estimated_budget": rng.randint(2, 30) * 100_000_000,
+                        "suggested_method": method,
+                        "status": ProposalStatus.APPROVED,
+                        "submitted_at": submitted,
+                    }
+                )
+                audit = out["audit_log"]
+                for action, at in (
+                    ("proposal.submit", submitted),
+                    ("proposal.screen", submitted + timedelta(days=14)),
+                    ("council.vote", submitted + timedelta(days=45)),
+                ):
+                    self._audit(
+                        audit,
+                        action,
+                        at,
+                        Stage.TASK_LIST,
+                        task_id=None,
+                        entity=("proposal", tid),
+                        details={"accepted": True} if action == "proposal.screen" else {},
+                    )
+                self._audit(
+                    audit,
+                    "task_list.approve",
+                    approved,
+                    Stage.TASK_LIST,
+                    task_id=tid,
+                    entity=("task", tid),
+                    details={"method": method.value, "code": code},
+                )
+                budget = int(rng.lognormvariate(20.2, 0.6)) // 1_000_000 * 1_000_000
+                budget = max(150_000_000, min(budget, 5_000_000_000))
+                start_on = date(year, rng.randint(3, 6), 1)
+                end_on = start_on + timedelta(days=rng.choice([365, 540, 730]))
+                out["tasks"].append(
+                    {
+                        "id": tid,
+                        "code": code,
+                        "year": year,
+                        "title": title,
+                        "field": field_,
+                        "kind": kind,
+                        "method": method,
+                        "stage": stage,
+                        "status": status,
+                        "objectives": objectives,
+                        "expected_results": expected,
+                        "proposal_id": tid,
+                        "host_organisation_id": host if hosted else None,
+                        "principal_investigator_id": members[0] if hosted else None,
+                        "start_date": start_on if hosted else None,
+                        "end_date": end_on if hosted else None,
+                    }
+                )
+                if stage is not Stage.TASK_LIST:
+                    if method is Method.SELECTION:
+                        self._audit(
+                            audit,
+                            "call.open",
+                            approved + timedelta(days=40),
+                            Stage.SELECTION,
+                            task_id=tid,
+                            entity=("call", tid),
+                            details={"number": f"TB-{tid}/{year}"},
+                        )
+                if not hosted:
+                    continue
+                out["budget_lines"].append(
+                    {"task_id": tid, "source": FundingSource.STATE_BUDGET, "amount": budget}
+                )
+                if rng.random() < 0.4:
+                    out["budget_lines"].append(
+                        {
+                            "task_id": tid,
+                            "source": FundingSource.COUNTERPART,
+                            "amount": budget // rng.randint(4, 10),
+                        }
+                    )
+                for n, pid in enumerate(members):
+                    role = (
+                        TaskMemberRole.PRINCIPAL_INVESTIGATOR
+                        if n == 0
+                        else TaskMemberRole.SECRETARY
+                        if n == 1
+                        else TaskMemberRole.MEMBER
+                    )
+                    out["task_members"].append({"task_id": tid, "person_id": pid, "role": role})
+                decided = approved + timedelta(days=100)
+                self._audit(
+                    audit,
+                    "selection.approve",
+                    decided,
+                    Stage.SELECTION,
+                    task_id=tid,
+                    entity=("application", tid),
+                    details={"organisation_id": host},
+                )
+                contract_seq[year] = contract_seq.get(year, 0) + 1
+                signed = start_on - timedelta(days=7)
+                out["contracts"].append(
+                    {
+                        "id": tid,
+                        "number": f"{contract_seq[year]:04d}/{year}/HĐ-KHCN",
+                        "task_id": tid,
+                        "organisation_id": host,
+                        "value": budget,
+                        "signed_on": signed,
+                        "starts_on": start_on,
+                        "ends_on": end_on,
+                        "status": "liquidated" if status is TaskStatus.CLOSED else "signed",
+                    }
+                )
+                self._audit(
+                    audit,
+                    "contract.sign",
+                    datetime.combine(signed, datetime.min.time(), UTC),
+                    Stage.SELECTION,
+                    task_id=tid,
+                    entity=("contract", tid),
+                    details={"signed_on": signed.isoformat()},
+                )
+                if stage in (Stage.SELECTION, Stage.IMPLEMENTATION):
+                    continue
+                filed = end_on + timedelta(days=20)
+                decision_on = filed + timedelta(days=45)
+                rating = None
+                if status is TaskStatus.FAILED:
+                    rating = Rating.FAIL
+                elif status is not TaskStatus.UNDER_ACCEPTANCE:
+                    rating = Rating.EXCELLENT if rng.random() < 0.15 else Rating.PASS
+                out["acceptance_dossiers"].append(
+                    {
+                        "id": tid,
+                        "task_id": tid,
+                        "level": AcceptanceLevel.DEPARTMENT,
+                        "submitted_on": filed,
+                        "status": DossierStatus.VALID,
+                        "valid_on": filed + timedelta(days=3),
+                        "council_rating": rating,
+                        "final_rating": rating,
+                        "decision_number": f"{tid}/QĐ-SKHCN" if rating else None,
+                        "decision_on": decision_on if rating else None,
+                    }
+                )
+                self._audit(
+                    audit,
+                    "acceptance.submit_dossier",
+                    datetime.combine(filed, datetime.min.time(), UTC),
+                    Stage.ACCEPTANCE,
+                    task_id=tid,
+                    entity=("acceptance_dossier", tid),
+                    details={"level": "department"},
+                )
+                if rating is None:
+                    continue
+                self._audit(
+                    audit,
+                    "acceptance.decide",
+                    datetime.combine(decision_on, datetime.min.time(), UTC),
+                    Stage.ACCEPTANCE,
+                    task_id=tid,
+                    entity=("acceptance_dossier", tid),
+                    details={"decision_number": f"{tid}/QĐ-SKHCN", "rating": rating.value},
+                )
+                if stage is not Stage.REGISTRATION:
+                    continue
+                certified = status in (TaskStatus.REGISTERED, TaskStatus.CLOSED)
+                issued = decision_on + timedelta(days=40)
+                number = None
+                if certified:
+                    certificate_seq[issued.year] = certificate_seq.get(issued.year, 0) + 1
+                    number = f"{certificate_seq[issued.year]:04d}/{issued.year}/GCN-KHCN"
+                published = status is TaskStatus.CLOSED and rng.random() < 0.9
+                out["result_registrations"].append(
+                    {
+                        "id": tid,
+                        "task_id": tid,
+                        "result_key": "main",
+                        "title": f"Kết quả: {subject}",
+                        "submitted_on": decision_on + timedelta(days=25),
+                        "certificate_number": number,
+                        "certificate_issued_on": issued if certified else None,
+                        "published_on": issued + timedelta(days=10) if published else None,
+                    }
+                )
+                for action, day, details in (
+                    ("registration.register", decision_on + timedelta(days=25), {}),
+                    (
+                        "registration.issue_certificate",
+                        issued,
+                        {"certificate_number": number},
+                    ),
+                    ("registration.publish", issued + timedelta(days=10), {}),
+                    ("contract.close", issued + timedelta(days=30), {}),
+                ):
+                    if action != "registration.register" and not certified:
+                        break
+                    if action == "registration.publish" and not published:
+                        continue
+                    self._audit(
+                        audit,
+                        action,
+                        datetime.combine(day, datetime.min.time(), UTC),
+                        Stage.REGISTRATION,
+                        task_id=tid,
+                        entity=("result_registration", tid),
+                        details=details,
+                    )
+            yield out
+
+
+TABLES = {
+    "organisations": Organisation.__table__,
+    "people": Person.__table__,
+    "expertise": Expertise.__table__,
+    "affiliations": Affiliation.__table__,
+    "proposals": Proposal.__table__,
+    "tasks": Task.__table__,
+    "task_members": TaskMember.__table__,
+    "budget_lines": BudgetLine.__table__,
+    "contracts": Contract.__table__,
+    "acceptance_dossiers": AcceptanceDossier.__table__,
+    "result_registrations": ResultRegistration.__table__,
+    "audit_log": AuditEntry.__table__,
+}
+
+
+def fresh_database(database: str | None) -> str:
+    """A new, empty database: a SQLite file under var/bench, or one on the given server."""
+    if database is None or database.startswith("sqlite"):
+        folder = ROOT / "var" / "bench"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "portal_load.sqlite3"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return f"sqlite:///{path}"
+    name = f"khcn_portal_bench_{uuid.uuid4().hex[:8]}"
+    server = make_engine(database, isolation_level="AUTOCOMMIT")
+    with server.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    server.dispose()
+    return normalise_url(database).rsplit("/", 1)[0] + "/" + name
+
+
+def load(url: str, tasks: int, people: int) -> tuple[list[str], dict[str, float]]:
+    """Migrate and fill the database; returns the task codes and how long each part took."""
+    timings: dict[str, float] = {}
+    began = time.perf_counter()
+    upgrade(url)
+    engine = make_engine(url)
+    generator = Generator(tasks, people)
+    counts: dict[str, int] = {}
+
+    def insert(conn: Connection, name: str, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            conn.execute(TABLES[name].insert(), rows)
+            counts[name] = counts.get(name, 0) + len(rows)
+
+    with engine.begin() as conn:
+        insert(conn, "organisations", generator.organisations())
+        for name, rows in generator.scientists():
+            insert(conn, name, rows)
+    timings["reference data"] = time.perf_counter() - began
+    mark = time.perf_counter()
+    for batch in generator.task_batches():
+        with engine.begin() as conn:
+            for name, rows in batch.items():
+                insert(conn, name, rows)
+        done = counts.get("tasks", 0)
+        print(f"\r  {done:,} tasks written", end="", file=sys.stderr, flush=True)
+    print(file=sys.stderr)
+    timings["tasks and their rows"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    with engine.begin() as conn:
+        search.rebuild(conn)
+        if engine.dialect.name == "postgresql":
+            for table in TABLES.values():  # ids were given explicitly: move the sequences on
+                if "id" in table.c:
+                    conn.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                            f"(SELECT max(id) FROM {table.name}))"
+                        )
+                    )
+    timings["search index rebuild"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+    else:
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+    timings["analyze"] = time.perf_counter() - mark
+    engine.dispose()
+    print("  rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()), file=sys.stderr)
+    return generator.codes, timings
+
+
+# --- the server and the clients --------------------------------------------------------------
+
+
+def start_portal(url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+    """The portal as `khcn portal` builds it, under uvicorn with `workers` processes."""
+    env = dict(os.environ, KHCN_DATABASE_URL=url, KHCN_ENV="development")
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "portal_load:portal_app",
+        "--app-dir",
+        str(Path(__file__).resolve().parent),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    return subprocess.Popen(command, env=env, cwd=ROOT)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children so far (Linux /proc)."""
+    total = 0
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = [pid] + [int(c) for c in children.read_text().split()] if children.exists() else [pid]
+    for each in pids:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def server_cost(server: subprocess.Popen[bytes], phase: Any) -> dict[str, Any]:
+    """Run a measuring phase; add the server's CPU time per request and the machine's load."""
+    before = cpu_seconds(server.pid)
+    figures = asyncio.run(phase)
+    spent = cpu_seconds(server.pid) - before
+    figures["server_cpu_ms_per_request"] = round(spent * 1000 / max(1, figures["n"]), 2)
+    figures["load_average_1min_after"] = round(os.getloadavg()[0], 2)
+    return figures
+
+
+def portal_app() -> Any:
+    """The app uvicorn's workers build (from KHCN_DATABASE_URL, as `khcn portal` would)."""
+    from khcn.portal_server import build_portal
+    from khcn.settings import Settings
+
+    return build_portal(Settings())
+
+
+class Client:
+    """One keep-alive HTTP/1.1 connection: GET, read the whole answer, time it."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def get(self, path: str) -> tuple[int, float]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        assert self.reader is not None
+        began = time.perf_counter()
+        self.writer.write(
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Language: vi\r\n\r\n".encode()
+        )
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        headers = {
+            k.strip().lower(): v.strip()
+            for k, _, v in (
+                line.partition(":") for line in head.decode("latin-1").split("\r\n")[1:]
+            )
+        }
+        if "content-length" in headers:
+            await self.reader.readexactly(int(headers["content-length"]))
+        else:  # chunked
+            while True:
+                size = int((await self.reader.readline()).strip(), 16)
+                await self.reader.readexactly(size + 2)
+                if size == 0:
+                    break
+        return status, time.perf_counter() - began
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+def percentiles(samples: list[float]) -> dict[str, float]:
+    """p50/p95/p99 and mean of latencies, in milliseconds."""
+    ordered = sorted(samples)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000
+
+    return {
+        "n": len(ordered),
+        "p50_ms": round(at(0.50), 1),
+        "p95_ms": round(at(0.95), 1),
+        "p99_ms": round(at(0.99), 1),
+        "mean_ms": round(statistics.fmean(ordered) * 1000, 1),
+    }
+
+
+# The fixed query mix: (kind, query string of /api/v1/tasks and /tasks).
+QUERY_MIX: list[tuple[str, str]] = [
+    ("common", "q=nghien+cuu"),
+    ("common", "q=nong+nghiep"),
+    ("common", "q=ung+dung"),
+    ("common", "q=hue"),
+    ("common", "q=phat+trien+ben+vung"),
+    ("rare", "q=san+ho"),
+    ("rare", "q=ca+kinh"),
+    ("rare", "q=tram+huong"),
+    ("rare", "q=NV-2019-00123"),
+    ("accent-free", "q=dam+pha"),
+    ("accent-free", "q=duong+giao+thong"),
+    ("accent-free", "q=thanh+tra+hue"),
+    ("accent-free", "q=" + quote("Đầm phá Tam Giang")),
+    ("accent-free", "q=am+nhac+cung+dinh"),
+    ("filters", "q=nong+nghiep&field=agricultural&year=2020"),
+    ("filters", "q=ung+dung&stage=implementation"),
+    ("filters", "q=hue&funding_min=500&funding_max=2000&sort=budget_high"),
+    ("filters", "field=medical_pharmaceutical&year=2024"),
+    ("filters", "result=published&organisation=5"),
+    ("filters", "q=nghien+cuu&page=5"),
+    ("filters", ""),
+]
+
+
+async def sequential_search(port: int, rounds: int) -> dict[str, Any]:
+    """Each query of the mix `rounds` times, one at a time: latency per kind."""
+    client = Client(port)
+    by_kind: dict[str, list[float]] = {}
+    for _ in range(rounds):
+        for kind, query in QUERY_MIX:
+            status, took = await client.get("/api/v1/tasks?" + query)
+            assert status == 200, (query, status)
+            by_kind.setdefault(kind, []).append(took)
+    client.close()
+    result = {kind: percentiles(samples) for kind, samples in by_kind.items()}
+    result["all"] = percentiles([s for samples in by_kind.values() for s in samples])
+    return result
+
+
+async def hammer(port: int, paths: list[str], clients: int, seconds: float) -> dict[str, Any]:
+    """`clients` connections asking for random paths for `seconds`: requests/s, latencies."""
+    deadline = time.perf_counter() + seconds
+    samples: list[float] = []
+    errors = 0
+    rng = random.Random(7)
+
+    async def one() -> None:
+        nonlocal errors
+        client = Client(port)
+        while time.perf_counter() < deadline:
+            status, took = await client.get(rng.choice(paths))
+            if status != 200:
+                errors += 1
+            samples.append(took)
+        client.close()
+
+    began = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(clients)))
+    elapsed = time.perf_counter() - began
+    return {
+        "requests_per_s": round(len(samples) / elapsed, 1),
+        "errors": errors,
+        "clients": clients,
+        "seconds": round(elapsed, 1),
+        **percentiles(samples),
+    }
+
+
+async def wait_ready(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            client = Client(port)
+            status, _ = await client.get("/")
+            client.close()
+            if status == 200:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("the portal did not start")
+        await asyncio.sleep(0.3)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", help="PostgreSQL server URL (default: a SQLite file)")
+    parser.add_argument("--tasks", type=int, default=100_000)
+    parser.add_argument("--people", type=int, default=20_000)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--clients", type=int, default=50)
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--rounds", type=int, default=10, help="passes over the query mix")
+    parser.add_argument("--port", type=int, default=0, help="default: a free port")
+    parser.add_argument("--reuse", help="measure an already filled database URL instead")
+    parser.add_argument("--load-only", action="store_true", help="fill the database, stop")
+    args = parser.parse_args()
+
+    if args.reuse:
+        url, timings = args.reuse, {}
+        engine = make_engine(url)
+        with engine.connect() as conn:
+            codes = list(conn.scalars(text("SELECT code FROM tasks")))
+        engine.dispose()
+    else:
+        url = fresh_database(args.database)
+        print(f"generating {args.tasks:,} tasks into {url}", file=sys.stderr)
+        codes, timings = load(url, args.tasks, args.people)
+        for what, took in timings.items():
+            print(f"  {what}: {took:.1f} s", file=sys.stderr)
+        if args.load_only:
+            print(url)
+            return
+
+    port = args.port
+    if not port:
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+    server = start_portal(url, port, args.workers)
+    try:
+        asyncio.run(wait_ready(port))
+        rng = random.Random(11)
+        task_paths = [f"/tasks/{quote(code)}" for code in rng.sample(codes, min(5000, len(codes)))]
+        search_paths = ["/tasks?" + query for _, query in QUERY_MIX]
+        asyncio.run(hammer(port, task_paths[:200] + search_paths, 10, 3))  # warm up
+        latency = asyncio.run(sequential_search(port, args.rounds))
+        task_pages = server_cost(server, hammer(port, task_paths, args.clients, args.seconds))
+        search_pages = server_cost(server, hammer(port, search_paths, args.clients, args.seconds))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    kind = "postgresql" if url.startswith("postgresql") else "sqlite"
+    report = {
+        "database": kind,
+        "tasks": len(codes),
+        "workers": args.workers,
+        "cpus": os.cpu_count(),
+        "load_seconds": {k: round(v, 1) for k, v in timings.items()},
+        "search_latency_api": latency,
+        "task_pages": task_pages,
+        "search_pages": search_pages,
+    }
+    out = ROOT / "var" / "bench" / f"portal_load-{kind}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    print(
+        f"\nportal under load: {len(codes):,} tasks on {kind}, {args.workers} worker(s), "
+        f"{os.cpu_count()} CPU(s)"
+    )
+    print(f"{'search /api/v1/tasks (one client)':<40} {'p50':>8} {'p95':>8} {'p99':>8}")
+    for name, figures in latency.items():
+        print(
+            f"  {name:<38} {figures['p50_ms']:>6} ms {figures['p95_ms']:>5} ms "
+            f"{figures['p99_ms']:>5} ms"
+        )
+    for name, figures in (("task pages", task_pages), ("search pages", search_pages)):
+        print(
+            f"{name} at {figures['clients']} clients: {figures['requests_per_s']} req/s "
+            f"(p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms, "
+            f"errors {figures['errors']}); server CPU {figures['server_cpu_ms_per_request']} ms "
+            f"a request; load average {figures['load_average_1min_after']}"
+        )
+    print("targets on 2 cores: search p95 <= 50 ms, task pages >= 300 req/s")
+    print(f"written to {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
