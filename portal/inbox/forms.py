@@ -6,9 +6,15 @@ whatever the browser did, checks every submitted field against the form's own sc
 anything is written: `required`, `min`/`max`, `minLength`/`maxLength`, `pattern`,
 `validationType` (email, phone), the options of radio, select, checklist and taglist fields
 (static `values` or a `valuesKey` variable), number types and decimal digits, date and time
-formats. A component the portal cannot render faithfully (a FEEL `conditional`, an `iframe`,
-a dynamic list ...) makes the form fail to load with a message naming it, rather than be
-shown wrongly; tests/portal/test_forms.py loads every form of bpmn/.
+formats. Conditions (`"conditional": {"hide": "=..."}`) are evaluated with the FEEL subset of
+portal/inbox/conditions.py: a hidden field is neither validated nor submitted. A component the
+portal cannot render faithfully (a condition outside that subset, an `iframe`, a dynamic list
+...) makes the form fail to load with a message naming it, rather than be shown wrongly;
+tests/portal/test_forms.py loads every form of bpmn/.
+
+Without JavaScript every field whose condition depends on other fields of the form is shown,
+with a hint saying when it applies; portal/static/js/forms.js hides and shows them as the
+person fills the form. Conditions on the task's variables alone are decided on the server.
 
 Messages are English message ids with parameters (`Message`); the route translates them.
 """
@@ -30,6 +36,7 @@ from markupsafe import Markup
 
 from models.enums import Stage
 from portal.i18n import N_
+from portal.inbox import conditions
 
 INPUT_TYPES = {
     "textfield",
@@ -100,6 +107,9 @@ class Field:
     accept: str = ""
     multiple: bool = False
     children: list[Field] = field(default_factory=list)
+    # the parsed `conditional.hide` expression (portal/inbox/conditions.py), and its text
+    hide: list[Any] | None = None
+    hide_source: str = ""
 
     @property
     def holds_value(self) -> bool:
@@ -128,6 +138,26 @@ class FormSchema:
         walk(self.components)
         return found
 
+    def keys(self) -> set[str]:
+        """The keys of the fields that submit a value."""
+        return {item.key for item in self.fields()}
+
+    def visible_fields(self, context: Mapping[str, Any]) -> list[Field]:
+        """The fields that submit a value and are not hidden by a condition in `context`."""
+        found: list[Field] = []
+
+        def walk(items: Sequence[Field]) -> None:
+            for item in items:
+                if item.hide is not None and conditions.holds(item.hide, context):
+                    continue
+                if item.children:
+                    walk(item.children)
+                elif item.holds_value:
+                    found.append(item)
+
+        walk(self.components)
+        return found
+
 
 def _number(value: Any) -> float | None:
     if value is None or value == "":
@@ -143,8 +173,7 @@ def _parse_component(form_id: str, raw: Mapping[str, Any]) -> Field:
     where = f"{form_id}: component {raw.get('id') or raw.get('key') or kind!r}"
     if kind not in INPUT_TYPES | DISPLAY_TYPES | CONTAINER_TYPES:
         raise FormError(f"{where} has type {kind!r}, which the portal cannot render")
-    if raw.get("conditional"):
-        raise FormError(f"{where} has a FEEL condition, which the portal cannot evaluate")
+    hide, hide_source = _condition(where, raw.get("conditional"))
     if kind == "group" and raw.get("path"):
         raise FormError(f"{where} is a group with a path, which the portal does not support")
     validate = raw.get("validate") or {}
@@ -177,6 +206,8 @@ def _parse_component(form_id: str, raw: Mapping[str, Any]) -> Field:
         decimal_digits=raw.get("decimalDigits"),
         accept=str(raw.get("accept") or ""),
         multiple=bool(raw.get("multiple")),
+        hide=hide,
+        hide_source=hide_source,
     )
     if item.pattern:
         try:
@@ -188,6 +219,23 @@ def _parse_component(form_id: str, raw: Mapping[str, Any]) -> Field:
     if kind == "group":
         item.children = [_parse_component(form_id, c) for c in raw.get("components") or []]
     return item
+
+
+def _condition(where: str, conditional: Any) -> tuple[list[Any] | None, str]:
+    """A component's `conditional` parsed (None when it has none); FormError otherwise."""
+    if not conditional:
+        return None, ""
+    if not isinstance(conditional, Mapping) or set(conditional) != {"hide"}:
+        raise FormError(f"{where} has a conditional other than 'hide', which the portal ignores")
+    source = conditional["hide"]
+    if not isinstance(source, str):
+        raise FormError(f"{where} has a condition that is not a FEEL expression")
+    try:
+        return conditions.parse(source), source
+    except conditions.ConditionError as error:
+        raise FormError(
+            f"{where} has the condition {source!r}, which the portal cannot evaluate: {error}"
+        ) from None
 
 
 def parse_form(data: Mapping[str, Any]) -> FormSchema:
@@ -412,6 +460,44 @@ def _date_value(item: Field, text: str) -> tuple[Any, Message | None]:
         return None, Message(N_("Enter a date (dd/mm/yyyy)."))
 
 
+def _loose_number(text: str) -> int | float | None:
+    try:
+        number = float(text.replace(" ", "").replace(",", "."))
+    except ValueError:
+        return None
+    return int(number) if number.is_integer() and "." not in text else number
+
+
+def _loose_value(item: Field, texts: Sequence[str], variables: Mapping[str, Any]) -> Any:
+    """A field's value as its condition sees it (no rule checked: a condition reads what is
+    typed, as the browser does)."""
+    if item.type == "checkbox":
+        return any(t in ("on", "true", "1") for t in texts)
+    if item.type in ("checklist", "taglist"):
+        return [_typed_option(item, variables, t) for t in texts]
+    text = texts[-1].strip() if texts else ""
+    if item.type in ("radio", "select"):
+        return _typed_option(item, variables, text) if text else None
+    if item.type == "number":
+        return _loose_number(text) if text else None
+    if item.type == "filepicker":
+        return None
+    return text
+
+
+def condition_context(
+    schema: FormSchema, submitted: Mapping[str, Sequence[str]], variables: Mapping[str, Any]
+) -> dict[str, Any]:
+    """What conditions are evaluated in: the task's variables and the fields as submitted."""
+    context = dict(variables)
+    for item in schema.fields():
+        if item.readonly:
+            continue
+        texts = [t for t in submitted.get(item.key, []) if isinstance(t, str)]
+        context[item.key] = _loose_value(item, texts, variables)
+    return context
+
+
 def validate(
     schema: FormSchema,
     submitted: Mapping[str, Sequence[str]],
@@ -426,8 +512,16 @@ def validate(
     values: dict[str, Any] = {}
     errors: dict[str, Message] = {}
     typed: dict[str, Any] = {}
+    context = condition_context(schema, submitted, variables)
+    shown = {id(item) for item in schema.visible_fields(context)}
     for item in schema.fields():
         texts = [t for t in submitted.get(item.key, []) if isinstance(t, str)]
+        if id(item) not in shown:
+            # hidden by its condition: neither validated nor submitted, but kept as typed
+            if texts:
+                many = item.type in ("checklist", "taglist")
+                typed[item.key] = texts if many else texts[-1]
+            continue
         if item.readonly:
             # a read-only field cannot be changed from the browser: the task's value stands
             if item.key in variables:
@@ -494,22 +588,81 @@ def translated(
     return {key: translator.gettext(m.text) % dict(m.params) for key, m in errors.items()}
 
 
+def explain(node: list[Any], schema: FormSchema) -> Message:
+    """When a field hidden by `node` applies, in words (for pages without JavaScript)."""
+    fields = {item.key: item for item in schema.fields()}
+    negated = node[0] == "not"
+    if negated:
+        node = node[1]
+    if node[0] == "path":
+        node = ["cmp", "=", node, ["lit", True]]
+    if node[0] == "cmp" and node[1] in ("=", "!=") and node[2][0] == "path" and node[3][0] == "lit":
+        item = fields.get(".".join(node[2][1]))
+        value = node[3][1]
+        # hidden while (field = value) is `hidden_when_equal`: the field applies otherwise
+        hidden_when_equal = (node[1] == "=") != negated
+        if item is not None and isinstance(value, bool) and item.type == "checkbox":
+            if value != hidden_when_equal:
+                return Message(N_("Only when “%(field)s” is ticked."), {"field": item.label})
+            return Message(N_("Only when “%(field)s” is not ticked."), {"field": item.label})
+        if item is not None and value is not None:
+            params = {"field": item.label or item.key, "value": dict(item.values).get(str(value))}
+            params["value"] = params["value"] or str(value)
+            if hidden_when_equal:
+                return Message(N_("Only when “%(field)s” is not “%(value)s”."), params)
+            return Message(N_("Only when “%(field)s” is “%(value)s”."), params)
+    return Message(N_("Only when it applies (condition: %(condition)s)."), {"condition": ""})
+
+
 def form_view(
     schema: FormSchema,
     variables: Mapping[str, Any],
     values: Mapping[str, Any],
     errors: Mapping[str, str],
 ) -> list[dict[str, Any]]:
-    """The components as _camunda_form.html draws them."""
+    """The components as _camunda_form.html draws them.
 
-    def view(item: Field) -> dict[str, Any]:
+    A component hidden by a condition on the task's variables alone is left out; one whose
+    condition reads fields of the form carries it for the browser (`hide`) with a hint in
+    words (`when`) for pages without JavaScript.
+    """
+    keys = schema.keys()
+
+    def view(item: Field) -> dict[str, Any] | None:
+        hide, when = None, None
+        if item.hide is not None:
+            if not conditions.paths(item.hide) & keys:
+                if conditions.holds(item.hide, variables):
+                    return None
+            else:
+                hide = json.dumps(item.hide, ensure_ascii=False)
+                when = explain(item.hide, schema)
+                if "condition" in when.params:
+                    when = Message(when.text, {"condition": item.hide_source.lstrip("= ")})
         return {
             "field": item,
             "html": Markup(render_text(item.text, variables)) if item.type == "text" else "",
             "options": options(item, variables),
             "value": shown(values.get(item.key)),
             "error": errors.get(item.key, ""),
-            "children": [view(child) for child in item.children],
+            "children": [c for c in (view(child) for child in item.children) if c is not None],
+            "hide": hide,
+            "when": when,
         }
 
-    return [view(item) for item in schema.components]
+    return [c for c in (view(item) for item in schema.components) if c is not None]
+
+
+def browser_context(schema: FormSchema, variables: Mapping[str, Any]) -> str:
+    """The task's variables the browser needs to evaluate the form's conditions, as JSON."""
+    keys = schema.keys()
+    needed: set[str] = set()
+
+    def walk(items: Sequence[Field]) -> None:
+        for item in items:
+            if item.hide is not None and conditions.paths(item.hide) & keys:
+                needed.update(conditions.paths(item.hide) - keys)
+            walk(item.children)
+
+    walk(schema.components)
+    return json.dumps({name: variables.get(name) for name in sorted(needed)}, ensure_ascii=False)

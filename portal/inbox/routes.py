@@ -153,6 +153,7 @@ def _item_page(
             if schema
             else [],
             "errors": errors or {},
+            "context": forms.browser_context(schema, item.variables) if schema else "{}",
             "may_work": inbox_service.may_work(viewer.user, item, mine),
             "mine": inbox_service.is_mine(viewer.user, item),
             "documents": documents,

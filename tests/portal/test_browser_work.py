@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from models.inbox import InboxItem, InboxState
 from models.migrate import upgrade
 from models.proposals import Proposal
 from models.services import accounts
-from models.services.proposals import create_proposal
+from models.services.proposals import create_proposal, register_proposal
 from models.users import User
 from portal.app import create_app
 from portal.config import PortalConfig
@@ -155,10 +156,13 @@ def test_staff_signs_in_and_completes_a_form_after_fixing_an_invalid_value(
             proposer_organisation_id=None,
             proposer_person_id=make_person(session),
         ).id
+        code = register_proposal(
+            session=session, proposal_id=proposal_id, today=date(2026, 3, 2)
+        ).task.code
     link = EngineLink(config.zeebe_address)
     instance = link.start_process(
         PROCESS_ID,
-        {"proposalId": proposal_id, "taskCode": "NV-2026-900", "proposalTitle": "Thanh trà Huế"},
+        {"proposalId": proposal_id, "taskCode": code, "proposalTitle": "Thanh trà Huế"},
     )
     link.close()
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
 
 from khcn.settings import ROOT
-from portal.inbox import forms
+from portal.inbox import conditions, forms
 
 SCHEMA = forms.parse_form(
     {
@@ -65,6 +66,13 @@ def test_every_form_of_bpmn_loads_and_every_user_task_links_one() -> None:
         assert catalogue.form(info.form_id) is not None, (process, element, info.form_id)
     screen = catalogue.user_task("khcn-task-list", "screenProposal", "2251799813685300")
     assert screen.form_id == "khcn-screen-proposal" and screen.name == "Sàng lọc đề xuất"
+    # every form renders and validates (an empty answer: its required fields, nothing else)
+    variables = {"scoringSheet": "tt20-2023-d12-1", "memberOptions": [{"label": "A", "value": 1}]}
+    for schema in catalogue.forms.values():
+        assert forms.form_view(schema, variables, {}, {}), schema.id
+        outcome = forms.validate(schema, {}, variables)
+        required = {f.key for f in schema.visible_fields(variables) if f.required}
+        assert set(outcome.errors) == required, schema.id
 
 
 def test_a_valid_submission_gives_typed_values() -> None:
@@ -130,7 +138,11 @@ def test_text_is_filled_in_and_escaped() -> None:
     "component",
     [
         {"type": "iframe", "url": "https://example.org"},
-        {"type": "textfield", "key": "a", "conditional": {"hide": "=b"}},
+        {"type": "textfield", "key": "a", "conditional": {"hide": "=count(b) > 1"}},
+        {"type": "textfield", "key": "a", "conditional": {"hide": "=b + 1 > 2"}},
+        {"type": "textfield", "key": "a", "conditional": {"hide": "=if b then c else d"}},
+        {"type": "textfield", "key": "a", "conditional": {"hide": "b = 1"}},
+        {"type": "textfield", "key": "a", "conditional": {"show": "=b"}},
         {"type": "dynamiclist", "key": "rows", "components": []},
         {"type": "textfield"},
         {"type": "textfield", "key": "a", "validate": {"pattern": "("}},
@@ -139,3 +151,57 @@ def test_text_is_filled_in_and_escaped() -> None:
 def test_a_form_the_portal_cannot_draw_faithfully_is_refused_by_name(component: Any) -> None:
     with pytest.raises(forms.FormError, match="broken"):
         forms.parse_form({"id": "broken", "components": [component]})
+
+
+@pytest.mark.parametrize(
+    ("expression", "context", "value"),
+    [
+        ("=listApproved != true", {"listApproved": True}, False),
+        ("=listApproved != true", {"listApproved": False}, True),
+        ("=listApproved != true", {}, True),  # null != true
+        ('=scoringSheet != "tt20-2023-d12-1"', {"scoringSheet": "tt20-2023-d12-1"}, False),
+        ("=a.b = 2 and c", {"a": {"b": 2}, "c": True}, True),
+        ("=a.b = 2 and c", {"a": {"b": 2}}, None),  # true and null
+        ("=a.b = 2 or c", {"a": {"b": 3}, "c": False}, False),
+        ("=not(x >= 10) or y", {"x": 9}, True),
+        ("=x < -1.5", {"x": -2}, True),
+        ('=x = "1"', {"x": 1}, None),  # different types do not compare
+        ("=x > 1", {}, None),
+        ("=x = null", {}, True),
+        ('=(x = "a" or x = "b") and not(y)', {"x": "b", "y": False}, True),
+    ],
+)
+def test_conditions_follow_feel(expression: str, context: dict[str, Any], value: Any) -> None:
+    assert conditions.evaluate(conditions.parse(expression), context) is value
+
+
+def test_a_field_hidden_by_its_condition_is_neither_validated_nor_submitted() -> None:
+    approve = forms.FormCatalogue(ROOT / "bpmn").form("khcn-approve-list")
+    assert approve is not None
+    refused = forms.validate(approve, {"method": ["direct"], "listDecisionNumber": ["12"]}, {})
+    # not approved: the decision's number and date are hidden, neither required nor sent
+    assert refused.ok and refused.values == {"listApproved": False, "method": "direct"}
+    assert refused.typed["listDecisionNumber"] == "12"  # what was typed is kept
+    approved = forms.validate(approve, {"method": ["direct"], "listApproved": ["true"]}, {})
+    assert set(approved.errors) == {"listDecisionNumber", "listDecisionDate"}
+
+
+def test_conditions_on_variables_are_decided_on_the_server_others_in_the_browser() -> None:
+    catalogue = forms.FormCatalogue(ROOT / "bpmn")
+    ballot = catalogue.form("khcn-selection-ballot")
+    approve = catalogue.form("khcn-approve-list")
+    assert ballot is not None and approve is not None
+
+    shown = forms.form_view(ballot, {"scoringSheet": "tt20-2023-d12-2"}, {}, {})
+    keys = [c["field"].key for c in shown if c["field"].key]
+    assert keys and all(k.startswith("d12_2_") for k in keys[:-1]) and keys[-1] == "comment"
+    assert all(c["hide"] is None for c in shown)
+
+    view = {c["field"].key: c for c in forms.form_view(approve, {}, {}, {})}
+    number = view["listDecisionNumber"]
+    assert json.loads(number["hide"]) == conditions.parse("=listApproved != true")
+    assert number["when"] == forms.Message(
+        "Only when “%(field)s” is ticked.", {"field": "Phê duyệt đưa vào danh mục nhiệm vụ"}
+    )
+    assert view["method"]["hide"] is None
+    assert forms.browser_context(approve, {"listApproved": True, "x": 1}) == "{}"

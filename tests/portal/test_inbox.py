@@ -10,6 +10,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ from models.db import make_engine, make_sessionmaker
 from models.enums import Field, ProposalStatus, Role
 from models.inbox import InboxItem, InboxState
 from models.proposals import Proposal
-from models.services.proposals import create_proposal
+from models.services.proposals import create_proposal, register_proposal
 from portal.app import create_app
 from portal.config import PortalConfig
 from portal.inbox.work import UserTasks, run_inbox_worker
@@ -44,6 +45,8 @@ from tests.support.zeebe import (
     wait_for,
 )
 
+# proposal id → the code of the task it was registered as
+CODES: dict[int, str] = {}
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
@@ -111,14 +114,19 @@ async def screening_process(zb: Conn, *, assignee: str | None = None) -> str:
 
 
 def proposal(sessions: sessionmaker[Session], person_id: int | None = None) -> int:
+    """A proposal registered as a task (the forms' services find the task by its code)."""
     with sessions() as session, session.begin():
-        return create_proposal(
+        proposal_id = create_proposal(
             session=session,
             year=2026,
             title="Nhân giống sen Huế bằng nuôi cấy mô",
             field=Field.AGRICULTURAL,
             proposer_person_id=person_id or make_person(session),
         ).id
+        CODES[proposal_id] = register_proposal(
+            session=session, proposal_id=proposal_id, today=date(2026, 3, 2)
+        ).task.code
+        return proposal_id
 
 
 def make_person(session: Session) -> int:
@@ -135,7 +143,7 @@ async def start(
         process_id,
         {
             "proposalId": proposal_id,
-            "taskCode": f"NV-T-{proposal_id}",
+            "taskCode": CODES[proposal_id],
             "proposalTitle": "Sen Huế",
             "due": due,
             **more,
@@ -177,9 +185,7 @@ async def test_a_user_task_is_an_item_completed_through_its_validated_form(
         instance = await start(zb, process_id, proposal_id)
         item = await item_of(sessions, instance)
         assert item.candidate_groups == ["staff"] and item.form_id == "khcn-screen-proposal"
-        assert (
-            item.variables["proposalId"] == proposal_id and item.task_code == f"NV-T-{proposal_id}"
-        )
+        assert item.variables["proposalId"] == proposal_id and item.task_code == CODES[proposal_id]
         assert item.due_at is not None and item.state is InboxState.OPEN
 
         client = client_of(app, staff)
