@@ -45,6 +45,9 @@ class PortalConfig:
     inbox_job_timeout_ms: int = 24 * 3600 * 1000
     # the regulation editions with the province's numbers (forms' services read them)
     regulations: Regulations = DEFAULT_REGULATIONS
+    # "engine": submissions are dated by the engine's clock (an engine on a controlled clock,
+    # as in tests, where the workers read it too); "wall": the host's clock (production)
+    clock: str = "wall"
 
     @property
     def department(self) -> str:

@@ -175,7 +175,7 @@ async def test_demo_seed_fills_a_province_through_the_processes(
 
     # work left open is back in the inbox: staff can screen the waiting proposal
     waiting = next(t for t in report.tasks if t.target is Target.SCREENING)
-    job = await complete_user_task(
+    item = await complete_user_task(
         system,
         None,
         "screenProposal",
@@ -183,7 +183,7 @@ async def test_demo_seed_fills_a_province_through_the_processes(
         role="staff",
         match={"proposalId": waiting.proposal_id},
     )
-    assert job.processInstanceKey != waiting.process_instance_key  # the step's own instance
+    assert item.process_instance_key != waiting.process_instance_key  # the step's own instance
 
     # a second run refuses to seed over data, from the code and from the command line
     with pytest.raises(SeedRefused):
