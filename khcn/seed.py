@@ -87,20 +87,20 @@ from models.enums import (
     Role,
     TaskKind,
 )
+from models.filings import Filing
 from models.implementation import ChangeRequest, ProgressReport
 from models.inbox import InboxItem
 from models.people import Organisation, Person
 from models.proposals import Proposal
 from models.registration import ResultRegistration
 from models.rules import add_months, earliest_meeting_day
-from models.services import calls as calls_service
-from models.services import documents as documents_service
+from models.services import filings as filings_service
 from models.services import implementation as implementation_service
 from models.services import people as people_service
 from models.services import proposals as proposals_service
 from models.services.audit import Actor, record_audit
 from models.services.decisions import restrictions_on
-from models.services.demo_accounts import ensure_demo_accounts
+from models.services.demo_accounts import COUNCIL_MEMBER, ensure_demo_accounts, seat_demo_member
 from models.services.inbox import open_items
 from models.services.user_tasks import ballot_fields
 from models.tasks import Task
@@ -631,6 +631,11 @@ def seed_plan(
         failed = {t.organisation_id for t in planned if t.target is Target.FAILED}
         avoid = used if target is Target.FAILED else failed
         planned.append(submit_proposal(session, rng, reference, number, target, day, avoid))
+    # the demo council member sits on the councils of the field whose advisory council is
+    # left reviewing, so their inbox holds a review to try
+    waiting = [t for t in planned if t.target is Target.ADVISORY] or planned
+    if waiting:
+        seat_demo_member(session=session, field=waiting[0].field)
     # every other implementing task, the first included, shows the change-request branch
     implementing = [t for t in planned if t.target is Target.IMPLEMENTING]
     for seeded in implementing[::2]:
@@ -750,18 +755,6 @@ class Seeder:
                 details={"process_id": PROCESS_ID},
             )
 
-    def store(self, content: str, name: str) -> int:
-        """An upload through the portal: the stored file's id."""
-        with self.transaction() as session:
-            stored = documents_service.store_file(
-                session=session,
-                root=self.documents_dir,
-                content=content.encode(),
-                original_name=name,
-                content_type="application/pdf",
-            )
-            return stored.id
-
     def task_id(self, code: str) -> int:
         """The id of the task with a code."""
         with self.sessions() as session:
@@ -791,51 +784,61 @@ class Seeder:
                 break
         task_id = self.task_id(task.task_code)
         with self.transaction() as session:
+            row = session.get(Task, task_id)
+            assert row is not None
             for person_id, org_id in chosen:
-                application = calls_service.submit_application(
+                filings_service.apply_to_call(
                     session=session,
                     call_id=call_id,
                     task_id=task_id,
                     organisation_id=org_id,
-                    principal_investigator_id=person_id,
+                    person_id=person_id,
                     requested_budget=rng.randrange(500, 2000, 50) * 1_000_000,
+                    uploads=self.uploads(filings_service.dossier_slots(row), f"{org_id}"),
+                    root=self.documents_dir,
+                    actor=self.actor_of(session, person_id),
                 )
-                self._dossier(session, task, application.id)
         return len(chosen)
 
-    def _dossier(self, session: Session, task: SeededTask, application_id: int) -> None:
-        """The application's documents (TT 20/2023 Đ5), uploaded through the portal."""
-        kind = session.scalar(select(Task.kind).where(Task.code == task.task_code))
-        for doc_kind in (
-            DocumentKind.APPLICATION_FORM,
-            APPLICATION_DOCUMENTS[kind or TaskKind.RESEARCH_TOPIC],
-            DocumentKind.ORGANISATION_PROFILE,
-            DocumentKind.CURRICULUM_VITAE,
-        ):
-            stored = documents_service.store_file(
-                session=session,
-                root=self.documents_dir,
-                content=f"{doc_kind.value} {task.task_code} {application_id}".encode(),
-                original_name=f"{doc_kind.value}-{task.task_code}.pdf",
-                content_type="application/pdf",
+    def uploads(
+        self, slots: tuple[filings_service.Slot, ...], who: str
+    ) -> list[filings_service.Upload]:
+        """A document for every slot of a form, as the applicant uploads it."""
+        return [
+            filings_service.Upload(
+                slot.key,
+                f"{slot.key}-{who}.pdf",
+                demo_pdf(f"{slot.label_vi} - {who}"),
+                "application/pdf",
             )
-            documents_service.add_dossier_document(
-                session=session,
-                stored_file_id=stored.id,
-                kind=doc_kind,
-                application_id=application_id,
-            )
+            for slot in slots
+        ]
 
-    def direct_dossier(self, task: SeededTask, call_id: int) -> int:
-        """The host chosen for direct assignment uploads its dossier: its application's id."""
+    def actor_of(self, session: Session, person_id: int) -> Actor:
+        """The audit log's actor for a person filing through the portal (their user)."""
+        user = session.scalar(select(User).where(User.person_id == person_id))
+        if user is None:
+            return SEEDER
+        return Actor(name=user.username, user_id=user.id)
+
+    def make_filing(self, task: SeededTask, kind: str) -> int:
+        """The host files what the task waits for (the portal's filing form): its id."""
         with self.transaction() as session:
-            application_id = session.scalar(
-                select(Application.id).where(Application.call_id == call_id)
+            row = session.scalar(select(Task).where(Task.code == task.task_code))
+            assert row is not None
+            person_id = min(filings_service.filers(session=session, task=row, kind=kind))
+            what = filings_service.KINDS[kind]
+            filing = filings_service.file(
+                session=session,
+                task_id=row.id,
+                kind=kind,
+                person_id=person_id,
+                uploads=self.uploads(what.slots(row), row.code),
+                root=self.documents_dir,
+                now=datetime.now(UTC),
+                actor=self.actor_of(session, person_id),
             )
-            if application_id is None:
-                raise LookupError(f"no direct application in call #{call_id}")
-            self._dossier(session, task, application_id)
-            return application_id
+            return filing.id
 
     def request_extension(self, task: SeededTask) -> int | None:
         """The host asks for a six-month extension (the portal's change-request form)."""
@@ -874,6 +877,25 @@ class Seeder:
                 variables=json.dumps(variables),
             )
         )
+
+    async def file(self, task: SeededTask, kind: str) -> dict[str, Any]:
+        """Once the task's process waits for it, the host files `kind` through the portal's
+        filing service, then the message goes to the engine: the message's variables."""
+
+        def waited(session: Session) -> bool:
+            row = session.scalar(select(Task).where(Task.code == task.task_code))
+            return row is not None and kind in {
+                k.kind for k in filings_service.open_filings(session=session, task=row)
+            }
+
+        await self.until(waited, f"the {kind} awaited")
+        filing_id = await self.write(self.make_filing, task, kind)
+        sent = await asyncio.to_thread(self.driver.tasks.publish, filing_id)
+        if sent is not Outcome.DONE:
+            raise RuntimeError(f"the message of the {kind} was not taken: {sent}")
+        with self.sessions() as session:
+            filing = session.get(Filing, filing_id)
+            return dict(filing.variables or {}) if filing else {}
 
     async def write(self, action: Callable[..., T], *args: Any) -> T:
         """Run a portal action (one transaction) off the event loop; on SQLite, try again
@@ -987,7 +1009,9 @@ class Seeder:
         await self.confirm(task, "confirmCouncil", rng)
         if target is Target.ADVISORY:
             reviews = await self.take(task, "writeReview", count=None)
-            # some members have sent their review, the others have not yet
+            # some members have sent their review, the others (the demo member among them)
+            # have not yet
+            reviews = [r for r in reviews if r.assignee != COUNCIL_MEMBER.username]
             for job in reviews[: len(reviews) // 2]:
                 await self.submit(job, {"opinion": "approve", "comment": _comment(rng)})
             # the other reviews stay open in the members' inboxes
@@ -1030,8 +1054,7 @@ class Seeder:
         if target is Target.CALL_OPEN:
             await self.write(self.apply, task, call_id)
             return self.reached(task, target.value)
-        application_id = await self.write(self.direct_dossier, task, call_id)
-        await self.publish(task, "khcn.selection.dossier-submitted", {})
+        application_id = int((await self.file(task, "direct-dossier"))["applicationId"])
         await self.one(
             task,
             "openApplications",
@@ -1040,19 +1063,8 @@ class Seeder:
         await self.confirm(task, "confirmCouncil", rng)
         await self.reviews(task, rng)
         await self.meeting(task, "castSelectionBallot", lambda _i, job: self.scores(job, rng))
-        await self.until(
-            lambda s: (
-                s.scalar(select(Application.status).where(Application.id == application_id))
-                in ("recommended", "selected")
-            ),
-            "the council's recommendation",
-        )
-        proposal = await self.write(
-            self.store, f"Thuyết minh hoàn thiện {task.task_code}", "thuyet-minh.pdf"
-        )
-        await self.publish(
-            task, "khcn.selection.proposal-completed", {"completedProposalDocumentId": proposal}
-        )
+        # the council recommended the host: it completes its proposal (TT 20/2023 Đ11.12)
+        await self.file(task, "completed-proposal")
         await self.confirm(task, "confirmAppraisal", rng)
         [appraisal] = await self.take(task, "appraiseBudget")
         requested = await self.write(self.requested_budget, application_id)
@@ -1081,10 +1093,7 @@ class Seeder:
         )
         if target is Target.CONTRACT:
             return self.reached(task, target.value)
-        signed = await self.write(
-            self.store, f"Hợp đồng đã ký {task.task_code}", f"hop-dong-{task.task_code}.pdf"
-        )
-        await self.publish(task, "khcn.contract.signed", {"signedContractDocumentId": signed})
+        await self.file(task, "signed-contract")
         await self.until(
             lambda s: (
                 s.scalar(select(Contract.status).where(Contract.task_id == task_id))
@@ -1100,14 +1109,7 @@ class Seeder:
             if task.extension:
                 await self.extension(task)
             return self.reached(task, target.value)
-        report = await self.write(
-            self.store,
-            f"Báo cáo tổng hợp kết quả {task.task_code}",
-            f"bao-cao-tong-hop-{task.task_code}.pdf",
-        )
-        await self.publish(
-            task, "khcn.implementation.final-report", {"finalReportDocumentId": report}
-        )
+        await self.file(task, "final-report")
         self.reached(task, "implemented")
 
         # Step 4
@@ -1140,12 +1142,7 @@ class Seeder:
             )
             await self.closed(task)
             return self.reached(task, target.value)
-        completed = await self.write(
-            self.store, f"Hồ sơ hoàn thiện sau nghiệm thu {task.task_code}", "hoan-thien.pdf"
-        )
-        await self.publish(
-            task, "khcn.acceptance.dossier-completed", {"completedDossierDocumentId": completed}
-        )
+        await self.file(task, "acceptance-completion")
         await self.one(
             task,
             "confirmCompletion",
@@ -1160,12 +1157,7 @@ class Seeder:
             return self.reached(task, target.value)
 
         # Step 5
-        form = await self.write(
-            self.store, f"Mẫu 5 – Phiếu đăng ký kết quả {task.task_code}", "mau-5.pdf"
-        )
-        await self.publish(
-            task, "khcn.registration.dossier-submitted", {"registrationFormDocumentId": form}
-        )
+        await self.file(task, "registration-dossier")
         await self.one(task, "checkRegistration", {"registrationValid": True})
         await self.one(
             task,
@@ -1311,6 +1303,34 @@ class Seeder:
 def _registered(proposal_id: int) -> Callable[[Session], Any]:
     """A check: the proposal was registered (its task row and code exist)."""
     return lambda s: s.scalar(select(Task.code).where(Task.proposal_id == proposal_id))
+
+
+def demo_pdf(text: str) -> bytes:
+    """A one-page PDF saying `text` (accents folded: the standard fonts have none), so the
+    demo's documents open in any reader."""
+    line = fold(text).replace("\\", "").replace("(", "").replace(")", "")[:90]
+    stream = f"BT /F1 12 Tf 56 780 Td ({line}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    table = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        table,
+    )
+    return bytes(out)
 
 
 def _comment(rng: random.Random, verdict: str = "approve") -> str:

@@ -298,7 +298,12 @@ class UserTasks:
             if outcome is Outcome.DONE:
                 inbox_service.finish_completion(session=session, item_id=item_id)
             else:
-                inbox_service.mark_gone(session=session, item_id=item_id, reason=GONE_REASON)
+                item = inbox_service.mark_gone(
+                    session=session, item_id=item_id, reason=GONE_REASON
+                )
+                if item.state is InboxState.COMPLETED:
+                    # a retry of the same submission completed it first: done, not gone
+                    return Outcome.DONE
         return outcome
 
     # ------------------------------------------------------------------------- filings
@@ -336,11 +341,14 @@ class UserTasks:
     # ------------------------------------------------------------------------- maintenance
 
     def retry_completions(self) -> int:
-        """Send CompleteJob again for every submission not acknowledged; how many were sent."""
+        """Send CompleteJob again for every submission not acknowledged for a while (not one
+        whose submitter is still waiting for the engine's answer); how many were sent."""
+        older = datetime.now(UTC).timestamp() - self.config.completion_retry_seconds
         with self.sessions() as session:
             pending = [
                 (i.id, i.job_key, dict(i.result or {}))
                 for i in inbox_service.completing_items(session=session)
+                if i.submitted_at is None or aware(i.submitted_at).timestamp() <= older
             ]
         for item_id, job_key, result in pending:
             self.complete(item_id, job_key, result)

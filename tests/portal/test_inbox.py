@@ -326,7 +326,7 @@ async def test_a_submission_the_engine_did_not_acknowledge_is_sent_again_once(
         assert session.get(InboxItem, item.id).state is InboxState.COMPLETING
         assert session.get(Proposal, proposal_id).status is ProposalStatus.SCREENED_IN
     # the inbox worker, back, sends CompleteJob again with what was kept
-    async with inbox_worker(config, sessions, every=0.2):
+    async with inbox_worker(replace(config, completion_retry_seconds=0), sessions, every=0.2):
         await await_instance_state(zb.admin, instance, "COMPLETED", 15)
 
         def completed() -> bool:
@@ -334,6 +334,11 @@ async def test_a_submission_the_engine_did_not_acknowledge_is_sent_again_once(
                 return session.get(InboxItem, item.id).state is InboxState.COMPLETED
 
         await wait_for(completed, 10, message="the item completed")
+        # the submitter's own CompleteJob arriving after the retry's: done, not gone
+        again = UserTasks(config, sessions)
+        late = await asyncio.to_thread(again.complete, item.id, item.job_key, {})
+        again.link.close()
+        assert late.value == "done" and completed()
     with sessions() as session:
         screenings = session.scalar(
             select(func.count())
