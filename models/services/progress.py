@@ -18,6 +18,7 @@ from models.inbox import InboxItem, InboxState
 from models.proposals import Proposal
 from models.services import filings as filings_service
 from models.tasks import Task, TaskMember
+from models.users import User
 
 STEPS = list(Stage)
 ENDED = (TaskStatus.CLOSED, TaskStatus.CANCELLED, TaskStatus.TERMINATED, TaskStatus.FAILED)
@@ -69,7 +70,9 @@ class Waiting:
 
     item_id: int
     name: str
-    who: str
+    # the person it is assigned to (their name), else the candidate groups
+    person: str | None
+    groups: list[str]
     due_at: datetime | None
 
 
@@ -137,9 +140,23 @@ def waiting_on(*, session: Session, task: Task) -> list[Waiting]:
         )
         .order_by(InboxItem.id)
     )
+    items = list(rows)
+    usernames = [i.assignee for i in items if i.assignee]
+    names = {
+        username: name
+        for username, name in session.execute(
+            select(User.username, User.display_name).where(User.username.in_(usernames))
+        )
+    }
     return [
-        Waiting(i.id, i.name, i.assignee or ", ".join(i.candidate_groups or []), i.due_at)
-        for i in rows
+        Waiting(
+            i.id,
+            i.name,
+            names.get(i.assignee, i.assignee) if i.assignee else None,
+            list(i.candidate_groups or []),
+            i.due_at,
+        )
+        for i in items
     ]
 
 
