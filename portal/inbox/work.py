@@ -298,9 +298,7 @@ class UserTasks:
             if outcome is Outcome.DONE:
                 inbox_service.finish_completion(session=session, item_id=item_id)
             else:
-                item = inbox_service.mark_gone(
-                    session=session, item_id=item_id, reason=GONE_REASON
-                )
+                item = inbox_service.mark_gone(session=session, item_id=item_id, reason=GONE_REASON)
                 if item.state is InboxState.COMPLETED:
                     # a retry of the same submission completed it first: done, not gone
                     return Outcome.DONE
