@@ -11,6 +11,7 @@ the message in one transaction; after the commit the message is published
 from __future__ import annotations
 
 import gettext
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -91,6 +92,19 @@ def _slot_form(
             }
         )
     return forms.parse_form({"id": form_id, "components": components})
+
+
+async def _posted(
+    request: Request,
+    translator: gettext.NullTranslations,
+    handle: Callable[..., Response],
+    *args: Any,
+) -> Response:
+    """Read a posted form with its uploads, then handle it off the event loop (the handler
+    gets the request, its arguments, the translator, the texts, the checked and the refused
+    uploads)."""
+    texts, checked, refused = await read_submission(request, translator)
+    return await run_in_threadpool(handle, request, *args, translator, texts, checked, refused)
 
 
 def _uploads(checked: dict[str, list[CheckedUpload]]) -> list[filings_service.Upload]:
@@ -190,10 +204,7 @@ async def file_it(
     translator: Translator,
 ) -> Response:
     """Check the filing, keep it, then tell the process."""
-    texts, checked, refused = await read_submission(request, translator)
-    return await run_in_threadpool(
-        _file, request, code, kind, viewer, render, translator, texts, checked, refused
-    )
+    return await _posted(request, translator, _file, code, kind, viewer, render)
 
 
 def _file(
@@ -350,10 +361,7 @@ async def apply(
     translator: Translator,
 ) -> Response:
     """Check the application and its dossier, then file it."""
-    texts, checked, refused = await read_submission(request, translator)
-    return await run_in_threadpool(
-        _apply, request, call_id, task_id, viewer, render, translator, texts, checked, refused
-    )
+    return await _posted(request, translator, _apply, call_id, task_id, viewer, render)
 
 
 def _apply(
