@@ -268,7 +268,8 @@ async def test_one_task_from_proposal_to_published_result_over_http(clock_system
             return contract is not None and contract.status is ContractStatus.SIGNED
 
     await wait_for(signed, 20, message="the contract signed")
-    await wait_for(lambda: _has_action(system, office.code, "implementation.plan"), 20)
+    # the implementation waits for the final report, its report timer set: time may pass
+    await _waiting_at(system, office.code, "implementation.plan", "gwAwaitFinal")
     await advance(system.zb.admin, 186 * DAY_MS)
     [report] = await office.item("submitProgressReport")
     assert report.assignee == applicant.username
@@ -343,16 +344,24 @@ async def test_one_task_from_proposal_to_published_result_over_http(clock_system
     assert not await system.zb.admin.list_incidents()
 
 
-def _has_action(system: System, code: str, action: str) -> bool:
+async def _waiting_at(system: System, code: str, action: str, element_id: str) -> None:
+    """Wait until the instance that wrote the audit `action` of the task waits at
+    `element_id` (before moving the clock for a timer that element's scope starts)."""
     from models.audit import AuditEntry
 
-    with system.sessions() as session:
-        task_id = session.scalar(select(Task.id).where(Task.code == code))
-        return (
-            session.scalar(
-                select(AuditEntry.id).where(
+    def instance() -> int | None:
+        with system.sessions() as session:
+            task_id = session.scalar(select(Task.id).where(Task.code == code))
+            return session.scalar(
+                select(AuditEntry.process_instance_key).where(
                     AuditEntry.task_id == task_id, AuditEntry.action == action
                 )
             )
-            is not None
-        )
+
+    key = await wait_for(instance, 20, message=f"audit entry {action}")
+
+    async def there() -> bool:
+        view = await system.zb.admin.get_process_instance(key)
+        return element_id in [e["elementId"] for e in view.get("elementInstances", [])]
+
+    await wait_for(there, 20, message=f"instance {key} waiting at {element_id}")
