@@ -98,9 +98,15 @@ from models.services import filings as filings_service
 from models.services import implementation as implementation_service
 from models.services import people as people_service
 from models.services import proposals as proposals_service
+from models.services.attachments import attach
 from models.services.audit import Actor, record_audit
 from models.services.decisions import restrictions_on
-from models.services.demo_accounts import COUNCIL_MEMBER, ensure_demo_accounts, seat_demo_member
+from models.services.demo_accounts import (
+    COUNCIL_MEMBER,
+    ensure_demo_accounts,
+    give_demo_proposal,
+    seat_demo_member,
+)
 from models.services.inbox import open_items
 from models.services.user_tasks import ballot_fields
 from models.tasks import Task
@@ -617,30 +623,64 @@ def submit_proposal(
 
 
 def seed_plan(
-    session: Session, *, seed: int, people: int, tasks: int, today: date | None = None
+    session: Session,
+    *,
+    seed: int,
+    people: int,
+    tasks: int,
+    today: date | None = None,
+    documents_dir: Path | None = None,
 ) -> tuple[Reference, list[SeededTask], random.Random]:
-    """The deterministic part: reference data and the demo proposals, in one transaction."""
+    """The deterministic part: reference data and the demo proposals (with their dossiers
+    when `documents_dir` is given), in one transaction."""
     rng = random.Random(seed)
     reference = seed_reference(session, rng, people)
     day = today or date.today()
     # A task failing acceptance bars its host (TT 11/2014 Đ15.4): it never shares its host
     # with another demo task, which would then find it barred.
     planned: list[SeededTask] = []
+    # seeding again (--force): organisations an earlier run's failed task barred stay barred
+    leads = {lead for found in reference.leads.values() for lead in found}
+    barred = {o for p, o in leads if restrictions_on(session, o, p, day)}
     for number, target in enumerate(targets_for(tasks)):
         used = {t.organisation_id for t in planned}
         failed = {t.organisation_id for t in planned if t.target is Target.FAILED}
-        avoid = used if target is Target.FAILED else failed
+        avoid = (used if target is Target.FAILED else failed) | barred
         planned.append(submit_proposal(session, rng, reference, number, target, day, avoid))
     # the demo council member sits on the councils of the field whose advisory council is
     # left reviewing, so their inbox holds a review to try
     waiting = [t for t in planned if t.target is Target.ADVISORY] or planned
     if waiting:
         seat_demo_member(session=session, field=waiting[0].field)
+    # the demo scientist proposed (and carries out) the first task under way
+    under_way = [t for t in planned if t.target is Target.IMPLEMENTING]
+    if under_way:
+        give_demo_proposal(session=session, proposal_id=under_way[0].proposal_id)
+    if documents_dir is not None:
+        for seeded in planned:
+            _proposal_dossier(session, documents_dir, seeded)
     # every other implementing task, the first included, shows the change-request branch
     implementing = [t for t in planned if t.target is Target.IMPLEMENTING]
     for seeded in implementing[::2]:
         seeded.extension = True
     return reference, planned, rng
+
+
+def _proposal_dossier(session: Session, documents_dir: Path, seeded: SeededTask) -> None:
+    """The proposal's dossier (form B1-2), uploaded with it through the portal."""
+    proposal = session.get(Proposal, seeded.proposal_id)
+    assert proposal is not None
+    user_id = session.scalar(select(User.id).where(User.person_id == proposal.proposer_person_id))
+    attach(
+        session=session,
+        root=documents_dir,
+        content=demo_pdf(f"Phieu de xuat nhiem vu: {seeded.title}"),
+        name="phieu-de-xuat.pdf",
+        content_type="application/pdf",
+        actor=Actor(name="seed:demo", user_id=user_id),
+        field_key="dossier",
+        proposal_id=proposal.id,
+    )
 
 
 # --------------------------------------------------------------------------- the inbox driver
@@ -1396,7 +1436,13 @@ async def seed_demo(
         with sessions() as session, session.begin():
             if has_data(session) and not force:
                 raise SeedRefused(REFUSAL)
-            reference, report.tasks, rng = seed_plan(session, seed=seed, people=people, tasks=tasks)
+            reference, report.tasks, rng = seed_plan(
+                session,
+                seed=seed,
+                people=people,
+                tasks=tasks,
+                documents_dir=Path(settings.documents_dir),
+            )
         advance(1, f"{people} nhà khoa học, {len(data.ORGANISATIONS)} tổ chức")
         stub = GatewayStub(channel)
         if inbox:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from models.enums import AcademicTitle, Degree, Field, Role
 from models.people import Expertise, Person
+from models.proposals import Proposal
 from models.services.accounts import hash_password
 from models.services.audit import Actor, record_audit
 from models.services.errors import DomainError
@@ -135,3 +136,26 @@ def seat_demo_member(*, session: Session, field: Field) -> Person | None:
         details={"field": field.value},
     )
     return person
+
+
+SCIENTIST = next(a for a in DEMO_ACCOUNTS if a.role is Role.SCIENTIST)
+
+
+def give_demo_proposal(*, session: Session, proposal_id: int) -> Proposal | None:
+    """Make the demo scientist the proposer (and so the investigator) of a demo proposal, so
+    their pages show a task under way and what it waits for from them."""
+    person_id = session.scalar(select(User.person_id).where(User.username == SCIENTIST.username))
+    proposal = session.get(Proposal, proposal_id)
+    if person_id is None or proposal is None:
+        return None
+    proposal.proposer_person_id = person_id
+    session.flush()
+    record_audit(
+        session=session,
+        action="account.demo_proposal",
+        entity_type="proposal",
+        entity_id=proposal.id,
+        actor=SEEDER,
+        details={"username": SCIENTIST.username},
+    )
+    return proposal
