@@ -1,5 +1,4 @@
-"""The forms of the user tasks: the selection ballot generated from the scoring sheets, and
-answering a user task the way the portal's inbox will (form → one model service → complete).
+"""The selection ballot form, generated from the scoring sheets.
 
 The selection ballot has one group of fields per sheet of TT 20/2023 Đ12, shown only for the
 task's sheet (``scoringSheet``; a hidden field is neither validated nor submitted), so each
@@ -10,22 +9,11 @@ sheet; tests/bpmn/test_static.py fails while the committed form differs from thi
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from datetime import datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-from lxml import etree
-from sqlalchemy.orm import Session, sessionmaker
-
-from models.editions import DEFAULT_REGULATIONS, SCORING_SHEETS, Regulations
-from models.services.audit import Actor
-from models.services.user_tasks import Submission, ballot_fields, submit
-
-BPMN_DIR = Path(__file__).resolve().parent.parent / "bpmn"
-ZEEBE_NS = "http://camunda.org/schema/zeebe/1.0"
-BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+from models.editions import SCORING_SHEETS
+from models.services.user_tasks import ballot_fields
 
 FORM_ID = "khcn-selection-ballot"
 PATH = Path(__file__).resolve().parent.parent / "bpmn" / "forms" / f"{FORM_ID}.form"
@@ -88,39 +76,6 @@ def selection_ballot_form() -> dict[str, Any]:
         "exporter": {"name": "Camunda Modeler", "version": "5.23.0"},
         "schemaVersion": 16,
     }
-
-
-@cache
-def user_task_forms(folder: Path = BPMN_DIR) -> dict[str, str]:
-    """Element id → form id of every user task of the diagrams in ``folder``."""
-    found: dict[str, str] = {}
-    for path in sorted(folder.glob("*.bpmn")):
-        tree = etree.parse(str(path))
-        for task in tree.iter(f"{{{BPMN_NS}}}userTask"):
-            form = task.find(f".//{{{ZEEBE_NS}}}formDefinition")
-            if form is not None:
-                found[task.get("id")] = form.get("formId")
-    return found
-
-
-def answer(
-    sessions: sessionmaker[Session],
-    *,
-    element_id: str,
-    variables: Mapping[str, Any],
-    values: Mapping[str, Any],
-    actor: Actor,
-    now: datetime,
-    regulations: Regulations = DEFAULT_REGULATIONS,
-) -> dict[str, Any]:
-    """Answer a user task as the inbox does: run its form's service in one committed
-    transaction; the variables to complete the job with."""
-    form_id = user_task_forms()[element_id]
-    submission = Submission(
-        variables=variables, values=values, actor=actor, now=now, regulations=regulations
-    )
-    with sessions() as session, session.begin():
-        return submit(session, form_id, submission)
 
 
 def render() -> str:

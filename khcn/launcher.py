@@ -5,10 +5,11 @@ migrates the domain database, deploys every diagram, form and decision table of 
 catches outgoing mail in var/mail/ (development only), and runs the job workers and the
 portal (http://127.0.0.1:8000) until Ctrl-C. On the first start (no organisation in the
 domain database yet) it also seeds the demo province (khcn/seed.py) in the background,
-through the running workers, so the system is usable at once and fills up while you look;
-progress goes to the log.
+through the running workers and the portal's inbox, so the system is usable at once and fills
+up while you look; progress goes to the log.
 
-`run_demo_seed` is `khcn seed --demo` on its own: against an engine that already runs.
+`run_demo_seed` is `khcn seed --demo` on its own: against an engine that already runs (alone,
+or under a running `khcn run`, whose inbox worker shares the user tasks with the seeder's).
 """
 
 from __future__ import annotations
@@ -200,7 +201,7 @@ async def _serve(settings: Settings, run_workers: Any) -> None:
     main = asyncio.current_task()
     assert main is not None
     asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
-    from khcn.portal_server import serve_portal
+    from khcn.portal_server import serve_inbox, serve_portal
 
     workers = asyncio.create_task(run_workers(settings.workers()))
     portal = asyncio.create_task(serve_portal(settings))
@@ -215,8 +216,8 @@ async def _serve(settings: Settings, run_workers: Any) -> None:
         and not _domain_has_data(settings)
     ):
         seeding = asyncio.create_task(_seed_in_background(settings))
-    # the seeder takes user tasks itself while it runs: the inbox holds them only afterwards
-    inbox = asyncio.create_task(_inbox_after(settings, seeding))
+    # the portal's inbox records the user tasks; the seed answers them through it
+    inbox = asyncio.create_task(serve_inbox(settings))
     try:
         # either stopping on its own (a port taken, a crash) stops the system
         done, _ = await asyncio.wait({workers, portal, inbox}, return_when=asyncio.FIRST_COMPLETED)
@@ -231,15 +232,6 @@ async def _serve(settings: Settings, run_workers: Any) -> None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-
-
-async def _inbox_after(settings: Settings, seeding: asyncio.Task[None] | None) -> None:
-    """The portal's inbox worker, once the first-start seed (if any) is done."""
-    from khcn.portal_server import serve_inbox
-
-    if seeding is not None:
-        await asyncio.wait({seeding})
-    await serve_inbox(settings)
 
 
 def _domain_has_data(settings: Settings) -> bool:
@@ -274,7 +266,8 @@ async def _seed_in_background(settings: Settings) -> None:
 
     log.info("empty database: seeding the demo province in the background (khcn seed --demo)")
     try:
-        report = await seed_demo(settings, progress=progress)
+        # the system's own inbox worker records the user tasks the seed answers
+        report = await seed_demo(settings, progress=progress, inbox=False)
     except asyncio.CancelledError:
         raise
     except SeedRefused:

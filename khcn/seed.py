@@ -8,9 +8,9 @@ Two parts:
   administrators would enter it the same way.
 - **Tasks** are never inserted as rows. For each demo task the seeder does what the portal
   does: it records the applicant's proposal, starts `khcn-task` on the engine with
-  `{proposalId}`, answers user tasks as staff, leaders and council members would (taking the
-  `io.camunda.zeebe:userTask` jobs, running each form's model service through
-  `khcn.forms.answer`, then completing the job, as the portal's inbox will), uploads dossiers
+  `{proposalId}`, answers user tasks as staff, leaders and council members would (through the
+  portal's inbox: each item's form filled, validated on the server, its model service run,
+  then the job completed, `UserTasks.answer`), uploads dossiers
   and publishes the applicants' messages (direct-assignment dossier, completed proposal,
   signed contract, final report, completed acceptance dossier, registration dossier). Every
   service task is done by the real workers, which therefore must be running: `khcn run` runs
@@ -40,9 +40,10 @@ call-open tasks wait with their applications filed. Meetings are recorded as soo
 members reviewed, though their date lies a few working days ahead; timers (progress reports
 every 6 months, deadlines) have not fired yet.
 
-While it runs, the seeder activates every user-task job (as an inbox would) and holds the
-ones of its own tasks; the work a demo task is meant to leave open (a proposal to screen,
-council members' reviews) is handed back when seeding ends, for the portal's inbox. On SQLite
+User tasks reach the seeder as the portal's inbox items: an inbox worker records them (the
+seeder's own while it runs, and `khcn run`'s when one runs: they share the jobs, so seeding
+beside a running system does not stall). The work a demo task is meant to leave open (a
+proposal to screen, council members' reviews) simply stays in the inbox for people. On SQLite
 the tasks are driven one after the other (one writer at a time); on PostgreSQL, four at once.
 """
 
@@ -62,7 +63,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
-import grpc
 from pyzeebe.proto import gateway_pb2 as pb
 from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
 from sqlalchemy import func, select
@@ -70,7 +70,6 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from khcn import seed_data as data
-from khcn.forms import answer
 from khcn.settings import Settings
 from models.audit import AuditEntry
 from models.calls import Application, Call, CallItem
@@ -88,35 +87,42 @@ from models.enums import (
     Role,
     TaskKind,
 )
+from models.filings import Filing
 from models.implementation import ChangeRequest, ProgressReport
+from models.inbox import InboxItem
 from models.people import Organisation, Person
 from models.proposals import Proposal
 from models.registration import ResultRegistration
 from models.rules import add_months, earliest_meeting_day
-from models.services import calls as calls_service
-from models.services import documents as documents_service
+from models.services import filings as filings_service
 from models.services import implementation as implementation_service
 from models.services import people as people_service
 from models.services import proposals as proposals_service
+from models.services.attachments import attach
 from models.services.audit import Actor, record_audit
 from models.services.decisions import restrictions_on
-from models.services.demo_accounts import ensure_demo_accounts
+from models.services.demo_accounts import (
+    COUNCIL_MEMBER,
+    ensure_demo_accounts,
+    give_demo_proposal,
+    seat_demo_member,
+)
+from models.services.inbox import open_items
 from models.services.user_tasks import ballot_fields
 from models.tasks import Task
 from models.users import User
+from portal.engine_link import Outcome
+from portal.inbox.work import UserTasks
 
 log = logging.getLogger("khcn.seed")
 T = TypeVar("T")
 
-USER_TASK = "io.camunda.zeebe:userTask"
 PROCESS_ID = "khcn-task"
 DEFAULT_SEED = 2026
 DEFAULT_PEOPLE = 220
 DEFAULT_TASKS = 20
 # People of each field who work for a city department (the acceptance councils' user side).
 USER_SIDE_PER_FIELD = 5
-# Held user-task jobs must outlive the whole seeding run, or the engine hands them out again.
-JOB_TIMEOUT_MS = 30 * 60 * 1000
 MESSAGE_TTL_MS = 60 * 60 * 1000
 SEEDER = Actor(name="seed:demo")
 MEETING_PLACES = [
@@ -617,20 +623,42 @@ def submit_proposal(
 
 
 def seed_plan(
-    session: Session, *, seed: int, people: int, tasks: int, today: date | None = None
+    session: Session,
+    *,
+    seed: int,
+    people: int,
+    tasks: int,
+    today: date | None = None,
+    documents_dir: Path | None = None,
 ) -> tuple[Reference, list[SeededTask], random.Random]:
-    """The deterministic part: reference data and the demo proposals, in one transaction."""
+    """The deterministic part: reference data and the demo proposals (with their dossiers
+    when `documents_dir` is given), in one transaction."""
     rng = random.Random(seed)
     reference = seed_reference(session, rng, people)
     day = today or date.today()
     # A task failing acceptance bars its host (TT 11/2014 Đ15.4): it never shares its host
     # with another demo task, which would then find it barred.
     planned: list[SeededTask] = []
+    # seeding again (--force): organisations an earlier run's failed task barred stay barred
+    leads = {lead for found in reference.leads.values() for lead in found}
+    barred = {o for p, o in leads if restrictions_on(session, o, p, day)}
     for number, target in enumerate(targets_for(tasks)):
         used = {t.organisation_id for t in planned}
         failed = {t.organisation_id for t in planned if t.target is Target.FAILED}
-        avoid = used if target is Target.FAILED else failed
+        avoid = (used if target is Target.FAILED else failed) | barred
         planned.append(submit_proposal(session, rng, reference, number, target, day, avoid))
+    # the demo council member sits on the councils of the field whose advisory council is
+    # left reviewing, so their inbox holds a review to try
+    waiting = [t for t in planned if t.target is Target.ADVISORY] or planned
+    if waiting:
+        seat_demo_member(session=session, field=waiting[0].field)
+    # the demo scientist proposed (and carries out) the first task under way
+    under_way = [t for t in planned if t.target is Target.IMPLEMENTING]
+    if under_way:
+        give_demo_proposal(session=session, proposal_id=under_way[0].proposal_id)
+    if documents_dir is not None:
+        for seeded in planned:
+            _proposal_dossier(session, documents_dir, seeded)
     # every other implementing task, the first included, shows the change-request branch
     implementing = [t for t in planned if t.target is Target.IMPLEMENTING]
     for seeded in implementing[::2]:
@@ -638,106 +666,41 @@ def seed_plan(
     return reference, planned, rng
 
 
+def _proposal_dossier(session: Session, documents_dir: Path, seeded: SeededTask) -> None:
+    """The proposal's dossier (form B1-2), uploaded with it through the portal."""
+    proposal = session.get(Proposal, seeded.proposal_id)
+    assert proposal is not None
+    user_id = session.scalar(select(User.id).where(User.person_id == proposal.proposer_person_id))
+    attach(
+        session=session,
+        root=documents_dir,
+        content=demo_pdf(f"Phieu de xuat nhiem vu: {seeded.title}"),
+        name="phieu-de-xuat.pdf",
+        content_type="application/pdf",
+        actor=Actor(name="seed:demo", user_id=user_id),
+        field_key="dossier",
+        proposal_id=proposal.id,
+    )
+
+
 # --------------------------------------------------------------------------- the inbox driver
 
 
-@dataclass
-class UserTaskJob:
-    """An activated user-task job: what the portal's inbox shows as one work item."""
+class InboxDriver:
+    """Answers user tasks through the portal's inbox, for the tasks the seeder drives.
 
-    key: int
-    element_id: str
-    process_instance_key: int
-    retries: int
-    variables: dict[str, Any]
-    headers: dict[str, Any]
-
-    @property
-    def assignee(self) -> str | None:
-        """The assignee header (council members' own review tasks)."""
-        return self.headers.get("io.camunda.zeebe:assignee")
-
-    @property
-    def candidate_groups(self) -> list[str]:
-        """The candidate groups header (the roles that may complete the task)."""
-        return list(json.loads(self.headers.get("io.camunda.zeebe:candidateGroups") or "[]"))
-
-
-class UserTaskDriver:
-    """Completes user tasks the way the portal's inbox does, for the tasks the seeder drives.
-
-    One loop activates `io.camunda.zeebe:userTask` jobs (all variables fetched) and files each
-    under (its `proposalId` variable, its element id); the task drivers take them from there
-    and complete them with the form's fields. Jobs of proposals the seeder does not drive are
-    handed back at once (with a short back-off), and the jobs a demo task is meant to leave
-    open are handed back when seeding ends, so people find them in their inbox.
+    The user-task jobs are recorded as inbox items by an inbox worker (the seeder's own, or
+    the one of a running `khcn run`: both record into the domain database); the task drivers
+    find their items there by the proposal and the element, and answer them with
+    `UserTasks.answer` as the person the task is for: the form validated on the server, its
+    model service, commit, CompleteJob. Items a demo task is meant to leave open stay open
+    for people to find in their inbox.
     """
 
-    def __init__(self, stub: GatewayStub, worker: str = "khcn-seed") -> None:
-        self.stub = stub
-        self.worker = worker
-        self.owners: set[int] = set()
-        self._held: dict[tuple[int, str], dict[int, UserTaskJob]] = {}
-        self._changed = asyncio.Condition()
-        self._stopping = False
-
-    async def run(self) -> None:
-        """Activate user-task jobs until `stop` (or cancellation)."""
-        while not self._stopping:
-            try:
-                await self._poll()
-            except grpc.aio.AioRpcError as err:
-                log.debug("activation failed (%s), retrying", err.code())
-                await asyncio.sleep(0.5)
-
-    async def stop(self, running: asyncio.Task[None]) -> int:
-        """Stop activating (the poll under way ends first, so no job is lost in flight), then
-        hand back every job still held for the portal's inbox: how many."""
-        self._stopping = True
-        with contextlib.suppress(asyncio.CancelledError, grpc.aio.AioRpcError):
-            await asyncio.wait_for(running, timeout=10)
-        return await self.release()
-
-    async def _poll(self) -> None:
-        reply = self.stub.ActivateJobs(
-            pb.ActivateJobsRequest(
-                type=USER_TASK,
-                worker=self.worker,
-                timeout=JOB_TIMEOUT_MS,
-                maxJobsToActivate=100,
-                requestTimeout=1000,
-            )
-        )
-        got = False
-        async for batch in reply:
-            for raw in batch.jobs:
-                got = True
-                await self._receive(raw)
-        if not got:
-            await asyncio.sleep(0.05)
-
-    async def _receive(self, raw: pb.ActivatedJob) -> None:
-        variables = json.loads(raw.variables or "{}")
-        owner = variables.get("proposalId")
-        if owner not in self.owners:
-            # someone else's work item: give it back, and do not see it again at once
-            await self.stub.FailJob(
-                pb.FailJobRequest(
-                    jobKey=raw.key, retries=raw.retries, errorMessage="", retryBackOff=2000
-                )
-            )
-            return
-        job = UserTaskJob(
-            key=raw.key,
-            element_id=raw.elementId,
-            process_instance_key=raw.processInstanceKey,
-            retries=raw.retries,
-            variables=variables,
-            headers=json.loads(raw.customHeaders or "{}"),
-        )
-        async with self._changed:
-            self._held.setdefault((int(owner), raw.elementId), {})[raw.key] = job
-            self._changed.notify_all()
+    def __init__(self, tasks: UserTasks) -> None:
+        self.tasks = tasks
+        # items taken by a task driver (answered, or left open on purpose)
+        self.taken: set[int] = set()
 
     async def take(
         self,
@@ -747,61 +710,38 @@ class UserTaskDriver:
         count: int | None = 1,
         collection: str = "",
         timeout: float = 60.0,
-    ) -> list[UserTaskJob]:
-        """The user-task jobs of one element of one proposal's process: `count` of them, or
+    ) -> list[InboxItem]:
+        """The open items of one element of one proposal's process: `count` of them, or
         (None) as many as the multi-instance's input `collection` holds."""
-        slot = (owner, element_id)
-
-        def ready() -> bool:
-            held = self._held.get(slot, {})
-            if not held:
-                return False
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            found = [
+                item
+                for item in await asyncio.to_thread(
+                    self.tasks.open_items, element_id, {"proposalId": owner}
+                )
+                if item.id not in self.taken
+            ]
             wanted = count
-            if wanted is None:
-                first = next(iter(held.values()))
-                wanted = len(first.variables.get(collection) or [0])
-            return len(held) >= wanted
+            if wanted is None and found:
+                wanted = len(found[0].variables.get(collection) or [0])
+            if found and wanted is not None and len(found) >= wanted:
+                chosen = found[:wanted]
+                self.taken.update(item.id for item in chosen)
+                return chosen
+            if loop.time() > deadline:
+                raise TimeoutError(f"no user task '{element_id}' within {timeout:.0f} s")
+            await asyncio.sleep(0.05)
 
-        async with self._changed:
-            try:
-                await asyncio.wait_for(self._changed.wait_for(ready), timeout)
-            except TimeoutError:
-                raise TimeoutError(f"no user task '{element_id}' within {timeout:.0f} s") from None
-            held = self._held.pop(slot)
-        jobs = sorted(held.values(), key=lambda j: j.key)
-        if count is not None and len(jobs) > count:
-            async with self._changed:
-                self._held[slot] = {j.key: j for j in jobs[count:]}
-            jobs = jobs[:count]
-        return jobs
-
-    async def complete(self, job: UserTaskJob, variables: dict[str, Any]) -> None:
-        """Submit the form: complete the job with its fields."""
-        await self.stub.CompleteJob(
-            pb.CompleteJobRequest(jobKey=job.key, variables=json.dumps(variables))
-        )
-
-    async def leave(self, jobs: list[UserTaskJob]) -> None:
-        """Leave work items open: held until seeding ends, then handed back (handing them
-        back now would only have this driver's own loop take them again)."""
-        async with self._changed:
-            for job in jobs:
-                self._held.setdefault((-1, job.element_id), {})[job.key] = job
-
-    async def release(self) -> int:
-        """Hand back every job still held (the seeder stops): how many."""
-        async with self._changed:
-            held = [j for jobs in self._held.values() for j in jobs.values()]
-            self._held.clear()
-        for job in held:
-            await self._hand_back(job)
-        return len(held)
-
-    async def _hand_back(self, job: UserTaskJob) -> None:
-        with contextlib.suppress(grpc.aio.AioRpcError):
-            await self.stub.FailJob(
-                pb.FailJobRequest(jobKey=job.key, retries=max(job.retries, 1), errorMessage="")
-            )
+    def answer(self, item: InboxItem, username: str, values: dict[str, Any]) -> dict[str, Any]:
+        """Fill the item's form as `username`: the variables the job completed with."""
+        done = self.tasks.answer(item.id, username, values)
+        if done.outcome is not Outcome.DONE:
+            raise RuntimeError(f"'{item.element_id}' not completed: the engine said {done.outcome}")
+        with self.tasks.sessions() as session:
+            row = session.get(InboxItem, item.id)
+            return dict(row.result or {}) if row is not None else {}
 
 
 # --------------------------------------------------------------------------- the task drivers
@@ -816,7 +756,7 @@ class Seeder:
     documents_dir: Path
     rng: random.Random
     reference: Reference
-    driver: UserTaskDriver
+    driver: InboxDriver
     progress: ProgressCallback
     step_timeout: float = 60.0
     today: date = field(default_factory=date.today)
@@ -855,18 +795,6 @@ class Seeder:
                 details={"process_id": PROCESS_ID},
             )
 
-    def store(self, content: str, name: str) -> int:
-        """An upload through the portal: the stored file's id."""
-        with self.transaction() as session:
-            stored = documents_service.store_file(
-                session=session,
-                root=self.documents_dir,
-                content=content.encode(),
-                original_name=name,
-                content_type="application/pdf",
-            )
-            return stored.id
-
     def task_id(self, code: str) -> int:
         """The id of the task with a code."""
         with self.sessions() as session:
@@ -896,51 +824,61 @@ class Seeder:
                 break
         task_id = self.task_id(task.task_code)
         with self.transaction() as session:
+            row = session.get(Task, task_id)
+            assert row is not None
             for person_id, org_id in chosen:
-                application = calls_service.submit_application(
+                filings_service.apply_to_call(
                     session=session,
                     call_id=call_id,
                     task_id=task_id,
                     organisation_id=org_id,
-                    principal_investigator_id=person_id,
+                    person_id=person_id,
                     requested_budget=rng.randrange(500, 2000, 50) * 1_000_000,
+                    uploads=self.uploads(filings_service.dossier_slots(row), f"{org_id}"),
+                    root=self.documents_dir,
+                    actor=self.actor_of(session, person_id),
                 )
-                self._dossier(session, task, application.id)
         return len(chosen)
 
-    def _dossier(self, session: Session, task: SeededTask, application_id: int) -> None:
-        """The application's documents (TT 20/2023 Đ5), uploaded through the portal."""
-        kind = session.scalar(select(Task.kind).where(Task.code == task.task_code))
-        for doc_kind in (
-            DocumentKind.APPLICATION_FORM,
-            APPLICATION_DOCUMENTS[kind or TaskKind.RESEARCH_TOPIC],
-            DocumentKind.ORGANISATION_PROFILE,
-            DocumentKind.CURRICULUM_VITAE,
-        ):
-            stored = documents_service.store_file(
-                session=session,
-                root=self.documents_dir,
-                content=f"{doc_kind.value} {task.task_code} {application_id}".encode(),
-                original_name=f"{doc_kind.value}-{task.task_code}.pdf",
-                content_type="application/pdf",
+    def uploads(
+        self, slots: tuple[filings_service.Slot, ...], who: str
+    ) -> list[filings_service.Upload]:
+        """A document for every slot of a form, as the applicant uploads it."""
+        return [
+            filings_service.Upload(
+                slot.key,
+                f"{slot.key}-{who}.pdf",
+                demo_pdf(f"{slot.label_vi} - {who}"),
+                "application/pdf",
             )
-            documents_service.add_dossier_document(
-                session=session,
-                stored_file_id=stored.id,
-                kind=doc_kind,
-                application_id=application_id,
-            )
+            for slot in slots
+        ]
 
-    def direct_dossier(self, task: SeededTask, call_id: int) -> int:
-        """The host chosen for direct assignment uploads its dossier: its application's id."""
+    def actor_of(self, session: Session, person_id: int) -> Actor:
+        """The audit log's actor for a person filing through the portal (their user)."""
+        user = session.scalar(select(User).where(User.person_id == person_id))
+        if user is None:
+            return SEEDER
+        return Actor(name=user.username, user_id=user.id)
+
+    def make_filing(self, task: SeededTask, kind: str) -> int:
+        """The host files what the task waits for (the portal's filing form): its id."""
         with self.transaction() as session:
-            application_id = session.scalar(
-                select(Application.id).where(Application.call_id == call_id)
+            row = session.scalar(select(Task).where(Task.code == task.task_code))
+            assert row is not None
+            person_id = min(filings_service.filers(session=session, task=row, kind=kind))
+            what = filings_service.KINDS[kind]
+            filing = filings_service.file(
+                session=session,
+                task_id=row.id,
+                kind=kind,
+                person_id=person_id,
+                uploads=self.uploads(what.slots(row), row.code),
+                root=self.documents_dir,
+                now=datetime.now(UTC),
+                actor=self.actor_of(session, person_id),
             )
-            if application_id is None:
-                raise LookupError(f"no direct application in call #{call_id}")
-            self._dossier(session, task, application_id)
-            return application_id
+            return filing.id
 
     def request_extension(self, task: SeededTask) -> int | None:
         """The host asks for a six-month extension (the portal's change-request form)."""
@@ -960,31 +898,10 @@ class Seeder:
             )
             return request.id
 
-    def actor_for(self, job: UserTaskJob, role: str) -> Actor:
+    def person_for(self, item: InboxItem, role: str) -> str:
         """Who answers a user task: its assignee, else the first person of its role."""
-        username = job.assignee or (
+        return item.assignee or (
             self.reference.leaders[0] if role == "leader" else self.reference.staff[0]
-        )
-        with self.sessions() as session:
-            user_id = session.scalar(select(User.id).where(User.username == username))
-        return Actor(
-            name=username,
-            user_id=user_id,
-            bpmn_element_id=job.element_id,
-            process_instance_key=job.process_instance_key,
-            job_key=job.key,
-        )
-
-    def answer(self, job: UserTaskJob, values: dict[str, Any]) -> dict[str, Any]:
-        """Run the form's model service as the inbox does (one committed transaction)."""
-        return answer(
-            self.sessions,
-            element_id=job.element_id,
-            variables=job.variables,
-            values=values,
-            actor=self.actor_for(job, ROLE_OF[job.element_id]),
-            now=datetime.now(UTC),
-            regulations=self.regulations,
         )
 
     # ----------------------------------------------------------------- engine actions
@@ -1000,6 +917,25 @@ class Seeder:
                 variables=json.dumps(variables),
             )
         )
+
+    async def file(self, task: SeededTask, kind: str) -> dict[str, Any]:
+        """Once the task's process waits for it, the host files `kind` through the portal's
+        filing service, then the message goes to the engine: the message's variables."""
+
+        def waited(session: Session) -> bool:
+            row = session.scalar(select(Task).where(Task.code == task.task_code))
+            return row is not None and kind in {
+                k.kind for k in filings_service.open_filings(session=session, task=row)
+            }
+
+        await self.until(waited, f"the {kind} awaited")
+        filing_id = await self.write(self.make_filing, task, kind)
+        sent = await asyncio.to_thread(self.driver.tasks.publish, filing_id)
+        if sent is not Outcome.DONE:
+            raise RuntimeError(f"the message of the {kind} was not taken: {sent}")
+        with self.sessions() as session:
+            filing = session.get(Filing, filing_id)
+            return dict(filing.variables or {}) if filing else {}
 
     async def write(self, action: Callable[..., T], *args: Any) -> T:
         """Run a portal action (one transaction) off the event loop; on SQLite, try again
@@ -1032,11 +968,13 @@ class Seeder:
                 raise TimeoutError(f"{what} not seen within {timeout:.0f} s")
             await asyncio.sleep(0.1)
 
-    async def take(self, task: SeededTask, element_id: str, count: int | None = 1) -> list[Any]:
+    async def take(
+        self, task: SeededTask, element_id: str, count: int | None = 1
+    ) -> list[InboxItem]:
         """The open user tasks of one element of a demo task (None: every instance of a
         multi-instance one)."""
         try:
-            jobs = await self.driver.take(
+            items = await self.driver.take(
                 task.proposal_id,
                 element_id,
                 count=count,
@@ -1046,27 +984,27 @@ class Seeder:
         except TimeoutError:
             self.stalled_on.add(element_id)
             raise
-        for job in jobs:
+        for item in items:
             # the portal lets only people of the task's candidate group act on it
             role = ROLE_OF[element_id]
-            if role not in job.candidate_groups or (role == "council" and not job.assignee):
+            if role not in item.candidate_groups or (role == "council" and not item.assignee):
                 raise ValueError(
-                    f"'{element_id}' is for {job.candidate_groups} "
-                    f"(assignee {job.assignee!r}), not for {role}: see bpmn/README.md"
+                    f"'{element_id}' is for {item.candidate_groups} "
+                    f"(assignee {item.assignee!r}), not for {role}: see bpmn/README.md"
                 )
-        return jobs
+        return items
 
-    async def submit(self, job: UserTaskJob, values: dict[str, Any]) -> dict[str, Any]:
-        """Someone fills the form of a user task: its service runs, then the job completes."""
-        result = await self.write(self.answer, job, values)
-        await self.driver.complete(job, result)
-        return result
+    async def submit(self, item: InboxItem, values: dict[str, Any]) -> dict[str, Any]:
+        """Someone fills the form of a user task in the inbox: its service runs, the job
+        completes."""
+        username = self.person_for(item, ROLE_OF[item.element_id])
+        return await self.write(self.driver.answer, item, username, values)
 
-    async def one(self, task: SeededTask, element_id: str, form: dict[str, Any]) -> UserTaskJob:
+    async def one(self, task: SeededTask, element_id: str, form: dict[str, Any]) -> InboxItem:
         """Someone completes a (single) user task with its form."""
-        [job] = await self.take(task, element_id)
-        await self.submit(job, form)
-        return job
+        [item] = await self.take(task, element_id)
+        await self.submit(item, form)
+        return item
 
     def reached(self, task: SeededTask, stage: str) -> None:
         """Mark progress."""
@@ -1089,7 +1027,7 @@ class Seeder:
         [screen] = await self.take(task, "screenProposal")
         task.task_code = str(screen.variables.get("taskCode", ""))
         if target is Target.SCREENING:
-            await self.driver.leave([screen])
+            # the screening stays open for staff in the portal's inbox
             return self.reached(task, target.value)
         if target in (Target.REJECTED, Target.REVISION):
             result = "rejected" if target is Target.REJECTED else "revise"
@@ -1111,10 +1049,12 @@ class Seeder:
         await self.confirm(task, "confirmCouncil", rng)
         if target is Target.ADVISORY:
             reviews = await self.take(task, "writeReview", count=None)
-            # some members have sent their review, the others have not yet
+            # some members have sent their review, the others (the demo member among them)
+            # have not yet
+            reviews = [r for r in reviews if r.assignee != COUNCIL_MEMBER.username]
             for job in reviews[: len(reviews) // 2]:
                 await self.submit(job, {"opinion": "approve", "comment": _comment(rng)})
-            await self.driver.leave(reviews[len(reviews) // 2 :])
+            # the other reviews stay open in the members' inboxes
             return self.reached(task, target.value)
         await self.reviews(task, rng)
         against = 3 if target is Target.NOT_RECOMMENDED else 0
@@ -1154,8 +1094,7 @@ class Seeder:
         if target is Target.CALL_OPEN:
             await self.write(self.apply, task, call_id)
             return self.reached(task, target.value)
-        application_id = await self.write(self.direct_dossier, task, call_id)
-        await self.publish(task, "khcn.selection.dossier-submitted", {})
+        application_id = int((await self.file(task, "direct-dossier"))["applicationId"])
         await self.one(
             task,
             "openApplications",
@@ -1164,19 +1103,8 @@ class Seeder:
         await self.confirm(task, "confirmCouncil", rng)
         await self.reviews(task, rng)
         await self.meeting(task, "castSelectionBallot", lambda _i, job: self.scores(job, rng))
-        await self.until(
-            lambda s: (
-                s.scalar(select(Application.status).where(Application.id == application_id))
-                in ("recommended", "selected")
-            ),
-            "the council's recommendation",
-        )
-        proposal = await self.write(
-            self.store, f"Thuyết minh hoàn thiện {task.task_code}", "thuyet-minh.pdf"
-        )
-        await self.publish(
-            task, "khcn.selection.proposal-completed", {"completedProposalDocumentId": proposal}
-        )
+        # the council recommended the host: it completes its proposal (TT 20/2023 Đ11.12)
+        await self.file(task, "completed-proposal")
         await self.confirm(task, "confirmAppraisal", rng)
         [appraisal] = await self.take(task, "appraiseBudget")
         requested = await self.write(self.requested_budget, application_id)
@@ -1205,10 +1133,7 @@ class Seeder:
         )
         if target is Target.CONTRACT:
             return self.reached(task, target.value)
-        signed = await self.write(
-            self.store, f"Hợp đồng đã ký {task.task_code}", f"hop-dong-{task.task_code}.pdf"
-        )
-        await self.publish(task, "khcn.contract.signed", {"signedContractDocumentId": signed})
+        await self.file(task, "signed-contract")
         await self.until(
             lambda s: (
                 s.scalar(select(Contract.status).where(Contract.task_id == task_id))
@@ -1224,14 +1149,7 @@ class Seeder:
             if task.extension:
                 await self.extension(task)
             return self.reached(task, target.value)
-        report = await self.write(
-            self.store,
-            f"Báo cáo tổng hợp kết quả {task.task_code}",
-            f"bao-cao-tong-hop-{task.task_code}.pdf",
-        )
-        await self.publish(
-            task, "khcn.implementation.final-report", {"finalReportDocumentId": report}
-        )
+        await self.file(task, "final-report")
         self.reached(task, "implemented")
 
         # Step 4
@@ -1241,11 +1159,11 @@ class Seeder:
             reviews = await self.take(task, "writeReview", count=None)
             for job in reviews[: len(reviews) // 3]:
                 await self.submit(job, {"opinion": "approve", "comment": _comment(rng)})
-            await self.driver.leave(reviews[len(reviews) // 3 :])
+            # the other reviews stay open in the members' inboxes
             return self.reached(task, target.value)
         await self.reviews(task, rng)
 
-        def rating(i: int, _job: UserTaskJob) -> dict[str, Any]:
+        def rating(i: int, _job: InboxItem) -> dict[str, Any]:
             if target is Target.FAILED:
                 value = "fail" if i < 4 else "pass"  # 4 of 9: more than 1/3 (TT 11/2014 Đ13.2b)
             else:
@@ -1264,12 +1182,7 @@ class Seeder:
             )
             await self.closed(task)
             return self.reached(task, target.value)
-        completed = await self.write(
-            self.store, f"Hồ sơ hoàn thiện sau nghiệm thu {task.task_code}", "hoan-thien.pdf"
-        )
-        await self.publish(
-            task, "khcn.acceptance.dossier-completed", {"completedDossierDocumentId": completed}
-        )
+        await self.file(task, "acceptance-completion")
         await self.one(
             task,
             "confirmCompletion",
@@ -1284,12 +1197,7 @@ class Seeder:
             return self.reached(task, target.value)
 
         # Step 5
-        form = await self.write(
-            self.store, f"Mẫu 5 – Phiếu đăng ký kết quả {task.task_code}", "mau-5.pdf"
-        )
-        await self.publish(
-            task, "khcn.registration.dossier-submitted", {"registrationFormDocumentId": form}
-        )
+        await self.file(task, "registration-dossier")
         await self.one(task, "checkRegistration", {"registrationValid": True})
         await self.one(
             task,
@@ -1375,7 +1283,7 @@ class Seeder:
         self,
         task: SeededTask,
         ballot: str,
-        values: Callable[[int, UserTaskJob], dict[str, Any]],
+        values: Callable[[int, InboxItem], dict[str, Any]],
     ) -> None:
         """The council meets: the secretary records everyone present and three of them to
         count the votes; each member present casts a secret ballot."""
@@ -1393,7 +1301,7 @@ class Seeder:
         for i, ballot_job in enumerate(await self.take(task, ballot, count=None)):
             await self.submit(ballot_job, values(i, ballot_job))
 
-    def scores(self, job: UserTaskJob, rng: random.Random) -> dict[str, Any]:
+    def scores(self, job: InboxItem, rng: random.Random) -> dict[str, Any]:
         """A member's scores on the task's sheet (TT 20/2023 Đ12), well above 70 in total."""
         sheet = str(job.variables["scoringSheet"])
         maxima = SCORING_SHEETS[sheet].maxima()
@@ -1437,6 +1345,34 @@ def _registered(proposal_id: int) -> Callable[[Session], Any]:
     return lambda s: s.scalar(select(Task.code).where(Task.proposal_id == proposal_id))
 
 
+def demo_pdf(text: str) -> bytes:
+    """A one-page PDF saying `text` (accents folded: the standard fonts have none), so the
+    demo's documents open in any reader."""
+    line = fold(text).replace("\\", "").replace("(", "").replace(")", "")[:90]
+    stream = f"BT /F1 12 Tf 56 780 Td ({line}) Tj ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    table = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        table,
+    )
+    return bytes(out)
+
+
 def _comment(rng: random.Random, verdict: str = "approve") -> str:
     good = [
         "Nội dung phù hợp với định hướng phát triển của tỉnh.",
@@ -1471,11 +1407,19 @@ async def seed_demo(
     step_timeout: float = 60.0,
     sessions: sessionmaker[Session] | None = None,
     concurrency: int | None = None,
+    inbox: bool = True,
 ) -> SeedReport:
-    """Fill the domain database and the engine with the demo province (workers must run)."""
+    """Fill the domain database and the engine with the demo province (workers must run).
+
+    User tasks are answered through the portal's inbox: with `inbox` the seeder runs an inbox
+    worker of its own for its duration (beside any other one, such as a running `khcn run`'s:
+    they share the jobs, and both record into the domain database); `khcn run`'s first-start
+    seed relies on its own inbox worker instead.
+    """
     from pyzeebe import create_insecure_channel
 
     from models.db import make_engine, make_sessionmaker
+    from portal.inbox.work import run_inbox_worker
 
     advance = progress or (lambda _n, _what: None)
     own_engine = None
@@ -1484,15 +1428,26 @@ async def seed_demo(
         sessions = make_sessionmaker(own_engine)
     report = SeedReport()
     channel = create_insecure_channel(grpc_address=settings.zeebe_address)
-    driver_task: asyncio.Task[None] | None = None
+    portal = settings.portal()
+    user_tasks = UserTasks(portal, sessions)
+    stopping = asyncio.Event()
+    inbox_task: asyncio.Task[None] | None = None
     try:
         with sessions() as session, session.begin():
             if has_data(session) and not force:
                 raise SeedRefused(REFUSAL)
-            reference, report.tasks, rng = seed_plan(session, seed=seed, people=people, tasks=tasks)
+            reference, report.tasks, rng = seed_plan(
+                session,
+                seed=seed,
+                people=people,
+                tasks=tasks,
+                documents_dir=Path(settings.documents_dir),
+            )
         advance(1, f"{people} nhà khoa học, {len(data.ORGANISATIONS)} tổ chức")
         stub = GatewayStub(channel)
-        driver = UserTaskDriver(stub)
+        if inbox:
+            inbox_task = asyncio.create_task(run_inbox_worker(portal, sessions, stopping=stopping))
+        driver = InboxDriver(user_tasks)
         seeder = Seeder(
             stub=stub,
             sessions=sessions,
@@ -1504,8 +1459,6 @@ async def seed_demo(
             step_timeout=step_timeout,
             regulations=settings.regulations(),
         )
-        driver.owners.update(t.proposal_id for t in report.tasks)
-        driver_task = asyncio.create_task(driver.run())
         # Started one after the other, each once registered, so task codes follow the
         # proposals' order from one run to the next.
         for seeded in report.tasks:
@@ -1541,16 +1494,18 @@ async def seed_demo(
                 await seeder.drive(seeded)
 
         await asyncio.gather(*(drive(t) for t in report.tasks))
-        released = await driver.stop(driver_task)
-        driver_task = None
-        log.info("%d work items left open for the portal's inbox", released)
         with sessions() as session:
             count_reference(session, report)
+            left = len(open_items(session=session))
+        log.info("%d work items open in the portal's inbox", left)
         return report
     finally:
-        if driver_task is not None:
-            # stopped early (an error, or cancelled): still give back what is held
-            await driver.stop(driver_task)
+        if inbox_task is not None:
+            # the jobs its worker received are recorded first: none is lost in flight
+            stopping.set()
+            with contextlib.suppress(Exception):
+                await inbox_task
+        user_tasks.link.close()
         await channel.close()
         if own_engine is not None:
             own_engine.dispose()

@@ -10,6 +10,7 @@ from models import (  # noqa: F401  (imported so that Base.metadata holds every 
     councils,
     decisions,
     documents,
+    filings,
     implementation,
     inbox,
     people,

@@ -10,7 +10,7 @@ from models.documents import StoredFile
 
 
 class Attachment(IdMixin, TimestampMixin, Base):
-    """An uploaded file and what it belongs to: a user task, a proposal, a task."""
+    """An uploaded file and what it belongs to: a user task, a proposal, a task, a filing."""
 
     __tablename__ = "attachments"
 
@@ -24,6 +24,8 @@ class Attachment(IdMixin, TimestampMixin, Base):
     )
     proposal_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("proposals.id"), index=True)
     task_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("tasks.id"), index=True)
+    # a host's filing for the task (models/filings.py)
+    filing_id: Mapped[int | None] = mapped_column(BigId, ForeignKey("filings.id"), index=True)
     # the form field it was uploaded for ("dossier" on the proposal form)
     field_key: Mapped[str] = mapped_column(String(100), default="")
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from portal import api_docs, files
+from portal import api_docs, councils, files
 from portal.auth import routes as auth_routes
 from portal.auth.access import PUBLIC, check_access_declared, csrf_token, install_access
 from portal.config import PortalConfig
@@ -23,6 +23,7 @@ from portal.public import routes as public_routes
 from portal.rendering import Renderer
 from portal.scientists import profile as profile_routes
 from portal.scientists import proposals as proposal_routes
+from portal.scientists import work as work_routes
 
 STATIC = Path(__file__).resolve().parent / "static"
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
@@ -74,6 +75,8 @@ def create_app(
     app.include_router(inbox_routes.router)
     app.include_router(proposal_routes.router)
     app.include_router(profile_routes.router)
+    app.include_router(work_routes.router)
+    app.include_router(councils.router)
     app.include_router(files.router)
     check_access_declared(app)
     return app

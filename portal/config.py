@@ -43,10 +43,15 @@ class PortalConfig:
     mail_from: str = "Sở KH&CN <khcn@localhost>"
     # user-task jobs are held this long by the inbox; the inbox extends them while they wait
     inbox_job_timeout_ms: int = 24 * 3600 * 1000
+    # a submission the engine has not acknowledged this long is sent again by the inbox worker
+    completion_retry_seconds: float = 30.0
     # the regulation editions with the province's numbers (forms' services read them)
     regulations: Regulations = DEFAULT_REGULATIONS
     # how long each process keeps a computed statistic (0: compute on every view)
     statistics_cache_seconds: int = 60
+    # "engine": submissions are dated by the engine's clock (an engine on a controlled clock,
+    # as in tests, where the workers read it too); "wall": the host's clock (production)
+    clock: str = "wall"
 
     @property
     def department(self) -> str:

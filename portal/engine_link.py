@@ -1,14 +1,16 @@
 """The portal's calls to the process engine over Zeebe's gateway protocol (pyzeebe's stubs).
 
 Blocking calls on a channel of its own, made from the request threads: complete a user task's
-job, start a process instance, extend a held job. Each says plainly what happened, so the
-caller can tell "done" from "the job is gone" (NOT_FOUND) from "the engine did not answer".
+job, start a process instance, publish a message, extend a held job, read the engine's clock.
+Each says plainly what happened, so the caller can tell "done" from "the job is gone"
+(NOT_FOUND) from "the engine did not answer".
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -17,6 +19,8 @@ from pyzeebe.proto import gateway_pb2 as pb
 from pyzeebe.proto.gateway_pb2_grpc import GatewayStub
 
 CALL_TIMEOUT_SECONDS = 10
+# the embedded engine's admin call telling its time (a controlled clock in tests)
+GET_CLOCK = "/khcn.EngineAdmin/GetClock"
 
 
 class Outcome(StrEnum):
@@ -49,6 +53,21 @@ class EngineLink:
                 self._channel = grpc.insecure_channel(self.address)
                 self._stub = GatewayStub(self._channel)
             return self._stub
+
+    def engine_now(self) -> datetime:
+        """The engine's time (its GetClock admin call): for an engine on a controlled clock."""
+        self.stub()
+        assert self._channel is not None
+        call = self._channel.unary_unary(
+            GET_CLOCK,
+            request_serializer=lambda o: json.dumps(o).encode(),
+            response_deserializer=lambda b: json.loads(b.decode()),
+        )
+        try:
+            reply = call({}, timeout=CALL_TIMEOUT_SECONDS)
+        except grpc.RpcError as error:
+            raise EngineUnavailable(str(error)) from None
+        return datetime.fromtimestamp(int(reply["now"]) / 1000, UTC)
 
     def close(self) -> None:
         """Close the channel."""
@@ -86,3 +105,29 @@ class EngineLink:
         except grpc.RpcError as error:
             raise EngineUnavailable(str(error)) from None
         return int(reply.processInstanceKey)
+
+    def publish_message(
+        self,
+        name: str,
+        correlation_key: str,
+        variables: dict[str, Any],
+        *,
+        message_id: str,
+        ttl_ms: int,
+    ) -> Outcome:
+        """PublishMessage; a second one with the same `message_id` is refused by the engine
+        while the first is buffered (ALREADY_EXISTS), which counts as done."""
+        request = pb.PublishMessageRequest(
+            name=name,
+            correlationKey=correlation_key,
+            timeToLive=ttl_ms,
+            messageId=message_id,
+            variables=json.dumps(variables),
+        )
+        try:
+            self.stub().PublishMessage(request, timeout=CALL_TIMEOUT_SECONDS)
+        except grpc.RpcError as error:
+            if error.code() == grpc.StatusCode.ALREADY_EXISTS:  # type: ignore[attr-defined]
+                return Outcome.DONE
+            return Outcome.UNAVAILABLE
+        return Outcome.DONE

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gettext
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.datastructures import QueryParams
 
 from models.labels import label
+from models.services.inbox import GROUP_ROLES
 from portal.i18n import LANGUAGE_NAMES, LANGUAGES
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -43,9 +44,9 @@ def day(value: date | datetime | None) -> str:
     if value is None:
         return "—"
     if isinstance(value, datetime):
-        if value.tzinfo is not None:
-            value = value.astimezone(VIETNAM)
-        return value.strftime("%d/%m/%Y %H:%M")
+        # stored in UTC; SQLite gives them back without their zone
+        aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        return aware.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M")
     return value.strftime("%d/%m/%Y")
 
 
@@ -91,6 +92,10 @@ class Renderer:
             env.globals["page_window"] = page_window
             env.filters["label"] = lambda value, _lang=language: (
                 label(value, _lang) if isinstance(value, Enum) else value
+            )
+            # a user task's candidate group as people call the role ("staff": chuyên viên ...)
+            env.filters["group"] = lambda name, _lang=language: (
+                label(GROUP_ROLES[name], _lang) if name in GROUP_ROLES else name
             )
             env.globals.update(globals_)
             env.globals["LANGUAGE"] = language

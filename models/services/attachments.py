@@ -24,6 +24,7 @@ def attach(
     inbox_item_id: int | None = None,
     proposal_id: int | None = None,
     task_id: int | None = None,
+    filing_id: int | None = None,
 ) -> Attachment:
     """Store an upload (once per content) and link it; the type was checked by the caller."""
     stored = store_file(
@@ -42,6 +43,7 @@ def attach(
         inbox_item_id=inbox_item_id,
         proposal_id=proposal_id,
         task_id=task_id,
+        filing_id=filing_id,
         field_key=field_key,
     )
     session.add(attachment)

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models.enums import Degree, Field, Role
+from models.enums import AcademicTitle, Degree, Field, Role
+from models.people import Expertise, Person
+from models.proposals import Proposal
 from models.services.accounts import hash_password
 from models.services.audit import Actor, record_audit
 from models.services.errors import DomainError
@@ -103,3 +105,57 @@ def ensure_demo_accounts(*, session: Session, env: str = "development") -> list[
             details={"username": user.username, "role": account.role.value},
         )
     return list(DEMO_ACCOUNTS)
+
+
+COUNCIL_MEMBER = next(a for a in DEMO_ACCOUNTS if a.role is Role.COUNCIL_MEMBER)
+
+
+def seat_demo_member(*, session: Session, field: Field) -> Person | None:
+    """Make the demo council member the most senior expert of `field` (GS.TSKH.), so the
+    councils the system proposes for that field seat them (councils.Candidate.order puts
+    seniority first): their inbox then holds reviews and ballots to try."""
+    person = session.scalar(
+        select(Person)
+        .join(User, User.person_id == Person.id)
+        .where(User.username == COUNCIL_MEMBER.username)
+    )
+    if person is None:
+        return None
+    person.academic_title = AcademicTitle.PROFESSOR
+    person.degree = Degree.DOCTOR_OF_SCIENCE
+    person.is_expert = True
+    if all(e.field is not field for e in person.expertise):
+        person.expertise.append(Expertise(field=field, speciality=""))
+    session.flush()
+    record_audit(
+        session=session,
+        action="account.demo_seat",
+        entity_type="person",
+        entity_id=person.id,
+        actor=SEEDER,
+        details={"field": field.value},
+    )
+    return person
+
+
+SCIENTIST = next(a for a in DEMO_ACCOUNTS if a.role is Role.SCIENTIST)
+
+
+def give_demo_proposal(*, session: Session, proposal_id: int) -> Proposal | None:
+    """Make the demo scientist the proposer (and so the investigator) of a demo proposal, so
+    their pages show a task under way and what it waits for from them."""
+    person_id = session.scalar(select(User.person_id).where(User.username == SCIENTIST.username))
+    proposal = session.get(Proposal, proposal_id)
+    if person_id is None or proposal is None:
+        return None
+    proposal.proposer_person_id = person_id
+    session.flush()
+    record_audit(
+        session=session,
+        action="account.demo_proposal",
+        entity_type="proposal",
+        entity_id=proposal.id,
+        actor=SEEDER,
+        details={"username": SCIENTIST.username},
+    )
+    return proposal

@@ -11,6 +11,7 @@ idempotent on the job key, and the domain operation is not run twice.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -315,3 +316,20 @@ def completing_items(*, session: Session) -> list[InboxItem]:
 def open_items(*, session: Session) -> list[InboxItem]:
     """Items waiting for people."""
     return list(session.scalars(select(InboxItem).where(InboxItem.state == InboxState.OPEN)))
+
+
+def open_items_of(
+    *, session: Session, element_id: str, match: Mapping[str, Any]
+) -> list[InboxItem]:
+    """The open items of one user task whose variables hold every value of `match`, in the
+    order the engine handed out their jobs."""
+    rows = session.scalars(
+        select(InboxItem)
+        .where(InboxItem.state == InboxState.OPEN, InboxItem.element_id == element_id)
+        .order_by(InboxItem.job_key)
+    )
+    return [
+        item
+        for item in rows
+        if all((item.variables or {}).get(name) == value for name, value in match.items())
+    ]

@@ -607,6 +607,51 @@ class CountResult:
     verdict: Rating | None = None
 
 
+def advisory_votes(session: Session, meeting: Meeting, task: Task, present: set[int]) -> list[Vote]:
+    """The advisory ballots cast on a task's proposal at a meeting by members present."""
+    return list(
+        session.scalars(
+            select(Vote).where(
+                Vote.meeting_id == meeting.id,
+                Vote.proposal_id == task.proposal_id,
+                Vote.member_id.in_(present),
+            )
+        )
+    )
+
+
+def acceptance_ratings(
+    session: Session, meeting: Meeting, task: Task, present: set[int]
+) -> list[Rating]:
+    """The acceptance ratings cast on a task at a meeting by members present."""
+    return [
+        r.rating
+        for r in session.scalars(
+            select(AcceptanceRating).where(
+                AcceptanceRating.task_id == task.id,
+                AcceptanceRating.meeting_id == meeting.id,
+                AcceptanceRating.member_id.in_(present),
+            )
+        )
+    ]
+
+
+def score_application(
+    session: Session,
+    meeting: Meeting,
+    task: Task,
+    application: Application,
+    regulations: Regulations,
+) -> tuple[list[ScoreSheet], SelectionOutcome]:
+    """The scoring ballots of an application at a meeting (members present) and their result."""
+    return _score(session, meeting, _present(meeting), task, application, regulations)
+
+
+def members_present_at(meeting: Meeting) -> set[int]:
+    """The ids of the members present at a meeting."""
+    return _present(meeting)
+
+
 def _score(
     session: Session,
     meeting: Meeting,
@@ -668,15 +713,7 @@ def count_ballots(
     present = _present(meeting)
     result = CountResult(council=council, members_present=len(present))
     if council.type is CouncilType.ADVISORY:
-        votes = list(
-            session.scalars(
-                select(Vote).where(
-                    Vote.meeting_id == meeting.id,
-                    Vote.proposal_id == task.proposal_id,
-                    Vote.member_id.in_(present),
-                )
-            )
-        )
+        votes = advisory_votes(session, meeting, task, present)
         in_favour = sum(v.in_favour for v in votes)
         result.recommended = advisory_recommended(
             in_favour, len(votes), edition.advisory.pass_share
@@ -715,16 +752,7 @@ def count_ballots(
             "recommended": [k for k, o in result.outcomes.items() if o.recommended],
         }
     elif council.type is CouncilType.ACCEPTANCE:
-        ratings = [
-            r.rating
-            for r in session.scalars(
-                select(AcceptanceRating).where(
-                    AcceptanceRating.task_id == task.id,
-                    AcceptanceRating.meeting_id == meeting.id,
-                    AcceptanceRating.member_id.in_(present),
-                )
-            )
-        ]
+        ratings = acceptance_ratings(session, meeting, task, present)
         dossier = session.scalar(
             select(AcceptanceDossier).where(
                 AcceptanceDossier.task_id == task.id,

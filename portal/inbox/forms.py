@@ -126,17 +126,7 @@ class FormSchema:
 
     def fields(self) -> list[Field]:
         """Every field that submits a value, groups opened."""
-        found: list[Field] = []
-
-        def walk(items: Sequence[Field]) -> None:
-            for item in items:
-                if item.children:
-                    walk(item.children)
-                elif item.holds_value:
-                    found.append(item)
-
-        walk(self.components)
-        return found
+        return self._walk(self.components, None)
 
     def keys(self) -> set[str]:
         """The keys of the fields that submit a value."""
@@ -144,18 +134,18 @@ class FormSchema:
 
     def visible_fields(self, context: Mapping[str, Any]) -> list[Field]:
         """The fields that submit a value and are not hidden by a condition in `context`."""
+        return self._walk(self.components, context)
+
+    def _walk(self, items: Sequence[Field], context: Mapping[str, Any] | None) -> list[Field]:
         found: list[Field] = []
-
-        def walk(items: Sequence[Field]) -> None:
-            for item in items:
-                if item.hide is not None and conditions.holds(item.hide, context):
+        for item in items:
+            if context is not None and item.hide is not None:
+                if conditions.holds(item.hide, context):
                     continue
-                if item.children:
-                    walk(item.children)
-                elif item.holds_value:
-                    found.append(item)
-
-        walk(self.components)
+            if item.children:
+                found += self._walk(item.children, context)
+            elif item.holds_value:
+                found.append(item)
         return found
 
 

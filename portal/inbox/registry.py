@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -64,8 +64,3 @@ def handler_for(form_id: str | None) -> Handler:
         )
 
     return run
-
-
-def wall_now() -> datetime:
-    """Now, for a submission (the office's clock)."""
-    return datetime.now(UTC)

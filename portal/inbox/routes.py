@@ -13,13 +13,16 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
-from models.enums import Stage
+from models.councils import Council
+from models.enums import Role, Stage
 from models.inbox import InboxItem, InboxState
 from models.services import inbox as inbox_service
+from models.services import progress as progress_service
 from models.services.accounts import aware
 from models.services.attachments import attach, attachments_of
 from models.services.audit import Actor
-from portal.auth.access import Viewer, Worker
+from models.services.submissions import proposals_of, task_of_proposal
+from portal.auth.access import Viewer, Worker, may_see_council
 from portal.deps import Render, Translator, WriteSession
 from portal.engine_link import Outcome
 from portal.i18n import N_
@@ -95,6 +98,24 @@ def inbox(
         "step": lambda r: (r["item"].stage.value if r["item"].stage else "~", r["item"].id),
     }
     rows.sort(key=keys[sort if sort in SORTS else "due"])
+    person = viewer.user.person_id
+    followed = (
+        [
+            progress_service.progress_of(session=session, task=t, person_id=person)
+            for t in progress_service.tasks_of(session=session, person_id=person)
+        ]
+        if person is not None and viewer.has(Role.SCIENTIST)
+        else []
+    )
+    unregistered = (
+        [
+            p
+            for p in proposals_of(session=session, person_id=person)
+            if task_of_proposal(session=session, proposal_id=p.id) is None
+        ]
+        if person is not None and viewer.has(Role.SCIENTIST)
+        else []
+    )
     return render.render(
         request,
         "inbox/list.html",
@@ -108,6 +129,9 @@ def inbox(
             "sort": sort,
             "overdue_only": bool(overdue),
             "notice": NOTICES.get(notice, ""),
+            "followed": followed,
+            "unregistered": unregistered,
+            "lang": "en" if request.state.language == "en" else "vi",
         },
     )
 
@@ -143,6 +167,10 @@ def _item_page(
     proposal_id = item.variables.get("proposalId")
     if proposal_id is not None:
         documents += attachments_of(session=session, proposal_id=int(proposal_id))
+    council_id = item.variables.get("councilId")
+    council = session.get(Council, int(council_id)) if council_id else None
+    if council is not None and not may_see_council(session, viewer, council):
+        council = None
     return render.render(
         request,
         "inbox/item.html",
@@ -157,6 +185,7 @@ def _item_page(
             "may_work": inbox_service.may_work(viewer.user, item, mine),
             "mine": inbox_service.is_mine(viewer.user, item),
             "documents": documents,
+            "council": council,
             "accept": ACCEPT_ATTRIBUTE,
             "accepted_names": ACCEPTED_NAMES,
             "overdue": item.due_at is not None and aware(item.due_at) < _now(),

@@ -5,8 +5,15 @@ beside the portal. It activates each user-task job with a long timeout and recor
 item; it never completes a job on activation (the handler ends with `KeptForPeople`, which the
 exception handler leaves alone, so the job stays activated for people). People complete it
 through a form (`UserTasks.submit`). Beside the worker a maintenance loop sends CompleteJob again
-for submissions the engine did not acknowledge, and extends the held jobs (UpdateJobTimeout):
+for submissions the engine did not acknowledge (and the messages of filings it did not take,
+models/services/filings.py), and extends the held jobs (UpdateJobTimeout):
 a job that answers NOT_FOUND is gone (instance cancelled, completed elsewhere) and so is its item.
+
+This is the one way user tasks are answered: people through the portal's pages, and the demo
+seeder (khcn/seed.py) and the tests through `UserTasks.answer`, which fills the same form with
+the same server-side validation and submits it the same way. Completing a job by its key works
+from any client, so items recorded by any inbox worker on the same database can be answered
+from anywhere (two inbox workers share the jobs between them harmlessly).
 """
 
 # No `from __future__ import annotations`: pyzeebe finds the job parameter by its annotation.
@@ -14,7 +21,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +31,9 @@ from pyzeebe.job.job import JobController
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from models.filings import Filing
 from models.inbox import InboxItem, InboxState
+from models.services import filings as filings_service
 from models.services import inbox as inbox_service
 from models.services.accounts import aware
 from models.services.audit import Actor
@@ -32,8 +41,9 @@ from models.services.errors import InvalidStateError
 from models.users import User
 from portal.config import PortalConfig
 from portal.engine_link import EngineLink, Outcome
+from portal.inbox import forms
 from portal.inbox.forms import FormCatalogue
-from portal.inbox.registry import Submission, handler_for, wall_now
+from portal.inbox.registry import Submission, handler_for
 from portal.mail import PortalMail
 
 log = logging.getLogger("portal.inbox")
@@ -72,6 +82,29 @@ def _header_list(headers: dict[str, str], name: str) -> list[str]:
     return [str(item) for item in found if str(item).strip()]
 
 
+class FormRejected(ValueError):
+    """Values given to `UserTasks.answer` that the form refuses (the message names each field)."""
+
+    def __init__(self, form_id: str, problems: Mapping[str, str]) -> None:
+        listed = "; ".join(f"{key}: {text}" for key, text in problems.items())
+        super().__init__(f"form {form_id}: {listed}")
+        self.form_id = form_id
+        self.problems = dict(problems)
+
+
+def as_submitted(value: Any) -> list[str]:
+    """A value written as a browser sends it for a field (a list of texts)."""
+    if value is None:
+        return []
+    if isinstance(value, bool):
+        return ["true"] if value else []
+    if isinstance(value, list | tuple | set):
+        return [text for item in value for text in as_submitted(item)]
+    if isinstance(value, float) and value.is_integer():
+        return [str(int(value))]
+    return [str(value)]
+
+
 @dataclass
 class SubmitResult:
     """What became of a submission."""
@@ -95,6 +128,12 @@ class UserTasks:
         self.catalogue = catalogue or FormCatalogue(config.bpmn_dir)
         self.link = link or EngineLink(config.zeebe_address)
         self.mail = PortalMail(config.smtp_host, config.smtp_port, config.mail_from)
+
+    def now(self) -> datetime:
+        """Now, for dating submissions: the engine's clock when configured so, else the host's."""
+        if self.config.clock == "engine":
+            return self.link.engine_now()
+        return datetime.now(UTC)
 
     # ------------------------------------------------------------------------- recording
 
@@ -200,7 +239,7 @@ class UserTasks:
                         user=user,
                         actor=actor,
                         regulations=self.config.regulations,
-                        now=wall_now(),
+                        now=self.now(),
                     )
                 )
                 inbox_service.begin_completion(
@@ -216,6 +255,39 @@ class UserTasks:
             job_key, result = item.job_key, dict(item.result or {})
         return SubmitResult(item_id, self.complete(item_id, job_key, result))
 
+    def open_items(self, element_id: str, match: Mapping[str, Any]) -> list[InboxItem]:
+        """The open items of a user task whose variables hold every value of `match`."""
+        with self.sessions() as session:
+            return inbox_service.open_items_of(session=session, element_id=element_id, match=match)
+
+    def answer(self, item_id: int, username: str, values: Mapping[str, Any]) -> SubmitResult:
+        """Fill an item's form as `username` and submit it, as a person does through its page:
+        the values written as the browser sends them and validated against the form on the
+        server (FormRejected names what it refuses), then `submit`. For the seeder and tests.
+        """
+        with self.sessions() as session:
+            item = session.get(InboxItem, item_id)
+            user_id = session.scalar(select(User.id).where(User.username == username))
+        if item is None or user_id is None:
+            raise InvalidStateError(
+                "inbox_answer_missing",
+                "Không tìm thấy công việc hoặc người dùng.",
+                f"No inbox item #{item_id} or no user {username!r}.",
+            )
+        schema = self.catalogue.form(item.form_id)
+        if schema is None:
+            raise FormRejected(str(item.form_id), {"": "no form"})
+        unknown = set(values) - schema.keys()
+        if unknown:
+            raise FormRejected(schema.id, {key: "not a field of the form" for key in unknown})
+        texts = {key: as_submitted(value) for key, value in values.items()}
+        outcome = forms.validate(schema, texts, item.variables)
+        if not outcome.ok:
+            raise FormRejected(
+                schema.id, {k: m.text % dict(m.params) for k, m in outcome.errors.items()}
+            )
+        return self.submit(item_id=item_id, user_id=user_id, values=outcome.values)
+
     def complete(self, item_id: int, job_key: int, result: dict[str, Any]) -> Outcome:
         """Send CompleteJob for a committed submission and record what the engine said."""
         outcome = self.link.complete_job(job_key, result)
@@ -226,17 +298,55 @@ class UserTasks:
             if outcome is Outcome.DONE:
                 inbox_service.finish_completion(session=session, item_id=item_id)
             else:
-                inbox_service.mark_gone(session=session, item_id=item_id, reason=GONE_REASON)
+                item = inbox_service.mark_gone(session=session, item_id=item_id, reason=GONE_REASON)
+                if item.state is InboxState.COMPLETED:
+                    # a retry of the same submission completed it first: done, not gone
+                    return Outcome.DONE
         return outcome
+
+    # ------------------------------------------------------------------------- filings
+
+    def publish(self, filing_id: int) -> Outcome:
+        """Send a committed filing's message to the engine and record that it took it."""
+        with self.sessions() as session:
+            filing = session.get(Filing, filing_id)
+            if filing is None or filing.published_at is not None:
+                return Outcome.DONE
+            name, key, variables = filing.message_name, filing.correlation_key, filing.variables
+            message_id = filing.message_id
+        outcome = self.link.publish_message(
+            name,
+            key,
+            dict(variables or {}),
+            message_id=message_id,
+            ttl_ms=filings_service.MESSAGE_TTL_MS,
+        )
+        if outcome is Outcome.DONE:
+            with self.sessions() as session, session.begin():
+                filings_service.mark_published(session=session, filing_id=filing_id, at=self.now())
+        else:
+            log.warning("message of filing %s not taken by the engine; will try again", filing_id)
+        return outcome
+
+    def retry_publications(self) -> int:
+        """Send again every filing's message the engine has not taken; how many were sent."""
+        with self.sessions() as session:
+            pending = [f.id for f in filings_service.unpublished(session=session)]
+        for filing_id in pending:
+            self.publish(filing_id)
+        return len(pending)
 
     # ------------------------------------------------------------------------- maintenance
 
     def retry_completions(self) -> int:
-        """Send CompleteJob again for every submission not acknowledged; how many were sent."""
+        """Send CompleteJob again for every submission not acknowledged for a while (not one
+        whose submitter is still waiting for the engine's answer); how many were sent."""
+        older = datetime.now(UTC).timestamp() - self.config.completion_retry_seconds
         with self.sessions() as session:
             pending = [
                 (i.id, i.job_key, dict(i.result or {}))
                 for i in inbox_service.completing_items(session=session)
+                if i.submitted_at is None or aware(i.submitted_at).timestamp() <= older
             ]
         for item_id, job_key, result in pending:
             self.complete(item_id, job_key, result)
@@ -303,6 +413,7 @@ async def _maintain(tasks: UserTasks, every: float) -> None:
     while True:
         try:
             await asyncio.to_thread(tasks.retry_completions)
+            await asyncio.to_thread(tasks.retry_publications)
             await asyncio.to_thread(tasks.keep_jobs)
         except Exception:  # the engine or database away for a moment: try again next round
             log.exception("inbox maintenance failed")
@@ -314,19 +425,32 @@ async def run_inbox_worker(
     sessions: sessionmaker[Session],
     *,
     maintenance_seconds: float = MAINTENANCE_SECONDS,
+    stopping: asyncio.Event | None = None,
 ) -> None:
-    """Hold user-task jobs as inbox items until cancelled (`khcn run` starts it)."""
+    """Hold user-task jobs as inbox items until cancelled, or until `stopping` is set: then
+    the jobs already received are recorded before it returns (the seeder stops it so)."""
     tasks = UserTasks(config, sessions)
     channel = create_insecure_channel(grpc_address=config.zeebe_address)
     worker = ZeebeWorker(channel, name=WORKER_NAME)
     inbox_worker(tasks, worker)
     maintenance = asyncio.create_task(_maintain(tasks, maintenance_seconds))
+    work = asyncio.create_task(worker.work())
     try:
-        await worker.work()
+        if stopping is None:
+            await work
+        else:
+            stop = asyncio.create_task(stopping.wait())
+            await asyncio.wait({work, stop}, return_when=asyncio.FIRST_COMPLETED)
+            stop.cancel()
+            if not work.done():
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(worker.stop(), timeout=15)
+            await work
     finally:
-        maintenance.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await maintenance
+        for running in (maintenance, work):
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
         with contextlib.suppress(Exception):
             await asyncio.wait_for(worker.stop(), timeout=5)
         await channel.close()

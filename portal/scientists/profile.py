@@ -11,15 +11,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
-from models.councils import Council
 from models.enums import AcademicTitle, Degree, Field
 from models.people import Organisation, Person
-from models.proposals import Proposal
 from models.services import profiles
-from models.services.attachments import attachments_of
 from models.services.errors import DomainError
-from models.tasks import Task
-from portal.auth.access import Scientist, SignedIn, Staff, Viewer, may_see_council
+from portal.auth.access import Scientist, Staff, Viewer
 from portal.auth.routes import actor_of, message
 from portal.deps import Render, Translator, WriteSession
 from portal.i18n import N_
@@ -234,24 +230,3 @@ def decide_change(
         actor=actor_of(viewer),
     )
     return RedirectResponse("/staff/profile-changes", status_code=303)
-
-
-# ----------------------------------------------------------------------------- councils
-
-
-@router.get("/councils/{council_id}", response_class=HTMLResponse)
-def council_page(
-    request: Request, council_id: int, viewer: SignedIn, session: WriteSession, render: Render
-) -> Response:
-    """What a council reviews, with its documents: for its members while it sits."""
-    council = session.get(Council, council_id)
-    if council is None or not may_see_council(session, viewer, council):
-        raise HTTPException(404)
-    task = session.get(Task, council.task_id) if council.task_id else None
-    proposal = session.get(Proposal, task.proposal_id) if task and task.proposal_id else None
-    documents = attachments_of(session=session, proposal_id=proposal.id) if proposal else []
-    return render.render(
-        request,
-        "scientists/council.html",
-        {"council": council, "task": task, "proposal": proposal, "documents": documents},
-    )

@@ -20,6 +20,7 @@ from khcn.cli import app
 from khcn.seed import ENDED, SeedRefused, Target, seed_demo, seed_plan
 from models.audit import AuditEntry
 from models.calls import Application
+from models.councils import CouncilMember
 from models.db import make_engine, make_sessionmaker
 from models.decisions import Decision
 from models.enums import ApplicationStatus, DecisionStatus, FundingSource, Role
@@ -125,6 +126,14 @@ async def test_demo_seed_fills_a_province_through_the_processes(
         assert not any("Thông tin và Truyền thông" in n for n in names)
         addresses = " ".join(a or "" for a in session.scalars(select(Organisation.address)))
         assert "tỉnh" not in " ".join(names) and "huyện" not in addresses
+        # the demo council member sits on councils the system proposed (reviews to try)
+        seated = session.scalar(
+            select(func.count())
+            .select_from(CouncilMember)
+            .join(User, User.person_id == CouncilMember.person_id)
+            .where(User.username == "demo.hoidong")
+        )
+        assert seated is not None and seated >= 1
         # proposals say different things
         assert len(set(session.scalars(select(Proposal.rationale)))) >= 3
         # the Department's officials are people (they sit on the budget appraisal teams)
@@ -175,7 +184,7 @@ async def test_demo_seed_fills_a_province_through_the_processes(
 
     # work left open is back in the inbox: staff can screen the waiting proposal
     waiting = next(t for t in report.tasks if t.target is Target.SCREENING)
-    job = await complete_user_task(
+    item = await complete_user_task(
         system,
         None,
         "screenProposal",
@@ -183,7 +192,7 @@ async def test_demo_seed_fills_a_province_through_the_processes(
         role="staff",
         match={"proposalId": waiting.proposal_id},
     )
-    assert job.processInstanceKey != waiting.process_instance_key  # the step's own instance
+    assert item.process_instance_key != waiting.process_instance_key  # the step's own instance
 
     # a second run refuses to seed over data, from the code and from the command line
     with pytest.raises(SeedRefused):

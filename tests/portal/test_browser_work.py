@@ -1,8 +1,11 @@
-"""Work pages in a real headless Chromium on a real engine: signing in, a staff member fixing an
-invalid form value before the valid one completes the task, a wrongly typed upload refused.
+"""Work pages in a real headless Chromium on a real engine with the real workers: signing in,
+a staff member fixing an invalid form value before the valid one completes the task, a
+scientist's wrongly typed upload refused and then the proposal submitted and followed in "my
+tasks", a council member casting the scoring ballot at the meeting, a form's condition
+showing fields as they apply (forms.js).
 
 One database kind (SQLite) only: the browser shows the same pages on both, and the HTTP tests
-(test_access.py, test_inbox.py) cover PostgreSQL.
+(test_access.py, test_inbox.py, test_work.py, test_whole_task.py) cover PostgreSQL.
 """
 
 from __future__ import annotations
@@ -20,25 +23,37 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from khcn.launcher import bpmn_resources, deploy_all
+from khcn.settings import Settings
+from models.councils import ScoreSheet
 from models.db import make_engine, make_sessionmaker
-from models.enums import Field, ProposalStatus, Role
+from models.editions import DEFAULT_REGULATIONS
+from models.enums import CouncilRole, CouncilType, Field, ProposalStatus, Role
 from models.inbox import InboxItem, InboxState
 from models.migrate import upgrade
 from models.proposals import Proposal
+from models.rules import scoring_sheet
 from models.services import accounts
+from models.services.meetings import review_assignments
 from models.services.proposals import create_proposal, register_proposal
+from models.services.user_tasks import ballot_fields
+from models.tasks import Task
 from models.users import User
 from portal.app import create_app
 from portal.config import PortalConfig
 from portal.engine_link import EngineLink
 from portal.inbox.work import run_inbox_worker
+from tests.models import factories
 from tests.portal.people import make_user
 from tests.support.browser import chromium_paths, live_portal, screenshot
 from tests.support.engine_process import EngineProcess
+from tests.support.system import Inbox, smtp_inbox  # noqa: F401  (fixture)
 from tests.support.zeebe import Process
+from workers.runtime import run_workers
 
 PASSWORD = "trang-soi-dong-huong"
-PROCESS_ID = "browser-screening"
+SCREENING = "browser-screening"
+BALLOT = "browser-ballot"
+APPROVE = "browser-approve"
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +67,15 @@ def engine_process(make_database_url: Any) -> Iterator[EngineProcess]:
 
 
 @pytest.fixture(scope="module")
-def sessions(make_database_url: Any) -> Iterator[sessionmaker[Session]]:
-    url = make_database_url("sqlite")
+def database_url(make_database_url: Any) -> str:
+    url = str(make_database_url("sqlite"))
     upgrade(url)
-    engine = make_engine(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(database_url)
     yield make_sessionmaker(engine)
     engine.dispose()
 
@@ -70,26 +90,70 @@ def config(engine_process: EngineProcess, tmp_path_factory: pytest.TempPathFacto
 
 
 @pytest.fixture(scope="module")
-def app(config: PortalConfig, sessions: sessionmaker[Session]) -> Iterator[FastAPI]:
-    """The portal, with bpmn/ and a one-task screening process deployed, the inbox running."""
-    p = Process(PROCESS_ID)
-    p.chain(
-        p.start(),
-        p.user_task("screen", candidate_groups="staff", form_key="khcn-screen-proposal"),
-        p.end(),
+def app(
+    config: PortalConfig,
+    sessions: sessionmaker[Session],
+    database_url: str,
+    smtp_inbox: tuple[Inbox, int],  # noqa: F811
+) -> Iterator[FastAPI]:
+    """The portal, with bpmn/ and small one-task processes deployed; the workers and the
+    inbox worker running in a loop of their own."""
+    extra = [
+        _one_task(
+            config, SCREENING, "screen", candidate_groups="staff", form_key="khcn-screen-proposal"
+        ),
+        _one_task(
+            config,
+            BALLOT,
+            "ballot",
+            candidate_groups="council",
+            assignee="=assignee",
+            form_key="khcn-selection-ballot",
+        ),
+        _one_task(
+            config, APPROVE, "approve", candidate_groups="leader", form_key="khcn-approve-list"
+        ),
+    ]
+    asyncio.run(deploy_all(config.zeebe_address, [*bpmn_resources(), *extra]))
+    settings = Settings(
+        ZEEBE_ADDRESS=config.zeebe_address,
+        database_url=database_url,
+        smtp_port=smtp_inbox[1],
+        documents_dir=str(config.documents_dir),
     )
-    extra = Path(config.documents_dir) / f"{PROCESS_ID}.bpmn"
-    extra.write_bytes(p.xml())
-    asyncio.run(deploy_all(config.zeebe_address, [*bpmn_resources(), extra]))
     loop = asyncio.new_event_loop()
-    worker = loop.create_task(run_inbox_worker(config, sessions, maintenance_seconds=0.5))
-    thread = threading.Thread(target=loop.run_until_complete, args=(worker,), daemon=True)
+
+    async def background() -> None:
+        running = [
+            asyncio.create_task(run_workers(settings.workers())),
+            asyncio.create_task(run_inbox_worker(config, sessions, maintenance_seconds=0.5)),
+        ]
+        try:
+            await asyncio.gather(*running)
+        except asyncio.CancelledError:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+
+    worker = loop.create_task(background())
+    thread = threading.Thread(
+        target=lambda: loop.run_until_complete(asyncio.wait([worker])), daemon=True
+    )
     thread.start()
     try:
         yield create_app(config, sessions)
     finally:
         loop.call_soon_threadsafe(worker.cancel)
-        thread.join(timeout=10)
+        thread.join(timeout=15)
+
+
+def _one_task(config: PortalConfig, process_id: str, element: str, **task: Any) -> Path:
+    """A process of one user task, written beside the documents for deployment."""
+    p = Process(process_id)
+    p.chain(p.start(), p.user_task(element, **task), p.end())
+    path = Path(config.documents_dir) / f"{process_id}.bpmn"
+    path.write_bytes(p.xml())
+    return path
 
 
 def user_with_password(sessions: sessionmaker[Session], role: Role) -> str:
@@ -130,7 +194,7 @@ def submit(browser: Any, selector: str) -> None:
     follow(browser, browser.find_element(By.CSS_SELECTOR, selector))
 
 
-def wait_until(condition: Any, timeout: float = 15.0) -> Any:
+def wait_until(condition: Any, timeout: float = 20.0) -> Any:
     import time
 
     deadline = time.monotonic() + timeout
@@ -161,7 +225,7 @@ def test_staff_signs_in_and_completes_a_form_after_fixing_an_invalid_value(
         ).task.code
     link = EngineLink(config.zeebe_address)
     instance = link.start_process(
-        PROCESS_ID,
+        SCREENING,
         {"proposalId": proposal_id, "taskCode": code, "proposalTitle": "Thanh trà Huế"},
     )
     link.close()
@@ -240,6 +304,114 @@ def test_a_scientist_uploading_a_file_of_the_wrong_type_is_refused_then_submits(
         assert "/proposals/" in browser.current_url
         assert "quy trình xử lý đã bắt đầu" in browser.find_element(By.CSS_SELECTOR, ".notice").text
         screenshot(browser, "work-proposal-submitted")
+        with sessions() as session:
+            saved = session.scalar(select(Proposal).where(Proposal.title.like("%IoT%")))
+        assert saved is not None and saved.process_instance_key is not None
+
+        # "my tasks": the registered task, waiting for staff to screen it
+        def registered() -> str | None:
+            with sessions() as session:
+                return session.scalar(select(Task.code).where(Task.proposal_id == saved.id))
+
+        code = wait_until(registered)
+
+        def waiting() -> Any:
+            browser.get(base + "/inbox")
+            rows = browser.find_elements(By.CSS_SELECTOR, f'tr[data-task="{code}"]')
+            return rows and "Sàng lọc đề xuất" in rows[0].text and rows[0]
+
+        row = wait_until(waiting, 30)
+        browser.execute_script("arguments[0].scrollIntoView({block: 'center'})", row)
+        screenshot(browser, "work-scientist-my-tasks")
+        follow(browser, row.find_element(By.CSS_SELECTOR, "a"))
+        assert browser.find_element(By.CSS_SELECTOR, "h1").text.startswith(code)
+        assert "Sàng lọc đề xuất" in browser.find_element(By.CSS_SELECTOR, "main").text
+        screenshot(browser, "work-scientist-task")
+
+
+def test_a_council_member_casts_the_scoring_ballot_at_the_meeting(
+    app: FastAPI, browser: Any, sessions: sessionmaker[Session], config: PortalConfig
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    with sessions() as session, session.begin():
+        task = factories.task(session)
+        [application] = factories.valid_applications(session, task, 1)
+        council = factories.established(session, task, CouncilType.SELECTION)
+        factories.review_all(session, council, task)
+        factories.hold(session, council, task)
+        chair = factories.member(council, CouncilRole.CHAIR)
+        [assignment] = [
+            a for a in review_assignments(session, council.id, task.id) if a["memberId"] == chair.id
+        ]
+        user = session.scalar(select(User).where(User.username == assignment["assignee"]))
+        assert user is not None
+        user.password_hash = accounts.hash_password(PASSWORD)
+        sheet = scoring_sheet(task.kind, task.field, DEFAULT_REGULATIONS.edition("2025").selection)
+        variables = {
+            "taskCode": task.code,
+            "councilId": council.id,
+            "assignment": assignment,
+            "assignee": assignment["assignee"],
+            "scoringSheet": sheet.id,
+        }
+        username, council_id = user.username, council.id
+    link = EngineLink(config.zeebe_address)
+    instance = link.start_process(BALLOT, variables)
+    link.close()
+    held = wait_until(lambda: _item_of(sessions, instance))
+    fields = ballot_fields(sheet.id)
+    with live_portal(app) as base:
+        sign_in(browser, base, username)
+        row = browser.find_element(By.CSS_SELECTOR, f'tr[data-item="{held.id}"]')
+        screenshot(browser, "work-member-inbox")
+        follow(browser, row.find_element(By.CSS_SELECTOR, "a"))
+        inputs = browser.find_elements(By.CSS_SELECTOR, "form.task-form input[inputmode=decimal]")
+        # only the task's scoring sheet is on the ballot
+        assert {i.get_attribute("name") for i in inputs} == set(fields)
+        maxima = sheet.maxima()
+        for key, code in fields.items():
+            browser.find_element(By.ID, f"f-{key}").send_keys(str(maxima[code] - 1))
+        browser.find_element(By.ID, "f-comment").send_keys("Hồ sơ tốt, khả thi.")
+        screenshot(browser, "work-member-ballot")
+        submit(browser, "form.task-form button[type=submit]")
+        assert "Công việc đã hoàn thành" in browser.find_element(By.CSS_SELECTOR, ".notice").text
+        browser.get(f"{base}/councils/{council_id}")
+        # the council's page: what it reviews (the application on its agenda)
+        assert f"#{application.id}:" in browser.find_element(By.CSS_SELECTOR, "main").text
+        screenshot(browser, "work-member-council")
     with sessions() as session:
-        saved = session.scalar(select(Proposal).where(Proposal.title.like("%IoT%")))
-    assert saved is not None and saved.process_instance_key is not None
+        [ballot] = session.scalars(
+            select(ScoreSheet).where(ScoreSheet.application_id == application.id)
+        ).all()
+        assert ballot.member_id == assignment["memberId"]
+        assert sum(s.points for s in ballot.scores) == sheet.max_total - len(fields)
+
+
+def test_a_form_shows_the_fields_its_condition_applies_to_as_they_are_filled(
+    app: FastAPI, browser: Any, sessions: sessionmaker[Session], config: PortalConfig
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    leader = user_with_password(sessions, Role.LEADER)
+    link = EngineLink(config.zeebe_address)
+    instance = link.start_process(APPROVE, {"taskCode": "NV-2026-950", "proposalTitle": "Sen"})
+    link.close()
+    held = wait_until(lambda: _item_of(sessions, instance))
+    with live_portal(app) as base:
+        sign_in(browser, base, leader)
+        browser.get(f"{base}/inbox/items/{held.id}")
+        number = browser.find_element(By.ID, "f-listDecisionNumber")
+        # not approved yet: the decision's fields are hidden, and so is the hint for no script
+        assert not number.is_displayed()
+        assert not browser.find_element(By.CSS_SELECTOR, ".when-hint").is_displayed()
+        browser.find_element(By.ID, "f-listApproved").click()
+        assert number.is_displayed() and number.is_enabled()
+        screenshot(browser, "work-form-condition")
+        browser.find_element(By.ID, "f-listApproved").click()
+        assert not number.is_displayed()
+
+
+def _item_of(sessions: sessionmaker[Session], instance: int) -> InboxItem | None:
+    with sessions() as session:
+        return session.scalar(select(InboxItem).where(InboxItem.process_instance_key == instance))

@@ -10,7 +10,7 @@ import json
 import re
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,12 +25,16 @@ from models.attachments import Attachment
 from models.audit import AuditEntry
 from models.db import make_engine, make_sessionmaker
 from models.enums import Field, ProposalStatus, Role
+from models.filings import Filing
 from models.inbox import InboxItem, InboxState
 from models.proposals import Proposal
-from models.services.proposals import create_proposal, register_proposal
+from models.services import filings
+from models.services.audit import Actor
+from models.services.proposals import create_proposal, register_proposal, screen_proposal
+from models.tasks import Task
 from portal.app import create_app
 from portal.config import PortalConfig
-from portal.inbox.work import UserTasks, run_inbox_worker
+from portal.inbox.work import FormRejected, UserTasks, run_inbox_worker
 from tests.portal.people import Login, client_of, login, make_user
 from tests.support.engine_process import EngineProcess, free_port
 from tests.support.system import Inbox, domain_url, smtp_inbox  # noqa: F401  (fixtures)
@@ -44,6 +48,7 @@ from tests.support.zeebe import (
     unique_id,
     wait_for,
 )
+from tests.support.zeebe_events import EventProcess, catch_event, message_def
 
 # proposal id → the code of the task it was registered as
 CODES: dict[int, str] = {}
@@ -321,7 +326,7 @@ async def test_a_submission_the_engine_did_not_acknowledge_is_sent_again_once(
         assert session.get(InboxItem, item.id).state is InboxState.COMPLETING
         assert session.get(Proposal, proposal_id).status is ProposalStatus.SCREENED_IN
     # the inbox worker, back, sends CompleteJob again with what was kept
-    async with inbox_worker(config, sessions, every=0.2):
+    async with inbox_worker(replace(config, completion_retry_seconds=0), sessions, every=0.2):
         await await_instance_state(zb.admin, instance, "COMPLETED", 15)
 
         def completed() -> bool:
@@ -329,6 +334,11 @@ async def test_a_submission_the_engine_did_not_acknowledge_is_sent_again_once(
                 return session.get(InboxItem, item.id).state is InboxState.COMPLETED
 
         await wait_for(completed, 10, message="the item completed")
+        # the submitter's own CompleteJob arriving after the retry's: done, not gone
+        again = UserTasks(config, sessions)
+        late = await asyncio.to_thread(again.complete, item.id, item.job_key, {})
+        again.link.close()
+        assert late.value == "done" and completed()
     with sessions() as session:
         screenings = session.scalar(
             select(func.count())
@@ -415,3 +425,59 @@ async def test_a_scientist_submits_a_proposal_that_starts_khcn_task(
     listing = await asyncio.to_thread(client.get, "/proposals")
     assert "sen Huế" in listing.text
     assert json.dumps(proposal_id) in done.headers["location"]
+
+
+async def test_a_filing_the_engine_did_not_take_is_published_again_and_correlates(
+    zb: Conn, config: PortalConfig, sessions: sessionmaker[Session]
+) -> None:
+    """The host files the revised proposal while the engine is away: the filing is kept with
+    its message; the inbox worker's maintenance sends it, and the waiting process goes on."""
+    person_id = make_user(sessions, [Role.SCIENTIST], person=True).person_id
+    proposal_id = proposal(sessions, person_id)
+    code = CODES[proposal_id]
+    p = EventProcess(unique_id("revised"))
+    ref = p.message("khcn.proposal.revised", "=taskCode")
+    p.chain(p.start(), catch_event(p, "catchRevised", message_def(ref)), p.end())
+    await deploy(zb.stub, (f"{p.id}.bpmn", p.xml()))
+    instance = int((await create_instance(zb.stub, p.id, {"taskCode": code})).processInstanceKey)
+    with sessions() as session, session.begin():
+        screen_proposal(session=session, task_code=code, result="revise", note="Bổ sung")
+        task = session.scalar(select(Task).where(Task.code == code))
+        filing_id = filings.file(
+            session=session,
+            task_id=task.id,
+            kind="proposal-revision",
+            person_id=person_id,
+            uploads=[filings.Upload("other", "moi.pdf", PDF, "application/pdf")],
+            root=config.documents_dir,
+            now=datetime.now(UTC),
+            actor=Actor(name="nkh"),
+        ).id
+    away = UserTasks(replace(config, zeebe_address=f"127.0.0.1:{free_port()}"), sessions)
+    assert (await asyncio.to_thread(away.publish, filing_id)).value == "unavailable"
+    away.link.close()
+    async with inbox_worker(config, sessions, every=0.2):
+        view = await await_instance_state(zb.admin, instance, "COMPLETED", 15)
+    with sessions() as session:
+        sent = session.get(Filing, filing_id)
+        assert sent is not None and sent.published_at is not None
+    assert view["variables"]["revisedDocumentIds"] == sent.variables["revisedDocumentIds"]
+
+
+async def test_answering_an_item_with_a_value_its_form_refuses_names_the_field(
+    zb: Conn, config: PortalConfig, sessions: sessionmaker[Session]
+) -> None:
+    process_id = await screening_process(zb)
+    staff = make_user(sessions, [Role.STAFF])
+    tasks = UserTasks(config, sessions)
+    async with inbox_worker(config, sessions):
+        item = await item_of(sessions, await start(zb, process_id, proposal(sessions)))
+        with pytest.raises(FormRejected, match="screeningResult"):
+            await asyncio.to_thread(tasks.answer, item.id, staff.username, {"screeningResult": "?"})
+        with pytest.raises(FormRejected, match="not a field"):
+            await asyncio.to_thread(tasks.answer, item.id, staff.username, {"verdict": "ok"})
+        done = await asyncio.to_thread(
+            tasks.answer, item.id, staff.username, {"screeningResult": "rejected"}
+        )
+    tasks.link.close()
+    assert done.outcome.value == "done"

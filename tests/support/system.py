@@ -1,8 +1,11 @@
-"""The whole back end for end-to-end tests: engine, domain database, SMTP inbox, workers.
+"""The whole back end for end-to-end tests: engine, domain database, SMTP inbox, workers and
+the portal's inbox worker.
 
-Use the `system` fixture (tests/workers/conftest.py re-exports these fixtures); complete user
-tasks the way the portal's inbox will with `complete_user_task` (the form's model service runs
-in its own transaction, then the job completes with the variables it returned).
+Use the `system` fixture (tests/workers/conftest.py re-exports these fixtures); answer user
+tasks with `complete_user_task` or `System.answer`: through the portal's inbox, as people do
+(the inbox worker records each user-task job as an item; the item's form is filled as its
+assignee or a person of its group, validated on the server, its model service run and
+committed, then the job completed: portal/inbox/work.py `UserTasks.answer`).
 
 Tests of timers use `clock_system` instead: the same back end on a fresh engine started with
 `--clock controlled` and a fresh domain database for each test (import `clock_system`,
@@ -19,32 +22,35 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import email
-import json
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.policy import default
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
-from pyzeebe.proto import gateway_pb2 as pb
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from khcn.forms import answer
 from khcn.launcher import bpmn_resources
 from khcn.settings import Settings
 from models.db import make_engine, make_sessionmaker
+from models.enums import Role
+from models.inbox import InboxItem
 from models.migrate import upgrade
-from models.services.audit import Actor
+from models.services.inbox import GROUP_ROLES
+from models.services.people import create_user
+from models.users import User
+from portal.config import PortalConfig
+from portal.engine_link import Outcome
+from portal.inbox.work import UserTasks, run_inbox_worker
 from tests.conftest import DATABASE_KINDS
 from tests.support.engine_process import EngineProcess, free_port
 from tests.support.zeebe import Conn, connect, deploy, wait_for
 from workers.clock import Clock, EngineClock, WallClock, clock_of_engine
 from workers.runtime import run_workers
-
-USER_TASK = "io.camunda.zeebe:userTask"
 
 
 class Inbox:
@@ -71,45 +77,64 @@ class System:
     inbox: Inbox
     settings: Settings
     documents_dir: Path
-    completed_user_tasks: list[dict[str, Any]] = field(default_factory=list)
+    # the portal's configuration and inbox operations (its inbox worker runs beside the workers)
+    portal: PortalConfig = field(default_factory=PortalConfig)
+    user_tasks: UserTasks | None = None
     # the engine process when the system started its own (clock_system)
     engine: EngineProcess | None = None
     # the clock the workers read (the engine's on a controlled engine)
     clock: Clock = field(default_factory=WallClock)
 
-    async def complete(
-        self,
-        *,
-        key: int,
-        element_id: str,
-        process_instance_key: int,
-        variables: Mapping[str, Any],
-        values: Mapping[str, Any],
+    def person_of(self, group: str) -> str:
+        """The user name of someone of a candidate group (made once per database)."""
+        username = f"inbox-{group}"
+        with self.sessions() as session, session.begin():
+            if session.scalar(select(User.id).where(User.username == username)) is None:
+                create_user(
+                    session=session,
+                    username=username,
+                    email=f"{username}@example.vn",
+                    display_name=f"Người thử nhóm {group}",
+                    roles=[GROUP_ROLES.get(group, Role.STAFF)],
+                )
+        return username
+
+    async def answer(
+        self, item: InboxItem, values: Mapping[str, Any], *, username: str | None = None
     ) -> dict[str, Any]:
-        """Answer a user task as the inbox does (its form's model service in one committed
-        transaction), then complete its job; the variables it completed with."""
-        actor = Actor(
-            name="test-inbox",
-            bpmn_element_id=element_id,
-            process_instance_key=process_instance_key,
-            job_key=key,
-        )
-        now = await asyncio.to_thread(self.clock.now)
-        result = await asyncio.to_thread(
-            answer,
-            self.sessions,
-            element_id=element_id,
-            variables=variables,
-            values=values,
-            actor=actor,
-            now=now,
-            regulations=self.settings.regulations(),
-        )
-        await self.zb.stub.CompleteJob(
-            pb.CompleteJobRequest(jobKey=key, variables=json.dumps(result))
-        )
-        self.completed_user_tasks.append({"elementId": element_id, "variables": result})
-        return result
+        """Fill an inbox item's form and submit it as its assignee (or `username`, or someone
+        of its first candidate group); the variables the job completed with."""
+        assert self.user_tasks is not None
+        who = username or item.assignee or self.person_of(item.candidate_groups[0])
+        done = await asyncio.to_thread(self.user_tasks.answer, item.id, who, values)
+        assert done.outcome is Outcome.DONE, (item.element_id, done.outcome)
+        with self.sessions() as session:
+            row = session.get(InboxItem, item.id)
+            assert row is not None
+            return dict(row.result or {})
+
+    async def items(
+        self,
+        element_id: str,
+        match: Mapping[str, Any],
+        count: int | None = 1,
+        *,
+        collection: str = "",
+        timeout: float = 15.0,
+    ) -> list[InboxItem]:
+        """Wait for the open inbox items of a user task whose variables hold `match`: `count`
+        of them, or (None) as many as the multi-instance's input `collection` of the first."""
+        assert self.user_tasks is not None
+        tasks = self.user_tasks
+
+        async def ready() -> list[InboxItem] | None:
+            found = await asyncio.to_thread(tasks.open_items, element_id, match)
+            wanted = count
+            if wanted is None and found:
+                wanted = len(found[0].variables.get(collection) or [0])
+            return found[:wanted] if found and wanted and len(found) >= wanted else None
+
+        return list(await wait_for(ready, timeout, message=f"user task '{element_id}' {match}"))
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +160,8 @@ def smtp_inbox() -> Iterator[tuple[Inbox, int]]:
 async def running_system(
     engine_address: str, domain_url: str, inbox: Inbox, smtp_port: int, documents_dir: Path
 ) -> AsyncIterator[System]:
-    """bpmn/ deployed on the engine at `engine_address` and every worker of workers/ running."""
+    """bpmn/ deployed on the engine at `engine_address`, every worker of workers/ and the
+    portal's inbox worker running."""
     inbox.messages.clear()
     settings = Settings(
         ZEEBE_ADDRESS=engine_address,
@@ -145,19 +171,38 @@ async def running_system(
         documents_dir=str(documents_dir),
     )
     engine = make_engine(domain_url)
-    # An engine on a controlled clock: the workers date everything by the engine's time.
+    sessions = make_sessionmaker(engine)
+    # An engine on a controlled clock: the workers and the portal date everything by its time.
     clock = await asyncio.to_thread(clock_of_engine, engine_address)
+    portal = replace(
+        settings.portal(), clock="engine" if isinstance(clock, EngineClock) else "wall"
+    )
+    user_tasks = UserTasks(portal, sessions)
     async with connect(engine_address) as zb:
         await deploy(zb.stub, *bpmn_resources())
-        task = asyncio.create_task(run_workers(settings.workers(), clock=clock))
+        running = [
+            asyncio.create_task(run_workers(settings.workers(), clock=clock)),
+            asyncio.create_task(run_inbox_worker(portal, sessions, maintenance_seconds=1)),
+        ]
         try:
-            yield System(zb, make_sessionmaker(engine), inbox, settings, documents_dir, clock=clock)
+            yield System(
+                zb,
+                sessions,
+                inbox,
+                settings,
+                documents_dir,
+                portal=portal,
+                user_tasks=user_tasks,
+                clock=clock,
+            )
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for task in running:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             if isinstance(clock, EngineClock):
                 clock.close()
+            user_tasks.link.close()
             engine.dispose()
 
 
@@ -237,35 +282,6 @@ async def clock_system(
         proc.stop()
 
 
-def _matches(job: pb.ActivatedJob, match: Mapping[str, Any] | None) -> bool:
-    """Whether a job's variables hold every value of `match`."""
-    if not match:
-        return True
-    variables = json.loads(job.variables or "{}")
-    return all(variables.get(name) == value for name, value in match.items())
-
-
-async def take_user_tasks(system: System) -> list[pb.ActivatedJob]:
-    """One short poll for user-task jobs, as the portal's inbox worker will make."""
-    reply = system.zb.stub.ActivateJobs(
-        pb.ActivateJobsRequest(
-            type=USER_TASK,
-            worker="test-inbox",
-            timeout=60_000,
-            maxJobsToActivate=50,
-            requestTimeout=200,
-        )
-    )
-    return [job async for batch in reply for job in batch.jobs]
-
-
-async def hand_back(system: System, job: pb.ActivatedJob) -> None:
-    """Give a job taken by mistake back at once, retries unchanged."""
-    await system.zb.stub.FailJob(
-        pb.FailJobRequest(jobKey=job.key, retries=job.retries, errorMessage="")
-    )
-
-
 async def complete_user_task(
     system: System,
     process_instance_key: int | None,
@@ -276,45 +292,29 @@ async def complete_user_task(
     assignee: str | None = None,
     match: Mapping[str, Any] | None = None,
     timeout: float = 15.0,
-) -> pb.ActivatedJob:
-    """Do what the portal's inbox does: take the user task's job and complete it with the form.
+) -> InboxItem:
+    """Answer a user task through the portal's inbox, as a person of its group would.
 
-    The job must belong to `process_instance_key` (any instance when None; user tasks of a
+    The item must belong to `process_instance_key` (any instance when None; user tasks of a
     called step run in the step's own instance), to `element_id`, and to `assignee` when
     given, and its variables must hold the values of `match` when given (e.g. `{"taskCode":
     code}` to find a called step's task of one S&T task); `role` must be among its candidate
-    groups. Other user-task jobs taken on the way are handed back at once.
+    groups.
     """
-    found: list[pb.ActivatedJob] = []
 
-    async def take() -> bool:
-        for job in await take_user_tasks(system):
-            job_headers = json.loads(job.customHeaders)
-            mine = (
-                job.elementId == element_id
-                and (process_instance_key is None or job.processInstanceKey == process_instance_key)
-                and (assignee is None or job_headers.get("io.camunda.zeebe:assignee") == assignee)
-                and _matches(job, match)
-            )
-            if mine and not found:
-                found.append(job)
-            else:
-                await hand_back(system, job)
-        return bool(found)
+    def mine(item: InboxItem) -> bool:
+        return process_instance_key in (None, item.process_instance_key) and assignee in (
+            None,
+            item.assignee,
+        )
 
-    await wait_for(take, timeout, message=f"user task '{element_id}'")
-    job = found[0]
-    headers = json.loads(job.customHeaders)
+    async def found() -> InboxItem | None:
+        assert system.user_tasks is not None
+        items = await asyncio.to_thread(system.user_tasks.open_items, element_id, match or {})
+        return next((item for item in items if mine(item)), None)
+
+    item: InboxItem = await wait_for(found, timeout, message=f"user task '{element_id}'")
     if role is not None:
-        groups = json.loads(headers.get("io.camunda.zeebe:candidateGroups", "[]"))
-        assert role in groups, f"'{element_id}' is for {groups}, not {role}"
-    if assignee is not None:
-        assert headers.get("io.camunda.zeebe:assignee") == assignee, headers
-    await system.complete(
-        key=job.key,
-        element_id=job.elementId,
-        process_instance_key=job.processInstanceKey,
-        variables=json.loads(job.variables or "{}"),
-        values=variables,
-    )
-    return job
+        assert role in item.candidate_groups, f"'{element_id}' is for {item.candidate_groups}"
+    await system.answer(item, variables)
+    return item

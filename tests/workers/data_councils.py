@@ -12,13 +12,11 @@ and the process helpers `in_session`, `instance_variables`, `complete_reviews`.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
-from pyzeebe.proto import gateway_pb2 as pb
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,8 +41,6 @@ from models.services import proposals as proposals_service
 from models.services import tasks as tasks_service
 from models.tasks import Task
 from models.users import User
-from tests.support.system import hand_back, take_user_tasks
-from tests.support.zeebe import wait_for
 
 T = TypeVar("T")
 
@@ -316,31 +312,22 @@ async def complete_reviews(
     timeout: float = 20.0,
 ) -> list[dict[str, Any]]:
     """Complete `count` multi-instance review tasks as their assignees would, answering each
-    from its `assignment` (the portal shows each member their own task); the assignments.
+    from its `assignment` (the portal's inbox shows each member their own task); the
+    assignments.
 
-    Checks each job is for the `council` group and assigned to `assignment.assignee`. With
+    Checks each item is for the `council` group and assigned to `assignment.assignee`. With
     `process_instance_key` None the tasks may belong to any instance (a called council runs
     in its own instance).
     """
+    items = await system.items(element_id, {}, count, timeout=timeout)
     done: list[dict[str, Any]] = []
-
-    async def take() -> bool:
-        for job in await take_user_tasks(system):
-            if job.elementId != element_id or process_instance_key not in (
-                None,
-                job.processInstanceKey,
-            ):
-                await hand_back(system, job)
-                continue
-            headers = json.loads(job.customHeaders)
-            assignment = json.loads(job.variables)["assignment"]
-            assert "council" in json.loads(headers["io.camunda.zeebe:candidateGroups"])
-            assert headers["io.camunda.zeebe:assignee"] == assignment["assignee"]
-            await system.zb.stub.CompleteJob(
-                pb.CompleteJobRequest(jobKey=job.key, variables=json.dumps(answer(assignment)))
-            )
-            done.append(assignment)
-        return len(done) >= count
-
-    await wait_for(take, timeout, message=f"{count} '{element_id}' tasks")
+    for item in items:
+        if process_instance_key not in (None, item.process_instance_key):
+            continue
+        assignment = item.variables["assignment"]
+        assert "council" in item.candidate_groups
+        assert item.assignee == assignment["assignee"]
+        await system.answer(item, answer(assignment))
+        done.append(assignment)
+    assert len(done) >= count, f"{len(done)} of {count} '{element_id}' tasks"
     return done

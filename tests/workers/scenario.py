@@ -2,8 +2,8 @@
 
 A `Run` holds the people of one scenario (made through the models services) and the handles
 on the running back end (tests/support/system.py). Its methods are what happens from the
-outside: a person completes a user task (as the portal's inbox does: the user-task job of the
-right element, role and assignee, completed with the form's fields), the applicant files a
+outside: a person completes a user task (through the portal's inbox: the item of the right
+element, role and assignee, its form filled and submitted), the applicant files a
 document (a message correlated by the task code), time passes (the engine's controlled
 clock). Waits fail fast with the open incidents, so a misbehaving worker shows its error.
 """
@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any, TypeVar
 
-from pyzeebe.proto import gateway_pb2 as pb
 from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -30,13 +29,14 @@ from models.audit import AuditEntry
 from models.calls import Application
 from models.editions import DEFAULT_REGULATIONS, SCORING_SHEETS
 from models.enums import DocumentKind, Field, OrganisationKind
+from models.inbox import InboxItem
 from models.rules import VIETNAM_TZ, earliest_meeting_day
 from models.services import calls as calls_service
 from models.services import documents as documents_service
 from models.services.user_tasks import ballot_fields
 from models.tasks import Task
-from tests.support.system import USER_TASK, System
-from tests.support.zeebe import ActivatedJob, create_instance, wait_for
+from tests.support.system import System
+from tests.support.zeebe import create_instance, wait_for
 from tests.support.zeebe_events import advance, engine_now, publish
 from tests.workers import data_councils as data
 
@@ -109,7 +109,7 @@ class Run:
     cast: Cast
     key: int = 0
     task_code: str = ""
-    seen: list[ActivatedJob] = field(default_factory=list)
+    seen: list[InboxItem] = field(default_factory=list)
 
     # ----------------------------------------------------------------- database
 
@@ -220,84 +220,55 @@ class Run:
 
     async def take(
         self, element_id: str, count: int | None = None, timeout: float = 30.0
-    ) -> list[ActivatedJob]:
-        """Activate the user-task jobs of an element for this run (all of a multi-instance when
-        `count` is None: as many as the job's `reviewAssignments`); hand the others back."""
-        found: dict[int, ActivatedJob] = {}
-        wanted: list[int | None] = [count]
-
-        async def grab() -> bool:
-            await self.check_incidents()
-            reply = self.system.zb.stub.ActivateJobs(
-                pb.ActivateJobsRequest(
-                    type=USER_TASK,
-                    worker="test-portal",
-                    timeout=60_000,
-                    maxJobsToActivate=100,
-                    requestTimeout=200,
-                )
-            )
-            async for batch in reply:
-                for raw in batch.jobs:
-                    job = ActivatedJob.from_proto(raw)
-                    mine = (
-                        job.element_id == element_id
-                        and job.variables.get("proposalId") == self.cast.proposal_id
-                    )
-                    if mine:
-                        found[job.key] = job
-                        if wanted[0] is None:
-                            wanted[0] = len(job.variables.get("reviewAssignments") or [0])
-                    else:
-                        await self.system.zb.stub.FailJob(
-                            pb.FailJobRequest(jobKey=raw.key, retries=raw.retries, errorMessage="")
-                        )
-            return wanted[0] is not None and len(found) >= wanted[0]
-
+    ) -> list[InboxItem]:
+        """The open inbox items of an element for this run (all of a multi-instance when
+        `count` is None: as many as its input collection holds)."""
+        collection = "reviewAssignments" if element_id == "writeReview" else "ballotAssignments"
         try:
-            await wait_for(grab, timeout, interval=0.05, message=f"user task '{element_id}'")
+            await self.check_incidents()
+            items = await self.system.items(
+                element_id,
+                {"proposalId": self.cast.proposal_id},
+                count,
+                collection=collection,
+                timeout=timeout,
+            )
         except WorkerIncident:
             raise
         except AssertionError as err:
+            await self.check_incidents()
             raise AssertionError(f"{err}\n{await self.describe()}") from None
-        jobs = list(found.values())
-        self.seen.extend(jobs)
-        return jobs
+        self.seen.extend(items)
+        return items
 
-    async def finish(self, job: ActivatedJob, variables: Mapping[str, Any]) -> dict[str, Any]:
-        """Answer a user task as the inbox does (its form's service), then complete the job."""
-        return await self.system.complete(
-            key=job.key,
-            element_id=job.element_id,
-            process_instance_key=job.process_instance_key,
-            variables=job.variables,
-            values=variables,
-        )
+    async def finish(self, item: InboxItem, variables: Mapping[str, Any]) -> dict[str, Any]:
+        """Answer a user task through the portal's inbox (its form, its service, complete)."""
+        return await self.system.answer(item, variables)
 
     async def user_task(
         self,
         element_id: str,
-        variables: Mapping[str, Any] | Callable[[ActivatedJob], Mapping[str, Any]],
+        variables: Mapping[str, Any] | Callable[[InboxItem], Mapping[str, Any]],
         *,
         role: str,
-    ) -> ActivatedJob:
+    ) -> InboxItem:
         """A person of `role` completes the (single) user task `element_id`."""
         [job] = await self.take(element_id, 1)
-        assert role in candidate_groups(job), (element_id, candidate_groups(job))
-        assert job.custom_headers.get("io.camunda.zeebe:formKey"), element_id
+        assert role in job.candidate_groups, (element_id, job.candidate_groups)
+        assert job.form_key and job.form_id, element_id
         answer = variables(job) if callable(variables) else variables
         await self.finish(job, answer)
         return job
 
     async def council_reviews(
-        self, element_id: str, answer: Callable[[ActivatedJob], Mapping[str, Any]]
-    ) -> list[ActivatedJob]:
+        self, element_id: str, answer: Callable[[InboxItem], Mapping[str, Any]]
+    ) -> list[InboxItem]:
         """Every member completes their own review task (assignee = the member's user)."""
         jobs = await self.take(element_id)
         for job in jobs:
             assignment = job.variables["assignment"]
-            assert "council" in candidate_groups(job)
-            assert job.custom_headers["io.camunda.zeebe:assignee"] == assignment["assignee"]
+            assert "council" in job.candidate_groups
+            assert job.assignee == assignment["assignee"]
             await self.finish(job, answer(job))
         return jobs
 
@@ -340,7 +311,7 @@ class Run:
 
     # ----------------------------------------------------------------- step helpers
 
-    async def screen(self, result: str = "passed", note: str = "Đề xuất hợp lệ") -> ActivatedJob:
+    async def screen(self, result: str = "passed", note: str = "Đề xuất hợp lệ") -> InboxItem:
         """Staff screen the proposal (the job carries the task code step 1 registered)."""
         job = await self.user_task(
             "screenProposal",
@@ -362,7 +333,7 @@ class Run:
         *,
         removed: Sequence[int] = (),
         lead: int | None = None,
-    ) -> ActivatedJob:
+    ) -> InboxItem:
         """Staff confirm the proposed members and set the meeting after the lead time."""
         job = await self.take1(element_id)
         kind = job.variables.get("councilType", "advisory")
@@ -376,7 +347,7 @@ class Run:
         await self.finish(
             job,
             {
-                "decisionNumber": f"{job.key % 900 + 100}/QĐ-SKHCN",
+                "decisionNumber": f"{job.job_key % 900 + 100}/QĐ-SKHCN",
                 "decisionDate": await self.today(),
                 "meetingAt": await self.meeting_day(days),
                 "meetingPlace": "Phòng họp Sở KH&CN",
@@ -386,7 +357,7 @@ class Run:
         )
         return job
 
-    async def reviews(self, opinion: str = "approve") -> list[ActivatedJob]:
+    async def reviews(self, opinion: str = "approve") -> list[InboxItem]:
         """Every member files a written review of every item before the meeting."""
         return await self.council_reviews(
             "writeReview",
@@ -398,11 +369,11 @@ class Run:
 
     async def attendance(
         self, present: Callable[[list[Any]], list[Any]] | None = None
-    ) -> ActivatedJob:
+    ) -> InboxItem:
         """The secretary records who came (everyone unless ``present`` picks) and elects the
         vote-counting committee among them."""
 
-        def form(job: ActivatedJob) -> dict[str, Any]:
+        def form(job: InboxItem) -> dict[str, Any]:
             options = [o["value"] for o in job.variables["memberOptions"]]
             chosen = present(options) if present else options
             return {
@@ -415,31 +386,31 @@ class Run:
         return await self.user_task("recordAttendance", form, role="staff")
 
     async def ballots(
-        self, element_id: str, answer: Callable[[ActivatedJob], Mapping[str, Any]]
-    ) -> list[ActivatedJob]:
+        self, element_id: str, answer: Callable[[InboxItem], Mapping[str, Any]]
+    ) -> list[InboxItem]:
         """Every member present casts a secret ballot at the meeting."""
         return await self.council_reviews(element_id, answer)
 
     async def council(
         self,
         ballot: str,
-        answer: Callable[[ActivatedJob], Mapping[str, Any]],
+        answer: Callable[[InboxItem], Mapping[str, Any]],
         *,
         opinion: str = "approve",
-    ) -> list[ActivatedJob]:
+    ) -> list[InboxItem]:
         """A council from proposal to count: confirmed, reviews, meeting, ballots."""
         await self.confirm()
         await self.reviews(opinion)
         await self.attendance()
         return await self.ballots(ballot, answer)
 
-    async def advisory_council(self, vote: str = "approve") -> list[ActivatedJob]:
+    async def advisory_council(self, vote: str = "approve") -> list[InboxItem]:
         """The advisory council: every member reviews, comes and votes the same way."""
         return await self.council("castAdvisoryBallot", lambda job: {"vote": vote})
 
     async def approve_list(
         self, method: str = "selection", number: str = "", decided_on: str | None = None
-    ) -> ActivatedJob:
+    ) -> InboxItem:
         """The leader approves the list with the method for this task (the decision's date
         binds the task to the edition in force that day)."""
         return await self.user_task(
@@ -454,7 +425,7 @@ class Run:
             role="leader",
         )
 
-    async def take1(self, element_id: str) -> ActivatedJob:
+    async def take1(self, element_id: str) -> InboxItem:
         """The single user task ``element_id`` of this run."""
         [job] = await self.take(element_id, 1)
         return job
@@ -542,12 +513,7 @@ class Run:
         return self.system.inbox.to(address)
 
 
-def candidate_groups(job: ActivatedJob) -> list[str]:
-    """The candidate groups of a user-task job."""
-    return list(json.loads(job.custom_headers.get("io.camunda.zeebe:candidateGroups", "[]")))
-
-
-def scores(job: ActivatedJob, total: int) -> dict[str, float]:
+def scores(job: InboxItem, total: int) -> dict[str, float]:
     """A selection ballot on the task's scoring sheet adding up to ``total`` (each criterion
     given its share of the points, as the form's fields)."""
     sheet_id = job.variables["scoringSheet"]
@@ -597,7 +563,7 @@ async def direct_dossier(run: Run) -> int:
     return application_id
 
 
-async def selection_council(run: Run, totals: Mapping[int, int]) -> list[ActivatedJob]:
+async def selection_council(run: Run, totals: Mapping[int, int]) -> list[InboxItem]:
     """The selection council: confirmed, reviews, meeting, every member present scores each
     application (application id → total)."""
     return await run.council(
@@ -659,15 +625,15 @@ async def final_report(run: Run) -> int:
     return stored
 
 
-async def acceptance_council(run: Run, ratings: Callable[[int], str]) -> list[ActivatedJob]:
+async def acceptance_council(run: Run, ratings: Callable[[int], str]) -> list[InboxItem]:
     """Step 4 up to the council's verdict: the dossier valid, member i rates ratings(i)."""
     await run.user_task(
         "checkDossier", {"dossierValid": True, "missingDocuments": ""}, role="staff"
     )
     order: dict[int, int] = {}
 
-    def rate(job: ActivatedJob) -> dict[str, Any]:
-        i = order.setdefault(job.key, len(order))
+    def rate(job: InboxItem) -> dict[str, Any]:
+        i = order.setdefault(job.job_key, len(order))
         return {"rating": ratings(i), "comment": f"Phiếu {i + 1}"}
 
     return await run.council("castAcceptanceBallot", rate)
@@ -677,7 +643,7 @@ async def complete_dossier(run: Run) -> None:
     """After Đạt: the host completes the dossier and the council's chair confirms it."""
     await run.message("khcn.acceptance.dossier-completed", documentIds=[])
     job = await run.take1("confirmCompletion")
-    assert job.custom_headers["io.camunda.zeebe:assignee"] == job.variables["chairUsername"]
+    assert job.assignee == job.variables["chairUsername"]
     await run.finish(job, {"dossierCompleted": True, "completionNote": "Đã hoàn thiện"})
 
 

@@ -64,7 +64,7 @@ async def test_a_2014_task_finishes_under_2014_while_a_2025_task_runs(clock_syst
     await old.advance_days(12 * MONTH_DAYS)
     inspection = await old.take1("inspect")
     evaluation = await new.take1("evaluateYear")
-    assert inspection.custom_headers["io.camunda.zeebe:formKey"]
+    assert inspection.form_key and inspection.form_id == "khcn-inspection"
     await old.finish(inspection, {"inspectionResult": "on-track", "inspectionNote": "Đạt"})
     await new.finish(
         evaluation,

@@ -1,6 +1,6 @@
 """One S&T task from proposal to recognised result: `khcn-task` on the embedded engine (with a
-controlled clock), every worker of workers/ running, people answering as the portal's inbox
-will (each form through its model service, tests/support/system.py).
+controlled clock), every worker of workers/ running, people answering through the portal's
+inbox (each item's form validated and run through its model service, tests/support/system.py).
 
 The corrected flow, as the law orders it: the councils are proposed by the system, confirmed
 by staff and established by a numbered decision; members review before the meeting and cast
@@ -107,7 +107,7 @@ async def test_one_task_from_proposal_to_recognised_result(clock_system, method)
     proposed = confirm.variables["proposedMembers"]
     assert len(proposed) == 7  # TT 06/2023 Đ10.2: 7–11
     reviews = await run.reviews()
-    assert len(reviews) == 7 and {j.custom_headers["io.camunda.zeebe:assignee"] for j in reviews}
+    assert len(reviews) == 7 and {j.assignee for j in reviews}
     await run.attendance()
     ballots = await run.ballots("castAdvisoryBallot", lambda job: {"vote": "approve"})
     assert len(ballots) == 7
@@ -188,7 +188,7 @@ async def test_one_task_from_proposal_to_recognised_result(clock_system, method)
         leader = session.scalar(
             select(User.username).where(User.person_id == task.principal_investigator_id)
         )
-    assert job.custom_headers["io.camunda.zeebe:assignee"] == leader
+    assert job.assignee == leader
     await run.until(lambda: _has(run, "implementation.record_report"), "the report recorded")
     with run.db() as session:
         first = session.scalar(
