@@ -42,6 +42,8 @@ CSRF_COOKIE = "khcn-csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
+# the roles that work on user tasks, and so have an inbox
+INBOX_ROLES = frozenset({Role.STAFF, Role.LEADER, Role.COUNCIL_MEMBER, Role.SCIENTIST})
 # pages a person with a temporary password may still open (to change it, or leave)
 WHILE_PASSWORD_MUST_CHANGE = frozenset({"/account/password", "/sign-out"})
 
@@ -58,6 +60,11 @@ class Viewer:
     def has(self, *roles: Role) -> bool:
         """Whether the person holds one of the roles."""
         return any(self.user.has_role(role) for role in roles)
+
+    @property
+    def works_on_user_tasks(self) -> bool:
+        """Whether the inbox is for this person (an administrator alone has none)."""
+        return self.has(*INBOX_ROLES)
 
 
 class SignInRequired(Exception):
@@ -216,10 +223,7 @@ ADMIN = Rule("admin", frozenset({Role.ADMIN}))
 SCIENTIST = Rule("scientist", frozenset({Role.SCIENTIST}))
 COUNCIL = Rule("council", frozenset({Role.COUNCIL_MEMBER}))
 # the inbox: everyone who works on user tasks
-WORKER = Rule(
-    "worker",
-    frozenset({Role.STAFF, Role.LEADER, Role.COUNCIL_MEMBER, Role.SCIENTIST}),
-)
+WORKER = Rule("worker", INBOX_ROLES)
 RULES = (PUBLIC, SIGNED_IN, STAFF, LEADER, ADMIN, SCIENTIST, COUNCIL, WORKER)
 
 # Annotated parameters for routes: `viewer: SignedIn` declares the rule and hands the viewer.

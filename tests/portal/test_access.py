@@ -113,6 +113,22 @@ def test_role_route_matrix(
     assert checked >= 6 * 20
 
 
+def test_the_header_links_each_role_only_to_pages_it_may_open(
+    portal_app: FastAPI, portal_sessions: sessionmaker[Session], users: dict[Role, int]
+) -> None:
+    """A link in the account menu that answers 403 is a dead end (an administrator has no inbox)."""
+    from bs4 import BeautifulSoup
+
+    for role in ROLES:
+        client = client_of(portal_app, login(portal_sessions, users[role]))
+        page = BeautifulSoup(client.get("/").text, "html.parser")
+        links = [a["href"] for a in page.select("nav.account-tools a[href]")]
+        assert links, role
+        for href in links:
+            assert client.get(href).status_code == 200, f"{href} as {role}"
+        assert ("/inbox" in links) == (role is not Role.ADMIN), role
+
+
 # ----------------------------------------------------------------------------- objects
 
 
