@@ -805,6 +805,12 @@ def confirm_council(
     return council
 
 
+def secretary_usernames(session: Session, council: Council) -> list[str]:
+    """The usernames of the council's scientific secretary (who records its meetings)."""
+    secretaries = [m for m in council.members if m.role is CouncilRole.SECRETARY]
+    return sorted(u.username for u in users_of(session, secretaries).values())
+
+
 def users_of(session: Session, members: Sequence[CouncilMember]) -> dict[int, User]:
     """Member id → the member's user (their inbox, their e-mail)."""
     by_person = {m.person_id: m.id for m in members}

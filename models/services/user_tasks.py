@@ -211,6 +211,8 @@ def _confirm_council(session: Session, s: Submission) -> dict[str, Any]:
         "reviewsDueAt": deadline_at(due),
         "reviewAssignments": meetings_service.review_assignments(session, council.id, task.id),
         "memberOptions": meetings_service.member_options(session, council.id),
+        # the secretary records the meeting (staff may too): a candidate user of the attendance
+        "secretaryUsers": councils_service.secretary_usernames(session, council),
     }
 
 

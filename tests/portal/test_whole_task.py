@@ -24,6 +24,7 @@ from models.contracts import Contract
 from models.councils import Council
 from models.enums import (
     ContractStatus,
+    CouncilRole,
     CouncilType,
     Field,
     Method,
@@ -135,8 +136,18 @@ class Office:
         document = links[0].split('"', 1)[0]
         assert (await reader.get(document)).startswith("%PDF")
         await self.each("writeReview", lambda item: {"opinion": "approve", "comment": "Đạt"})
+        # the council's scientific secretary records the meeting (a candidate user of it)
+        [pending] = await self.item("recordAttendance")
+        with self.system.sessions() as session:
+            council = session.get(Council, council_id)
+            assert council is not None
+            [secretary] = [m for m in council.members if m.role is CouncilRole.SECRETARY]
+            secretary_name = session.scalar(
+                select(User.username).where(User.person_id == secretary.person_id)
+            )
+        assert pending.candidate_users == [secretary_name]
         attendance = await self.answer(
-            staff,
+            self.person(secretary_name or ""),
             "recordAttendance",
             lambda item: {
                 "presentMemberIds": [o["value"] for o in item.variables["memberOptions"]],
