@@ -95,7 +95,6 @@ from models.proposals import Proposal
 from models.registration import ResultRegistration
 from models.rules import add_months, earliest_meeting_day
 from models.services import filings as filings_service
-from models.services import implementation as implementation_service
 from models.services import people as people_service
 from models.services import proposals as proposals_service
 from models.services.attachments import attach
@@ -880,23 +879,29 @@ class Seeder:
             )
             return filing.id
 
-    def request_extension(self, task: SeededTask) -> int | None:
-        """The host asks for a six-month extension (the portal's change-request form)."""
+    def request_extension(self, task: SeededTask) -> tuple[int, int] | None:
+        """The host asks for a six-month extension through the portal's change-request
+        service: (change request id, filing id)."""
         task_id = self.task_id(task.task_code)
         with self.transaction() as session:
             row = session.get(Task, task_id)
             if row is None or row.end_date is None:
                 return None
-            request = implementation_service.request_change(
+            kind = filings_service.CHANGE_REQUEST
+            person_id = min(filings_service.filers(session=session, task=row, kind=kind.kind))
+            filing = filings_service.request_change(
                 session=session,
                 task_id=task_id,
+                person_id=person_id,
                 kind=ChangeKind.EXTENSION,
                 reason="Thời tiết bất thường làm chậm thí nghiệm đồng ruộng vụ Đông Xuân.",
-                requested_on=self.today,
                 requested_end_date=add_months(row.end_date, 6),
-                actor=SEEDER,
+                uploads=self.uploads(kind.slots(row), row.code),
+                root=self.documents_dir,
+                now=datetime.now(UTC),
+                actor=self.actor_of(session, person_id),
             )
-            return request.id
+            return int(filing.variables["changeRequestId"]), filing.id
 
     def person_for(self, item: InboxItem, role: str) -> str:
         """Who answers a user task: its assignee, else the first person of its role."""
@@ -1312,14 +1317,13 @@ class Seeder:
 
     async def extension(self, task: SeededTask) -> None:
         """A change request: six more months, reviewed by staff and approved by the leader."""
-        request_id = await self.write(self.request_extension, task)
-        if request_id is None:
+        requested = await self.write(self.request_extension, task)
+        if requested is None:
             return
-        await self.publish(
-            task,
-            "khcn.implementation.change-requested",
-            {"changeRequestId": request_id, "changeKind": "extension"},
-        )
+        request_id, filing_id = requested
+        sent = await asyncio.to_thread(self.driver.tasks.publish, filing_id)
+        if sent is not Outcome.DONE:
+            raise RuntimeError(f"the message of the change request was not taken: {sent}")
         note = "Lý do gia hạn có cơ sở, đề nghị chấp thuận."
         await self.one(task, "reviewChange", {"changeReviewNote": note})
         await self.one(

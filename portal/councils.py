@@ -3,8 +3,8 @@ while it sits), and the tally the vote-counting committee reads.
 
 Reviews and ballots are user tasks of the council's members, filled in the inbox like any
 form (khcn-council-review, khcn-*-ballot); the meeting's attendance is a user task of the
-council's scientific secretary and of staff (khcn-council-attendance). These pages give them what a form alone does not: the
-dossiers to read, and the count.
+council's scientific secretary and of staff (khcn-council-attendance). These pages give them
+what a form alone does not: the dossiers to read, and the count.
 """
 
 from __future__ import annotations

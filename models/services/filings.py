@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -31,10 +31,12 @@ from models.attachments import Attachment
 from models.audit import AuditEntry
 from models.calls import Application, Call
 from models.contracts import Contract
+from models.editions import DEFAULT_REGULATIONS, Regulations
 from models.enums import (
     AcceptanceLevel,
     ApplicationStatus,
     CallStatus,
+    ChangeKind,
     ContractStatus,
     DocumentKind,
     ProposalStatus,
@@ -47,10 +49,12 @@ from models.filings import Filing
 from models.proposals import Proposal
 from models.rules import missing_application_documents
 from models.services import calls as calls_service
+from models.services import implementation as implementation_service
 from models.services.attachments import attach
 from models.services.audit import Actor, record_audit
 from models.services.documents import add_dossier_document
 from models.services.errors import InvalidStateError, get_or_raise
+from models.services.variables import today_of
 from models.tasks import Task, TaskMember
 
 # a message waits this long in the engine for its catch event (the process is waiting already)
@@ -236,6 +240,20 @@ KINDS: dict[str, FilingKind] = {
         ),
     )
 }
+
+# A change request (extension, budget, personnel, content) is the host's own initiative: the
+# implementation's event sub-process takes it at any time, so it is never "awaited" and stays
+# out of KINDS (what the process waits for); its message carries the request, not documents.
+CHANGE_REQUEST = FilingKind(
+    "change-request",
+    "khcn.implementation.change-requested",
+    "Đề nghị điều chỉnh, gia hạn",
+    "Request a change or an extension",
+    _fixed(_slot(DocumentKind.OTHER, required=False, label=("Văn bản đề nghị", "Request letter"))),
+    lambda _ids: {},
+)
+# every kind a filing may have: their names on the task's page and in its history
+ALL_KINDS: dict[str, FilingKind] = {**KINDS, CHANGE_REQUEST.kind: CHANGE_REQUEST}
 
 
 # ----------------------------------------------------------------------------- when
@@ -531,6 +549,101 @@ def file(
         task_id=task.id,
         stage=task.stage,
         details={"message": what.message, "documents": _all_ids(ids)},
+    )
+    return filing
+
+
+def may_request_change(*, session: Session, task: Task) -> bool:
+    """Whether the task is being carried out under a signed contract (a change may be asked)."""
+    if task.stage is not Stage.IMPLEMENTATION:
+        return False
+    if task.status not in (TaskStatus.IN_PROGRESS, TaskStatus.CONTRACTED):
+        return False
+    contract = session.scalar(select(Contract).where(Contract.task_id == task.id))
+    return contract is not None and contract.status is ContractStatus.SIGNED
+
+
+def request_change(
+    *,
+    session: Session,
+    task_id: int,
+    person_id: int | None,
+    kind: ChangeKind,
+    reason: str,
+    uploads: Sequence[Upload],
+    root: Any,
+    now: datetime,
+    actor: Actor,
+    requested_end_date: date | None = None,
+    requested_budget: int | None = None,
+    details: str = "",
+    regulations: Regulations = DEFAULT_REGULATIONS,
+) -> Filing:
+    """The host asks for a change (an extension checked against TT 04/2015 Đ12 at once): the
+    request and its letter kept, the message to the implementation prepared, audited."""
+    task = get_or_raise(session, Task, task_id)
+    if not may_request_change(session=session, task=task):
+        raise InvalidStateError(
+            "change_not_open",
+            f"Nhiệm vụ {task.code} không trong thời gian thực hiện hợp đồng: không thể đề nghị "
+            "điều chỉnh.",
+            f"Task {task.code} is not being carried out under a signed contract: no change "
+            "can be requested.",
+        )
+    if person_id is None or person_id not in filers(
+        session=session, task=task, kind=CHANGE_REQUEST.kind
+    ):
+        raise InvalidStateError(
+            "filing_not_yours",
+            "Chỉ chủ nhiệm và thành viên của nhiệm vụ được đề nghị điều chỉnh.",
+            "Only the task's investigator and members may request a change.",
+        )
+    slots = CHANGE_REQUEST.slots(task)
+    _check_uploads(slots, uploads)
+    change = implementation_service.request_change(
+        session=session,
+        task_id=task.id,
+        kind=kind,
+        reason=reason,
+        requested_on=today_of(now),
+        requested_end_date=requested_end_date,
+        requested_budget=requested_budget,
+        details=details,
+        regulations=regulations,
+        actor=actor,
+    )
+    filing = Filing(
+        task_id=task.id,
+        kind=CHANGE_REQUEST.kind,
+        message_name=CHANGE_REQUEST.message,
+        correlation_key=task.code,
+        message_id="",
+        variables={"changeRequestId": change.id, "changeKind": kind.value},
+        note=reason[:2000],
+        filed_by_id=actor.user_id,
+        filed_at=now,
+    )
+    session.add(filing)
+    session.flush()
+    filing.message_id = f"filing-{filing.id}-{CHANGE_REQUEST.kind}-{task.code}"
+    ids = _store(
+        session,
+        root=root,
+        uploads=uploads,
+        slots=slots,
+        actor=actor,
+        task_id=task.id,
+        filing_id=filing.id,
+    )
+    record_audit(
+        session=session,
+        action=f"filing.{CHANGE_REQUEST.kind}",
+        entity_type="filing",
+        entity_id=filing.id,
+        actor=actor,
+        task_id=task.id,
+        stage=task.stage,
+        details={"message": CHANGE_REQUEST.message, "documents": _all_ids(ids)},
     )
     return filing
 

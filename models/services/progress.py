@@ -95,6 +95,8 @@ class Progress:
     expected: list[filings_service.FilingKind]
     filed: list[tuple[Filing, list[Attachment]]]
     history: list[Event] = field(default_factory=list)
+    # the person may ask for a change (an extension ...): the task is under way and theirs
+    may_request_change: bool = False
 
 
 def steps_of(task: Task) -> list[Step]:
@@ -188,11 +190,17 @@ def progress_of(*, session: Session, task: Task, person_id: int | None) -> Progr
         expected=expected,
         filed=[(f, [d for d in documents if d.filing_id == f.id]) for f in filed],
         history=history,
+        may_request_change=person_id is not None
+        and filings_service.may_request_change(session=session, task=task)
+        and person_id
+        in filings_service.filers(
+            session=session, task=task, kind=filings_service.CHANGE_REQUEST.kind
+        ),
     )
 
 
 def _filing_words(action: str) -> tuple[str, str]:
-    kind = filings_service.KINDS.get(action.removeprefix("filing."))
+    kind = filings_service.ALL_KINDS.get(action.removeprefix("filing."))
     return (kind.title_vi, kind.title_en) if kind else (action, action)
 
 

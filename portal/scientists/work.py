@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gettext
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -22,14 +23,16 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException
 
 from models.calls import Call
-from models.enums import Role
+from models.enums import ChangeKind, Role
+from models.labels import Language, label
 from models.people import Affiliation
 from models.services import filings as filings_service
 from models.services import progress as progress_service
-from models.services.tasks import task_by_code
+from models.services.errors import DomainError
+from models.services.tasks import edition_of, task_by_code
 from models.tasks import Task
 from portal.auth.access import Scientist, SignedIn, Viewer
-from portal.auth.routes import actor_of
+from portal.auth.routes import actor_of, message
 from portal.deps import Render, Translator, WriteSession
 from portal.engine_link import Outcome
 from portal.i18n import N_
@@ -44,6 +47,9 @@ NOTICES = {
         "automatically."
     ),
     "applied": N_("Your application was filed; it is opened with the others when the call closes."),
+    "change": N_(
+        "Your change request was filed: the Department's staff review it, then its leaders decide."
+    ),
 }
 
 
@@ -137,7 +143,7 @@ def task_page(
         "scientists/task.html",
         {
             "progress": progress,
-            "kinds": filings_service.KINDS,
+            "kinds": filings_service.ALL_KINDS,
             "lang": _lang(request),
             "notice": NOTICES.get(notice, ""),
         },
@@ -240,6 +246,159 @@ def _file(
         filing_id = filing.id
     sent = tasks.publish(filing_id)
     notice = "filed" if sent is Outcome.DONE else "pending"
+    return RedirectResponse(f"/work/tasks/{code}?notice={notice}", status_code=303)
+
+
+# ----------------------------------------------------------------------------- changes
+
+
+def _change_form(task: Task, language: str) -> forms.FormSchema:
+    """The change request's form: what to change, why, the new end date or budget, a letter."""
+    english = language == "en"
+    lang: Language = "en" if english else "vi"
+    head: list[dict[str, Any]] = [
+        {
+            "type": "select",
+            "key": "changeKind",
+            "label": "What to change" if english else "Nội dung đề nghị",
+            "values": [{"label": label(k, lang), "value": k.value} for k in ChangeKind],
+            "validate": {"required": True},
+        },
+        {
+            "type": "textarea",
+            "key": "reason",
+            "label": "Why" if english else "Lý do",
+            "validate": {"required": True, "maxLength": 2000},
+        },
+        {
+            "type": "datetime",
+            "subtype": "date",
+            "key": "requestedEndDate",
+            "dateLabel": "New end date" if english else "Ngày kết thúc mới",
+            "validate": {"required": True},
+            "conditional": {"hide": '=changeKind != "extension"'},
+        },
+        {
+            "type": "number",
+            "key": "requestedBudget",
+            "label": "Budget asked for (VND)" if english else "Kinh phí đề nghị (đồng)",
+            "validate": {"required": True, "min": 1},
+            "conditional": {"hide": '=changeKind != "budget"'},
+        },
+        {
+            "type": "textarea",
+            "key": "details",
+            "label": "What changes, in detail" if english else "Nội dung điều chỉnh cụ thể",
+            "validate": {"maxLength": 4000},
+        },
+    ]
+    slots = filings_service.CHANGE_REQUEST.slots(task)
+    return _slot_form("change-request", slots, language, head, note=False)
+
+
+def _changeable(session: Session, viewer: Viewer, code: str) -> Task:
+    """A task the viewer may ask a change of (404 otherwise)."""
+    task = _task(session, viewer, code)
+    allowed = filings_service.filers(
+        session=session, task=task, kind=filings_service.CHANGE_REQUEST.kind
+    )
+    if viewer.user.person_id not in allowed or not filings_service.may_request_change(
+        session=session, task=task
+    ):
+        raise HTTPException(404)
+    return task
+
+
+def _change_page(
+    request: Request,
+    render: Render,
+    task: Task,
+    values: dict[str, Any],
+    errors: dict[str, str],
+    refusal: str = "",
+    status_code: int = 200,
+) -> Response:
+    schema = _change_form(task, request.state.language)
+    return render.render(
+        request,
+        "scientists/change.html",
+        {
+            "task": task,
+            "kind": filings_service.CHANGE_REQUEST,
+            "lang": _lang(request),
+            "components": forms.form_view(schema, {}, values, errors),
+            "errors": errors,
+            "refusal": refusal,
+            "edition": edition_of(task, request.app.state.config.regulations),
+            "accept": ACCEPT_ATTRIBUTE,
+            "accepted_names": ACCEPTED_NAMES,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/work/tasks/{code}/change-request", response_class=HTMLResponse)
+def change_form(
+    request: Request, code: str, viewer: Scientist, session: WriteSession, render: Render
+) -> Response:
+    """The form of a change request (extension, budget, personnel, content)."""
+    return _change_page(request, render, _changeable(session, viewer, code), {}, {})
+
+
+@router.post("/work/tasks/{code}/change-request", response_class=HTMLResponse)
+async def request_change(
+    request: Request, code: str, viewer: Scientist, render: Render, translator: Translator
+) -> Response:
+    """Check the change request, keep it, then tell the implementation's process."""
+    return await _posted(request, translator, _request_change, code, viewer, render)
+
+
+def _request_change(
+    request: Request,
+    code: str,
+    viewer: Viewer,
+    render: Render,
+    translator: gettext.NullTranslations,
+    texts: dict[str, list[str]],
+    checked: dict[str, list[CheckedUpload]],
+    refused: dict[str, str],
+) -> Response:
+    tasks = request.app.state.user_tasks
+    with request.app.state.sessions() as session, session.begin():
+        task = _changeable(session, viewer, code)
+        schema = _change_form(task, request.state.language)
+        outcome = forms.validate(schema, texts, {}, checked)
+        errors = {**forms.translated(outcome.errors, translator), **refused}
+        if errors:
+            return _change_page(request, render, task, outcome.typed, errors, "", 400)
+        values = outcome.values
+        end = values.get("requestedEndDate")
+        budget = values.get("requestedBudget")
+        try:
+            filing = filings_service.request_change(
+                session=session,
+                task_id=task.id,
+                person_id=viewer.user.person_id,
+                kind=ChangeKind(values["changeKind"]),
+                reason=str(values["reason"]),
+                requested_end_date=date.fromisoformat(end) if end else None,
+                requested_budget=int(budget) if budget is not None else None,
+                details=str(values.get("details") or ""),
+                uploads=_uploads(checked),
+                root=request.app.state.config.documents_dir,
+                now=tasks.now(),
+                actor=actor_of(viewer),
+                regulations=request.app.state.config.regulations,
+            )
+        except DomainError as refusal:
+            # the law refuses it (an extension too late, too long, a second one): say why,
+            # keep what was typed (the service refuses before it writes anything)
+            return _change_page(
+                request, render, task, outcome.typed, {}, message(refusal, request), 400
+            )
+        filing_id = filing.id
+    sent = tasks.publish(filing_id)
+    notice = "change" if sent is Outcome.DONE else "pending"
     return RedirectResponse(f"/work/tasks/{code}?notice={notice}", status_code=303)
 
 

@@ -24,6 +24,7 @@ from models.councils import CouncilMember
 from models.db import make_engine, make_sessionmaker
 from models.decisions import Decision
 from models.enums import ApplicationStatus, DecisionStatus, FundingSource, Role
+from models.filings import Filing
 from models.implementation import ChangeRequest
 from models.migrate import upgrade
 from models.people import Expertise, Organisation, Person
@@ -119,6 +120,9 @@ async def test_demo_seed_fills_a_province_through_the_processes(
             .where(ChangeRequest.status == DecisionStatus.APPROVED)
         )
         assert extended == sum(t.extension for t in report.tasks) >= 1
+        # each asked through the portal's change-request filing, its message taken
+        filed = list(session.scalars(select(Filing).where(Filing.kind == "change-request")))
+        assert len(filed) == extended and all(f.published_at is not None for f in filed)
         # a current Huế: the city's departments as they are now, no province, no district
         names = set(session.scalars(select(Organisation.name)))
         assert "Sở Khoa học và Công nghệ thành phố Huế" in names

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import unquote
 
 import pytest
+from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,6 +19,7 @@ from models.attachments import Attachment
 from models.calls import Application
 from models.councils import Attendance, Council, CouncilItem, CouncilMember, Meeting
 from models.enums import (
+    ChangeKind,
     CouncilRole,
     CouncilStatus,
     CouncilType,
@@ -24,10 +27,14 @@ from models.enums import (
     MeetingStatus,
     Method,
     Role,
+    TaskMemberRole,
 )
 from models.filings import Filing
+from models.implementation import ChangeRequest
+from models.rules import add_months
 from models.services import calls as calls_service
 from models.services import filings as filings_service
+from models.services import tasks as tasks_service
 from models.services.attachments import attach
 from models.services.audit import Actor
 from models.services.proposals import register_proposal, screen_proposal
@@ -212,3 +219,108 @@ def test_council_documents_while_it_sits_and_the_tally_for_the_counting_committe
         .status_code
         == 200
     )
+
+
+def _task_under_way(sessions: sessionmaker[Session], investigator_id: int) -> str:
+    """A task carried out under a signed contract, begun six months ago, ending in a year,
+    led by `investigator_id`: its code."""
+    today = date.today()
+    with sessions() as session, session.begin():
+        task = factories.task(session, host=factories.organisation(session))
+        tasks_service.add_task_member(
+            session=session,
+            task_id=task.id,
+            person_id=investigator_id,
+            role=TaskMemberRole.PRINCIPAL_INVESTIGATOR,
+        )
+        factories.under_contract(session, task, add_months(today, -6), add_months(today, 12))
+        return task.code
+
+
+def test_a_change_request_is_checked_against_the_law_kept_and_sent_to_the_process(
+    app: FastAPI, portal_sessions: sessionmaker[Session]
+) -> None:
+    lead_user, lead_person = scientist(portal_sessions)
+    stranger_user, _ = scientist(portal_sessions)
+    code = _task_under_way(portal_sessions, lead_person)
+    signed = login(portal_sessions, lead_user)
+    lead = client_of(app, signed)
+    token = signed.csrf
+    page = lead.get(f"/work/tasks/{code}")
+    assert f"/work/tasks/{code}/change-request" in page.text
+    form = lead.get(f"/work/tasks/{code}/change-request")
+    assert form.status_code == 200 and 'name="requestedEndDate"' in form.text
+    # someone who does not work on the task has no such page
+    stranger = client_of(app, login(portal_sessions, stranger_user))
+    assert stranger.get(f"/work/tasks/{code}/change-request").status_code == 404
+    assert "/change-request" not in stranger.get(f"/work/tasks/{code}").text
+
+    def requests() -> int:
+        with portal_sessions() as session:
+            return len(list(session.scalars(select(ChangeRequest))))
+
+    before = requests()
+    reason = "Mưa lũ kéo dài làm chậm thí nghiệm đồng ruộng."
+    # an extension needs its new end date: said beside the field, what was typed kept
+    missing = lead.post(
+        f"/work/tasks/{code}/change-request",
+        data={"csrf_token": token, "changeKind": "extension", "reason": reason},
+    )
+    assert missing.status_code == 400
+    soup = BeautifulSoup(missing.text, "html.parser")
+    assert soup.select_one("#f-requestedEndDate-error") is not None
+    assert reason in missing.text
+    # twelve more months of an 18-month task: the law allows six (TT 04/2015 Đ12)
+    end = add_months(date.today(), 12)
+    too_long = lead.post(
+        f"/work/tasks/{code}/change-request",
+        data={
+            "csrf_token": token,
+            "changeKind": "extension",
+            "reason": reason,
+            "requestedEndDate": add_months(end, 12).isoformat(),
+        },
+    )
+    assert too_long.status_code == 400
+    assert "Đề nghị gia hạn không đúng quy định" in too_long.text and reason in too_long.text
+    assert requests() == before
+    # six months: kept with its message, sent again later (this portal has no engine)
+    done = lead.post(
+        f"/work/tasks/{code}/change-request",
+        data={
+            "csrf_token": token,
+            "changeKind": "extension",
+            "reason": reason,
+            "requestedEndDate": add_months(end, 6).isoformat(),
+            "requestedBudget": "",
+        },
+        files={"other": ("cong-van.pdf", pdf("cong van de nghi gia han"), "application/pdf")},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text[:2000]
+    assert unquote(done.headers["location"]) == f"/work/tasks/{code}?notice=pending"
+    with portal_sessions() as session:
+        change = session.scalars(select(ChangeRequest).order_by(ChangeRequest.id.desc())).first()
+        assert change is not None and change.kind is ChangeKind.EXTENSION
+        assert change.requested_end_date == add_months(end, 6) and change.reason == reason
+        filing = session.scalars(select(Filing).where(Filing.kind == "change-request")).one()
+        assert filing.message_name == "khcn.implementation.change-requested"
+        assert filing.correlation_key == code and filing.published_at is None
+        assert filing.variables == {"changeRequestId": change.id, "changeKind": "extension"}
+        [letter] = session.scalars(select(Attachment).where(Attachment.filing_id == filing.id))
+        assert letter.name == "cong-van.pdf"
+    after = lead.get(f"/work/tasks/{code}").text
+    assert "Đề nghị điều chỉnh, gia hạn" in after and "cong-van.pdf" in after
+    # a budget change does not ask for an end date (hidden by its condition)
+    budget = lead.post(
+        f"/work/tasks/{code}/change-request",
+        data={
+            "csrf_token": token,
+            "changeKind": "budget",
+            "reason": "Giá vật tư tăng.",
+            "requestedBudget": "950000000",
+        },
+        follow_redirects=False,
+    )
+    assert budget.status_code == 303
+    assert requests() == before + 2
