@@ -327,6 +327,7 @@ def _change_page(
             "kind": filings_service.CHANGE_REQUEST,
             "lang": _lang(request),
             "components": forms.form_view(schema, {}, values, errors),
+            "context": forms.browser_context(schema, {}),
             "errors": errors,
             "refusal": refusal,
             "edition": edition_of(task, request.app.state.config.regulations),

@@ -27,12 +27,13 @@ from khcn.settings import Settings
 from models.councils import ScoreSheet
 from models.db import make_engine, make_sessionmaker
 from models.editions import DEFAULT_REGULATIONS
-from models.enums import CouncilRole, CouncilType, Field, ProposalStatus, Role
+from models.enums import CouncilRole, CouncilType, Field, ProposalStatus, Role, TaskMemberRole
 from models.inbox import InboxItem, InboxState
 from models.migrate import upgrade
 from models.proposals import Proposal
-from models.rules import scoring_sheet
+from models.rules import add_months, scoring_sheet
 from models.services import accounts
+from models.services import tasks as tasks_service
 from models.services.meetings import review_assignments
 from models.services.proposals import create_proposal, register_proposal
 from models.services.user_tasks import ballot_fields
@@ -415,3 +416,46 @@ def test_a_form_shows_the_fields_its_condition_applies_to_as_they_are_filled(
 def _item_of(sessions: sessionmaker[Session], instance: int) -> InboxItem | None:
     with sessions() as session:
         return session.scalar(select(InboxItem).where(InboxItem.process_instance_key == instance))
+
+
+def test_a_change_request_form_asks_for_what_its_kind_needs(
+    app: FastAPI, browser: Any, sessions: sessionmaker[Session]
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    username = user_with_password(sessions, Role.SCIENTIST)
+    today = date.today()
+    with sessions() as session, session.begin():
+        lead = session.scalar(select(User).where(User.username == username))
+        assert lead is not None and lead.person_id is not None
+        task = factories.task(session, host=factories.organisation(session))
+        tasks_service.add_task_member(
+            session=session,
+            task_id=task.id,
+            person_id=lead.person_id,
+            role=TaskMemberRole.PRINCIPAL_INVESTIGATOR,
+        )
+        factories.under_contract(session, task, add_months(today, -6), add_months(today, 12))
+        code, ends_on = task.code, task.end_date
+    assert ends_on is not None
+    with live_portal(app) as base:
+        sign_in(browser, base, username)
+        browser.get(f"{base}/work/tasks/{code}")
+        follow(browser, browser.find_element(By.CSS_SELECTOR, "a[href$='/change-request']"))
+        end = browser.find_element(By.ID, "f-requestedEndDate")
+        budget = browser.find_element(By.ID, "f-requestedBudget")
+        kind = Select(browser.find_element(By.ID, "f-changeKind"))
+        chosen = kind.first_selected_option.get_attribute("value")
+        assert end.is_displayed() == (chosen == "extension")
+        kind.select_by_value("budget")
+        assert budget.is_displayed() and not end.is_displayed()
+        kind.select_by_value("extension")
+        assert end.is_displayed() and not budget.is_displayed()
+        browser.find_element(By.ID, "f-reason").send_keys("Mưa lũ làm chậm thí nghiệm.")
+        new_end = add_months(ends_on, 6)
+        browser.execute_script("arguments[0].value = arguments[1]", end, new_end.isoformat())
+        screenshot(browser, "work-change-request")
+        submit(browser, "form.task-form button[type=submit]")
+        assert "/work/tasks/" in browser.current_url and "notice=change" in browser.current_url
+        assert "Đề nghị điều chỉnh, gia hạn" in browser.page_source
