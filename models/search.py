@@ -46,6 +46,7 @@ from sqlalchemy import (
     func,
     literal,
     literal_column,
+    or_,
     select,
     table,
 )
@@ -61,7 +62,7 @@ from models.people import Affiliation, Expertise, Organisation, Person
 from models.proposals import Proposal
 from models.publicity import public_task
 from models.registration import ResultRegistration
-from models.services.errors import DomainError
+from models.services.errors import InvalidRequestError
 from models.tasks import BudgetLine, Task, TaskMember
 
 # A search box, not a document: longer queries are refused with a clear message.
@@ -92,7 +93,7 @@ def document(*parts: str | None) -> str:
 # --- queries -------------------------------------------------------------------------------
 
 
-class InvalidQuery(DomainError):
+class InvalidQuery(InvalidRequestError):
     """A search text the portal refuses (too long, too many words)."""
 
 
@@ -586,8 +587,19 @@ def refresh_tasks(connection: Connection, task_ids: Iterable[int]) -> None:
             .scalar_subquery()
         )
         contract_value = select(Contract.value).where(Contract.task_id == Task.id).scalar_subquery()
+        # the recognition decision's rating; before it, the council's once the acceptance is
+        # official (the chair confirmed the completed dossier, TT 11/2014 Đ13.3) or failed
+        official = or_(
+            AcceptanceDossier.completed_on.is_not(None),
+            AcceptanceDossier.council_rating == Rating.FAIL,
+        )
         rating = (
-            select(AcceptanceDossier.final_rating)
+            select(
+                func.coalesce(
+                    AcceptanceDossier.final_rating,
+                    case((official, AcceptanceDossier.council_rating)),
+                )
+            )
             .where(
                 AcceptanceDossier.task_id == Task.id,
                 AcceptanceDossier.level == AcceptanceLevel.DEPARTMENT,

@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
-from models.services.errors import DomainError, NotFoundError
+from models.services.errors import DomainError, InvalidRequestError, NotFoundError
 
 log = logging.getLogger("portal")
 
@@ -49,21 +49,6 @@ def install_error_pages(app: FastAPI) -> None:
             status_code=error.status_code,
         )
 
-    @app.exception_handler(DomainError)
-    async def refused(request: Request, error: DomainError) -> Response:
-        # a service refused what was asked (unknown code, a filter that cannot mean anything)
-        status = 404 if isinstance(error, NotFoundError) else 400
-        english = getattr(request.state, "language", "vi") == "en"
-        message = error.message_en if english else error.message_vi
-        if _wants_json(request):
-            return JSONResponse({"detail": message, "code": error.code}, status_code=status)
-        return request.app.state.renderer.render(
-            request,
-            "errors/error.html",
-            {"status": status, "detail": message, "problems": []},
-            status_code=status,
-        )
-
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
         problems = _problems(error)
@@ -91,12 +76,16 @@ def install_error_pages(app: FastAPI) -> None:
 
 
 def install_domain_errors(app: FastAPI) -> None:
-    """A service's refusal (DomainError) as a 409 page in the request's language."""
-    from models.services.errors import DomainError, NotFoundError
+    """A service's refusal (DomainError) as a page in the request's language: 404 for what
+    does not exist, 400 for what cannot mean anything, 409 for what the state refuses."""
 
     @app.exception_handler(DomainError)
     async def refused(request: Request, error: DomainError) -> Response:
-        status = 404 if isinstance(error, NotFoundError) else 409
+        status = 409
+        if isinstance(error, NotFoundError):
+            status = 404
+        elif isinstance(error, InvalidRequestError):
+            status = 400
         text = (
             error.message_vi
             if getattr(request.state, "language", "vi") == "vi"

@@ -44,7 +44,7 @@ from models.search import (
     snippet,
     task_facets,
 )
-from models.services.errors import DomainError, NotFoundError
+from models.services.errors import InvalidRequestError, NotFoundError
 from models.services.listing import (
     OrganisationRef,
     PersonRef,
@@ -133,7 +133,7 @@ def check_filters(*, session: Session, filters: TaskFilters) -> None:
         and filters.budget_max is not None
         and filters.budget_min > filters.budget_max
     ):
-        raise DomainError(
+        raise InvalidRequestError(
             "budget_range",
             "Kinh phí tối thiểu lớn hơn kinh phí tối đa.",
             "The minimum budget is above the maximum.",
@@ -142,7 +142,7 @@ def check_filters(*, session: Session, filters: TaskFilters) -> None:
         filters.organisation_id is not None
         and session.get(Organisation, filters.organisation_id) is None
     ):
-        raise DomainError(
+        raise InvalidRequestError(
             "unknown_organisation",
             f"Không có tổ chức số {filters.organisation_id}.",
             f"There is no organisation {filters.organisation_id}.",

@@ -795,6 +795,7 @@ def confirm_council(
         task_id=task.id,
         stage=STAGE_OF[council.type],
         details={
+            "type": council.type.value,
             "decision_number": number,
             "established_on": established_on.isoformat(),
             "meeting_on": meeting_day.isoformat(),

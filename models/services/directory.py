@@ -30,7 +30,7 @@ from models.services.catalogue import (
     search_tasks,
     tasks_where,
 )
-from models.services.errors import DomainError, NotFoundError
+from models.services.errors import InvalidRequestError, NotFoundError
 from models.services.listing import (
     Contact,
     OrganisationRef,
@@ -110,7 +110,7 @@ def search_people(
 ) -> PeoplePage:
     """One page of the experts and scientists with a public profile, found and filtered."""
     if organisation_id is not None and session.get(Organisation, organisation_id) is None:
-        raise DomainError(
+        raise InvalidRequestError(
             "unknown_organisation",
             f"Không có tổ chức số {organisation_id}.",
             f"There is no organisation {organisation_id}.",

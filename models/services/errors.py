@@ -26,6 +26,11 @@ class NotFoundError(DomainError):
     """The referenced row does not exist."""
 
 
+class InvalidRequestError(DomainError):
+    """What was asked cannot mean anything (an unknown organisation, an empty range, a search
+    too long): the asker's mistake (400), not a refusal by the state of things (409)."""
+
+
 class InvalidStateError(DomainError):
     """The operation does not fit where the object stands in the procedure."""
 

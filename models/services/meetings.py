@@ -791,7 +791,7 @@ def count_ballots(
         actor=actor,
         task_id=task.id,
         stage=STAGE_OF[council.type],
-        details={"members_present": len(present), **details},
+        details={"type": council.type.value, "members_present": len(present), **details},
     )
     return result
 

@@ -15,10 +15,12 @@ from models.acceptance import AcceptanceDossier
 from models.audit import AuditEntry
 from models.calls import Application, Call, CallItem
 from models.contracts import Contract
+from models.decisions import Decision, decision_tasks
 from models.enums import (
     AcceptanceLevel,
     ApplicationStatus,
     CallStatus,
+    DecisionKind,
     DocumentKind,
     Field,
     Method,
@@ -121,10 +123,11 @@ def proposal_list(*, session: Session, year: int) -> list[ProposalNotice]:
 
 @dataclass(frozen=True)
 class ListedTask:
-    """A task of an approved list, with the day it was approved."""
+    """A task of an approved list, with the decision that approved it."""
 
     task: TaskRow
     approved_on: date | None
+    decision_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -148,18 +151,23 @@ def approved_list(
     total = session.scalar(select(func.count()).select_from(listed.subquery())) or 0
     window = paging(page, per_page, total)
     ids = list(session.scalars(listed.order_by(Task.code).limit(per_page).offset(window.offset)))
-    approved = {
-        task_id: _day(at)
-        for task_id, at in session.execute(
-            select(AuditEntry.task_id, func.min(AuditEntry.at))
-            .where(AuditEntry.task_id.in_(ids), AuditEntry.action == "task_list.approve")
-            .group_by(AuditEntry.task_id)
-        )
-    }
+    # the list approval decision (NĐ 08/2014 Đ27.2): its number and the day it was signed
+    approved: dict[int, tuple[str, date]] = {}
+    for task_id, number, signed_on in session.execute(
+        select(decision_tasks.c.task_id, Decision.number, Decision.signed_on)
+        .join(Decision, Decision.id == decision_tasks.c.decision_id)
+        .where(decision_tasks.c.task_id.in_(ids), Decision.kind == DecisionKind.LIST_APPROVAL)
+        .order_by(Decision.signed_on, Decision.id)
+    ):
+        approved.setdefault(task_id, (number, signed_on))
     codes = dict(session.execute(select(Task.code, Task.id).where(Task.id.in_(ids))).all())
     rows = sorted(tasks_where(session=session, condition=Task.id.in_(ids)), key=lambda r: r.code)
+    items = []
+    for row in rows:
+        number, signed_on = approved.get(codes[row.code], (None, None))
+        items.append(ListedTask(task=row, approved_on=signed_on, decision_number=number))
     return ListedTaskPage(
-        items=[ListedTask(task=row, approved_on=approved.get(codes[row.code])) for row in rows],
+        items=items,
         total=total,
         page=page,
         per_page=per_page,
@@ -312,17 +320,11 @@ def selection_results(
         if day + period < today or row is None:
             continue
         application = applications.get(application_id) if application_id else None
+        if application is None:
+            continue  # the result was cancelled since (TT 20/2023 Đ17): no longer posted
         contract = contracts.get(task_id)
-        leader = (
-            person_ref(session.get(Person, application.principal_investigator_id))
-            if application is not None
-            else row.leader
-        )
-        organisation = (
-            organisation_ref(session.get(Organisation, application.organisation_id))
-            if application is not None
-            else row.host
-        )
+        leader = person_ref(session.get(Person, application.principal_investigator_id))
+        organisation = organisation_ref(session.get(Organisation, application.organisation_id))
         results.append(
             SelectionResult(
                 task=row,

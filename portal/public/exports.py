@@ -69,7 +69,7 @@ def tasks_csv(request: Request, params: TaskQuery) -> StreamingResponse:
 
     header = [
         _("Code"),
-        _("Title"),
+        _("Task title"),
         _("Year"),
         _("Field"),
         _("Kind"),

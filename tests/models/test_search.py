@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from models import search
-from models.enums import Field, FundingSource, ResultStatus, TaskMemberRole
+from models.enums import (
+    Field,
+    FundingSource,
+    ProposalStatus,
+    Rating,
+    ResultStatus,
+    TaskMemberRole,
+)
 from models.search import (
     PERSON_TEXT,
     TASK_TEXT,
@@ -26,9 +35,21 @@ from models.search import (
     task_facets,
     terms,
 )
+from models.services import acceptance as acceptance_service
 from models.services import people as people_service
+from models.services import registration as registration_service
 from models.services import tasks as tasks_service
+from models.tasks import Task
 from tests.models import factories as f
+
+
+def listed(session: Session, **kw: object) -> Task:
+    """A task on an approved list: only those are public, hence indexed (models/publicity.py)."""
+    task = f.task(session, **kw)
+    assert task.proposal is not None
+    task.proposal.status = ProposalStatus.APPROVED
+    session.flush()
+    return task
 
 
 def found(session: Session, text: str) -> list[str]:
@@ -43,8 +64,6 @@ def found(session: Session, text: str) -> list[str]:
         .join(matches, matches.c.id == TaskSearch.task_id)
         .order_by(matches.c.rank.desc())
     )
-    from models.tasks import Task
-
     codes = {t.id: t.code for t in session.scalars(select(Task))}
     return [codes[task_id] for task_id, _ in rows]
 
@@ -64,9 +83,9 @@ def test_fold_strips_every_vietnamese_mark_and_d_bar() -> None:
 
 
 def test_accent_free_queries_find_accented_titles(session: Session) -> None:
-    lagoon = f.task(session, title="Bảo vệ hệ sinh thái đầm phá Tam Giang - Cầu Hai")
-    rice = f.task(session, title="Sản xuất lúa hữu cơ theo chuỗi giá trị", field=Field.AGRICULTURAL)
-    road = f.task(session, title="Giám sát đường giao thông nông thôn")
+    lagoon = listed(session, title="Bảo vệ hệ sinh thái đầm phá Tam Giang - Cầu Hai")
+    rice = listed(session, title="Sản xuất lúa hữu cơ theo chuỗi giá trị", field=Field.AGRICULTURAL)
+    road = listed(session, title="Giám sát đường giao thông nông thôn")
 
     assert found(session, "dam pha") == [lagoon.code]
     assert found(session, "ĐẦM PHÁ") == [lagoon.code]
@@ -80,11 +99,14 @@ def test_accent_free_queries_find_accented_titles(session: Session) -> None:
     assert found(session, "lu huu co") == []
     assert set(found(session, "nong")) >= {road.code}
     assert found(session, "!!! ???") == []
+    # a task whose proposal is still under review is private: not in the index
+    f.task(session, title="Đầm phá Lăng Cô: đề xuất đang xét")
+    assert found(session, "dam pha") == [lagoon.code]
 
 
 def test_capital_d_with_stroke_matches_plain_d(session: Session) -> None:
-    danang = f.task(session, title="Liên kết vùng Đà Nẵng - Huế")
-    plain = f.task(session, title="Du lich Da Nang khong dau")
+    danang = listed(session, title="Liên kết vùng Đà Nẵng - Huế")
+    plain = listed(session, title="Du lich Da Nang khong dau")
 
     assert set(found(session, "Đà Nẵng")) == {danang.code, plain.code}
     assert set(found(session, "da nang")) == {danang.code, plain.code}
@@ -92,8 +114,8 @@ def test_capital_d_with_stroke_matches_plain_d(session: Session) -> None:
 
 
 def test_code_title_weigh_more_than_the_summary(session: Session) -> None:
-    in_title = f.task(session, title="Phục tráng giống thanh trà Huế")
-    in_body = f.task(
+    in_title = listed(session, title="Phục tráng giống thanh trà Huế")
+    in_body = listed(
         session,
         title="Nghiên cứu cây ăn quả có múi",
         objectives="Bảo tồn nguồn gen, trong đó có thanh trà và bưởi.",
@@ -106,7 +128,7 @@ def test_code_title_weigh_more_than_the_summary(session: Session) -> None:
 def test_host_leader_and_field_are_searched(session: Session) -> None:
     host = f.organisation(session, name="Trường Đại học Nông Lâm, Đại học Huế")
     leader = f.person(session, full_name="Tôn Thất Đức", org=host)
-    task = f.task(
+    task = listed(
         session, host=host, title="Chọn tạo giống ngô", field=Field.MEDICAL_PHARMACEUTICAL
     )
     tasks_service.add_task_member(
@@ -123,7 +145,7 @@ def test_host_leader_and_field_are_searched(session: Session) -> None:
 
 def test_the_index_follows_changes_in_the_same_transaction(session: Session) -> None:
     org = f.organisation(session, name="Viện Hải dương học")
-    task = f.task(session, host=org, title="Khảo sát rạn san hô")
+    task = listed(session, host=org, title="Khảo sát rạn san hô")
     assert found(session, "hai duong") == [task.code]
 
     org.name = "Viện Tài nguyên và Môi trường biển"
@@ -147,9 +169,43 @@ def test_the_index_follows_changes_in_the_same_transaction(session: Session) -> 
 
 
 def test_accepted_and_registered_results_change_the_result_status(session: Session) -> None:
+    # rated Đạt, the completed dossier confirmed by the chair: the acceptance is official
     task = f.accepted_task(session)
+    assert index_row(session, task.id) is None  # its proposal not approved: private
+    assert task.proposal is not None
+    task.proposal.status = ProposalStatus.APPROVED
+    session.flush()
     row = index_row(session, task.id)
     assert row is not None and row.result is ResultStatus.ACCEPTED
+    registration = registration_service.register_result(
+        session=session,
+        task_id=task.id,
+        title="Quy trình nhân giống",
+        submitted_on=date(2027, 6, 1),
+    )
+    registration_service.issue_certificate(
+        session=session, registration_id=registration.id, issued_on=date(2027, 6, 10)
+    )
+    row = index_row(session, task.id)
+    assert row is not None and row.result is ResultStatus.REGISTERED
+    registration_service.publish_results(
+        session=session, task_code=task.code, today=date(2027, 6, 12)
+    )
+    row = index_row(session, task.id)
+    assert row is not None and row.result is ResultStatus.PUBLISHED
+
+
+def test_a_failed_acceptance_is_a_failed_result(session: Session) -> None:
+    task = listed(session, host=f.organisation(session))
+    f.under_contract(session, task, date(2025, 6, 2), date(2027, 3, 31))
+    acceptance_service.file_acceptance_dossier(
+        session=session, task_code=task.code, filed_on=date(2027, 4, 1)
+    )
+    row = index_row(session, task.id)
+    assert row is not None and row.result is ResultStatus.NONE  # rated by nobody yet
+    acceptance_service.store_council_verdict(session, task, Rating.FAIL, date(2027, 5, 3))
+    row = index_row(session, task.id)
+    assert row is not None and row.result is ResultStatus.FAILED
 
 
 def test_people_search_folds_names_and_expertise(session: Session) -> None:
@@ -172,7 +228,7 @@ def test_people_search_folds_names_and_expertise(session: Session) -> None:
 
 
 def test_rebuild_recomputes_everything(session: Session) -> None:
-    task = f.task(session, title="Số hóa di sản Hán Nôm")
+    task = listed(session, title="Số hóa di sản Hán Nôm")
     session.execute(TaskSearch.__table__.delete())
     assert found(session, "han nom") == []
 
@@ -207,9 +263,9 @@ def test_filters_are_answered_by_the_index_and_never_by_what_people_type(
     session: Session,
 ) -> None:
     org = f.organisation(session)
-    old = f.task(session, title="Nuôi tôm trên cát", year=2024, field=Field.AGRICULTURAL, host=org)
-    new = f.task(session, title="Nuôi tôm trong ao", year=2025, field=Field.AGRICULTURAL)
-    other = f.task(session, title="Nuôi tôm hùm", year=2025, field=Field.NATURAL_SCIENCES)
+    old = listed(session, title="Nuôi tôm trên cát", year=2024, field=Field.AGRICULTURAL, host=org)
+    new = listed(session, title="Nuôi tôm trong ao", year=2025, field=Field.AGRICULTURAL)
+    other = listed(session, title="Nuôi tôm hùm", year=2025, field=Field.NATURAL_SCIENCES)
     query = parse_query("nuoi tom")
 
     def ids(**filters: object) -> set[int]:
@@ -234,8 +290,8 @@ def test_filters_are_answered_by_the_index_and_never_by_what_people_type(
 def test_ranked_pages_rank_the_newest_window_then_list_the_rest(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    tasks = [f.task(session, title=f"Hồ chứa nước số {i}") for i in range(5)]
-    best = f.task(session, title="Hồ chứa nước hồ chứa nước hồ chứa")
+    tasks = [listed(session, title=f"Hồ chứa nước số {i}") for i in range(5)]
+    best = listed(session, title="Hồ chứa nước hồ chứa nước hồ chứa")
     oldest_best = tasks[0]
     oldest_best.title = "Hồ chứa nước, hồ chứa nước, hồ chứa nước, hồ chứa"
     session.flush()
@@ -264,7 +320,7 @@ def test_counting_stops_at_the_limit_and_says_more_match(
     from models.services.catalogue import TaskSort, search_tasks
 
     for i in range(4):
-        f.task(session, title=f"Quan trắc môi trường biển đợt {i}")
+        listed(session, title=f"Quan trắc môi trường biển đợt {i}")
     monkeypatch.setattr(search, "COUNT_LIMIT", 2)
 
     found = search_tasks(session=session, query=parse_query("quan trac"), per_page=1)
@@ -278,8 +334,7 @@ def test_counting_stops_at_the_limit_and_says_more_match(
 
 
 def test_a_task_is_indexed_once_its_proposal_is_approved(session: Session) -> None:
-    from models.enums import Method, ProposalStatus
-    from models.tasks import Task
+    from models.enums import Method
 
     proposal = f.proposal(session, title="Bản đồ số nguy cơ lũ quét")
     task = Task(

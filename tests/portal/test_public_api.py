@@ -70,10 +70,21 @@ def test_one_task_with_its_timeline(client: TestClient, province: Province) -> N
     ]
     assert [s["state"] for s in steps] == ["done"] * 5
     actions = [e["action"] for s in steps for e in s["events"]]
-    assert actions[0] == "proposal.submit" and actions[-1] == "contract.close"
-    assert "selection.approve" in actions and "acceptance.decide" in actions
-    decide = next(e for s in steps for e in s["events"] if e["action"] == "acceptance.decide")
-    assert {"name": "Kết quả", "value": "Đạt"} in decide["details"]
+    assert actions[0] == "proposal.submit" and actions[-1] == "task.close"
+    assert "decision.selection_approval" in actions and "decision.recognition" in actions
+    # the list decision carries what it decided: one event, not two
+    assert "task_list.approve" not in actions
+    events = {e["action"]: e for s in steps for e in s["events"]}
+    assert {"name": "Kết quả", "value": "Đạt"} in events["acceptance.record_result"]["details"]
+    assert {"name": "Phương thức", "value": "Tuyển chọn"} in events["decision.list_approval"][
+        "details"
+    ]
+    assert {"name": "Số quyết định", "value": "245/QĐ-UBND"} in events["decision.recognition"][
+        "details"
+    ]
+    # what councils said and who sat stays in the audit log
+    for private in ("council.propose", "council.review", "council.ballot", "selection.rank"):
+        assert private not in actions
     assert task["results"][0]["documents"][0]["kind"] == "summary_report"
     assert task["funding"] == [
         {"source": "state_budget", "amount": 750_000_000},
@@ -128,9 +139,9 @@ def test_calls_selection_results_and_results(client: TestClient, province: Provi
     assert [c["id"] for c in calls["open"]] == [province.open_call_id]
     assert calls["open"][0]["requirements"][0]["documents"][0] == "B1-1-DON"
     posted = get(client, "/api/v1/selection-results")
-    # selected within the posting period: the recent one, and the lagoon (selected as the data
-    # was built); not the one selected 90 days ago
-    assert {r["task"]["code"] for r in posted} == {province.recent_selection, province.lagoon}
+    # selected within the posting period: the recent one; not the one selected 90 days ago,
+    # nor the tasks selected last year
+    assert [r["task"]["code"] for r in posted] == [province.recent_selection]
     results = get(client, "/api/v1/results")
     assert [r["task_code"] for r in results["items"]] == [province.lagoon]
 
@@ -206,7 +217,8 @@ def test_statistics_are_kept_a_moment_then_recomputed(
     fresh = create_app(PortalConfig(statistics_cache_seconds=0), portal_sessions)
     before = tasks_by_year(kept)
     with portal_sessions() as session, session.begin():
-        extra = f.task(session, title="Nhiệm vụ thêm cho thống kê", year=2026)
+        # a task the province ordered without a proposal: public at once
+        extra = f.task(session, title="Nhiệm vụ thêm cho thống kê", year=2026, with_proposal=False)
     try:
         assert tasks_by_year(kept) == before  # as computed a moment ago
         assert tasks_by_year(fresh) == before + 1

@@ -63,7 +63,9 @@ def test_home_shows_the_steps_open_calls_results_a_chart_and_the_search_box(
     assert cards["3. Triển khai thực hiện"] == "1"
     calls = soup.find("section", attrs={"aria-labelledby": "calls"})
     assert calls.find("a", href=f"/notices/calls/{province.open_call_id}") is not None
-    assert "25 ngày" in text(calls) or "24 ngày" in text(calls)
+    days = (province.open_call_closes_on - date.today()).days
+    # the days left count from today in Huế, which may be a day ahead of this machine's
+    assert f"còn {days} ngày" in text(calls) or f"còn {days - 1} ngày" in text(calls)
     results = soup.find("section", attrs={"aria-labelledby": "results"})
     assert "Quy trình phục hồi thảm cỏ biển" in text(results)
     chart = json.loads(soup.find("script", id="chart-home-field").string)
@@ -170,14 +172,47 @@ def test_a_task_page_shows_the_five_steps_with_what_happened(
     first = [text(e.select_one(".event-text")) for e in steps[0].select(".step-events li")]
     assert first == [
         "Nộp đề xuất đặt hàng",
+        "Tiếp nhận đề xuất, cấp mã nhiệm vụ",
         "Đề xuất hợp lệ, chuyển hội đồng tư vấn",
+        "Thành lập Hội đồng tư vấn xác định nhiệm vụ",
         "Hội đồng tư vấn xác định nhiệm vụ kết luận",
         "Phê duyệt danh mục nhiệm vụ",
+        "Công bố danh mục nhiệm vụ",
     ]
-    assert "Số thông báo: TB-01/2026" in text(steps[1])
-    assert "Ký hợp đồng" in text(steps[1]) and "Ngày ký: 25/03/2026" in text(steps[1])
-    assert "Số quyết định: 245/QĐ-SKHCN" in text(steps[3]) and "Kết quả: Đạt" in text(steps[3])
-    assert "Cấp Giấy chứng nhận đăng ký kết quả" in text(steps[4])
+    # the list decision and what it decided are one event, dated by its day
+    approval = steps[0].select(".step-events li")[5]
+    assert [text(d) for d in approval.select(".event-detail")] == [
+        "Số quyết định: 12/QĐ-UBND",
+        "Ngày ký: 03/12/2025",
+        "Phương thức: Tuyển chọn",
+    ]
+    assert approval.find("time")["datetime"].startswith("2025-12-03")
+    second = text(steps[1])
+    assert f"Số thông báo: {province.lagoon_call}" in second
+    for happened in (
+        "Mở hồ sơ, kiểm tra tính hợp lệ",
+        "Thành lập Hội đồng tư vấn tuyển chọn",
+        "Hội đồng tuyển chọn đánh giá hồ sơ",
+        "Thẩm định kinh phí",
+        "Phê duyệt tổ chức, cá nhân chủ trì Số quyết định: 56/QĐ-UBND",
+    ):
+        assert happened in second, happened
+    assert "Ký hợp đồng" in second and "Ngày ký: 25/03/2026" in second
+    assert "Nộp báo cáo định kỳ Kỳ báo cáo: 1" in text(steps[2])
+    assert "Kết quả: Đạt" in text(steps[3])
+    assert "Hoàn thiện hồ sơ sau nghiệm thu" in text(steps[3])
+    fifth = text(steps[4])
+    assert "Số giấy chứng nhận: 001/2027/GCN-KHCN" in fifth
+    assert "Quyết định công nhận kết quả thực hiện nhiệm vụ Số quyết định: 245/QĐ-UBND" in fifth
+    for happened in ("Lưu giữ hồ sơ, kết quả", "Công bố kết quả", "Thanh lý hợp đồng"):
+        assert happened in fifth, happened
+    assert fifth.endswith("Hoàn thành nhiệm vụ")
+    # nothing of how the councils judged: no ballots, reviews, rankings or attendance
+    timeline = text(soup.select_one("ol.timeline"))
+    for private in ("phiếu", "Phiếu", "nhận xét", "xếp hạng", "có mặt", "điểm"):
+        assert private not in timeline, private
+    acceptance = text(soup.select_one(".facts"))
+    assert "245/QĐ-UBND" in acceptance and "Đạt" in acceptance
     facts = text(soup.select_one(".facts"))
     assert "PGS.TS. Trần Thị Đào" in facts and "800.000.000 đ" in facts
     assert "Ngân sách nhà nước 750.000.000 đ" in facts
@@ -197,11 +232,15 @@ def test_the_current_and_the_failed_step(client: TestClient, province: Province)
     rice = page(client, f"/tasks/{province.rice}").select("ol.timeline > li")
     assert [s["class"][0] for s in rice] == ["done", "done", "current", "upcoming", "upcoming"]
     assert rice[2]["aria-current"] == "step"
-    # directly assigned: no call for applications on its timeline
+    # directly assigned: no call for applications on its timeline, the invitation instead
     assert "Thông báo tuyển chọn" not in text(rice[1])
+    assert "Giao trực tiếp: đề nghị tổ chức, cá nhân nộp hồ sơ" in text(rice[1])
+    assert "Thành lập Hội đồng tư vấn giao trực tiếp" in text(rice[1])
     failed = page(client, f"/tasks/{province.failed}").select("ol.timeline > li")
     assert [s["class"][0] for s in failed][3] == "failed"
     assert "Kết quả: Không đạt" in text(failed[3])
+    assert text(failed[3]).endswith("Kết thúc nhiệm vụ: không đạt")
+    assert [s["class"][0] for s in failed][4] == "upcoming"
 
 
 def test_public_documents_download_and_private_ones_do_not(
@@ -234,10 +273,14 @@ def test_notices_task_lists_calls_selection_results_and_accepted(
     lists = page(client, "/notices/task-lists?year=2026")
     codes = [text(r.find("td")) for r in lists.select("tbody tr")]
     assert province.lagoon in codes and province.listed in codes and province.failed not in codes
+    lagoon = next(r for r in lists.select("tbody tr") if text(r.find("td")) == province.lagoon)
+    # approved by a decision of the People's Committee: its number and the day it was signed
+    assert [text(td) for td in lagoon.find_all("td")[4:6]] == ["12/QĐ-UBND", "03/12/2025"]
 
     calls = page(client, "/notices/calls")
     assert calls.find("a", href=f"/notices/calls/{province.open_call_id}") is not None
-    assert "TB-01/2026" in text(calls.find("section", attrs={"aria-labelledby": "past-heading"}))
+    past = text(calls.find("section", attrs={"aria-labelledby": "past-heading"}))
+    assert province.lagoon_call in past
     call = page(client, f"/notices/calls/{province.open_call_id}")
     assert "Đơn đăng ký chủ trì (B1-1-ĐON)" in text(call)
     assert "Thuyết minh đề tài (B1-2a)" in text(call)
@@ -302,7 +345,10 @@ def test_organisations_and_an_organisation_page(client: TestClient, province: Pr
         for r in page(client, "/organisations?per_page=100").select("tbody tr")
     }
     assert rows["Viện Tài nguyên và Môi trường, Đại học Huế"] == "1"
-    assert rows["Trường Đại học Nông Lâm, Đại học Huế"] == "4"
+    # the university hosts the rice task and the two selected by call; the seed centre, the
+    # failed task (and is barred from more)
+    assert rows["Trường Đại học Nông Lâm, Đại học Huế"] == "3"
+    assert rows["Trung tâm Giống cây trồng Thừa Thiên"] == "1"
     org = page(client, f"/organisations/{province.host_id}")
     assert text(org.find("h1")).startswith("Viện Tài nguyên và Môi trường")
     assert province.lagoon in text(org.find("table"))
