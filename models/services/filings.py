@@ -481,6 +481,42 @@ def _check_uploads(slots: Sequence[Slot], uploads: Sequence[Upload]) -> None:
         )
 
 
+def _new_filing(
+    session: Session, task: Task, what: FilingKind, *, actor: Actor, now: datetime, note: str
+) -> Filing:
+    """A filing's row with its message's name, correlation key and id (variables to come)."""
+    filing = Filing(
+        task_id=task.id,
+        kind=what.kind,
+        message_name=what.message,
+        correlation_key=task.code,
+        message_id="",
+        variables={},
+        note=note[:2000],
+        filed_by_id=actor.user_id,
+        filed_at=now,
+    )
+    session.add(filing)
+    session.flush()
+    filing.message_id = f"filing-{filing.id}-{what.kind}-{task.code}"
+    return filing
+
+
+def _audit_filing(
+    session: Session, task: Task, filing: Filing, actor: Actor, ids: dict[str, list[int]]
+) -> None:
+    record_audit(
+        session=session,
+        action=f"filing.{filing.kind}",
+        entity_type="filing",
+        entity_id=filing.id,
+        actor=actor,
+        task_id=task.id,
+        stage=task.stage,
+        details={"message": filing.message_name, "documents": _all_ids(ids)},
+    )
+
+
 def file(
     *,
     session: Session,
@@ -511,20 +547,7 @@ def file(
         )
     slots = what.slots(task)
     _check_uploads(slots, uploads)
-    filing = Filing(
-        task_id=task.id,
-        kind=kind,
-        message_name=what.message,
-        correlation_key=task.code,
-        message_id="",
-        variables={},
-        note=note[:2000],
-        filed_by_id=actor.user_id,
-        filed_at=now,
-    )
-    session.add(filing)
-    session.flush()
-    filing.message_id = f"filing-{filing.id}-{kind}-{task.code}"
+    filing = _new_filing(session, task, what, actor=actor, now=now, note=note)
     application = _direct_application(session, task) if kind == "direct-dossier" else None
     ids = _store(
         session,
@@ -540,16 +563,7 @@ def file(
     if application is not None:
         filing.variables["applicationId"] = application.id
     session.flush()
-    record_audit(
-        session=session,
-        action=f"filing.{kind}",
-        entity_type="filing",
-        entity_id=filing.id,
-        actor=actor,
-        task_id=task.id,
-        stage=task.stage,
-        details={"message": what.message, "documents": _all_ids(ids)},
-    )
+    _audit_filing(session, task, filing, actor, ids)
     return filing
 
 
@@ -612,20 +626,8 @@ def request_change(
         regulations=regulations,
         actor=actor,
     )
-    filing = Filing(
-        task_id=task.id,
-        kind=CHANGE_REQUEST.kind,
-        message_name=CHANGE_REQUEST.message,
-        correlation_key=task.code,
-        message_id="",
-        variables={"changeRequestId": change.id, "changeKind": kind.value},
-        note=reason[:2000],
-        filed_by_id=actor.user_id,
-        filed_at=now,
-    )
-    session.add(filing)
-    session.flush()
-    filing.message_id = f"filing-{filing.id}-{CHANGE_REQUEST.kind}-{task.code}"
+    filing = _new_filing(session, task, CHANGE_REQUEST, actor=actor, now=now, note=reason)
+    filing.variables = {"changeRequestId": change.id, "changeKind": kind.value}
     ids = _store(
         session,
         root=root,
@@ -635,16 +637,8 @@ def request_change(
         task_id=task.id,
         filing_id=filing.id,
     )
-    record_audit(
-        session=session,
-        action=f"filing.{CHANGE_REQUEST.kind}",
-        entity_type="filing",
-        entity_id=filing.id,
-        actor=actor,
-        task_id=task.id,
-        stage=task.stage,
-        details={"message": CHANGE_REQUEST.message, "documents": _all_ids(ids)},
-    )
+    session.flush()
+    _audit_filing(session, task, filing, actor, ids)
     return filing
 
 

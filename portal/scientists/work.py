@@ -121,6 +121,12 @@ def _uploads(checked: dict[str, list[CheckedUpload]]) -> list[filings_service.Up
     ]
 
 
+def _after_filing(tasks: Any, filing_id: int, code: str, done: str) -> Response:
+    """Publish a committed filing's message, then back to the task's page with what happened."""
+    notice = done if tasks.publish(filing_id) is Outcome.DONE else "pending"
+    return RedirectResponse(f"/work/tasks/{code}?notice={notice}", status_code=303)
+
+
 # ----------------------------------------------------------------------------- progress
 
 
@@ -244,9 +250,7 @@ def _file(
             note=str(outcome.values.get("note") or ""),
         )
         filing_id = filing.id
-    sent = tasks.publish(filing_id)
-    notice = "filed" if sent is Outcome.DONE else "pending"
-    return RedirectResponse(f"/work/tasks/{code}?notice={notice}", status_code=303)
+    return _after_filing(tasks, filing_id, code, "filed")
 
 
 # ----------------------------------------------------------------------------- changes
@@ -398,9 +402,7 @@ def _request_change(
                 request, render, task, outcome.typed, {}, message(refusal, request), 400
             )
         filing_id = filing.id
-    sent = tasks.publish(filing_id)
-    notice = "change" if sent is Outcome.DONE else "pending"
-    return RedirectResponse(f"/work/tasks/{code}?notice={notice}", status_code=303)
+    return _after_filing(tasks, filing_id, code, "change")
 
 
 # ----------------------------------------------------------------------------- open calls
