@@ -548,12 +548,33 @@ class Generator:
         members = rng.sample(team, min(len(team), rng.randint(3, 5)))
         # a host is chosen once the selection approval decision is signed
         hosted = stage not in (S.TASK_LIST, S.SELECTION)
-        submitted = datetime(year - 1, rng.randint(6, 9), rng.randint(1, 28), 9, tzinfo=UTC)
-        approved = date(year - 1, 11, rng.randint(1, 28))
+        # one step after the other: proposals by August, screened, the advisory council in the
+        # autumn, the list in November, the call, the host's decision, the contract, the work
+        last_month = 8 if year <= 2026 else 7  # next year's list: a month earlier (below)
+        submitted = datetime(
+            year - 1, rng.randint(6, last_month), rng.randint(1, 28), 9, tzinfo=UTC
+        )
+        # next year's list was approved early enough for its calls to be out by now
+        approved = date(year - 1, 11, rng.randint(1, 28)) if year <= 2026 else date(2026, 10, 1)
+        approved += timedelta(days=0 if year <= 2026 else rng.randint(0, 14))
         budget = int(rng.lognormvariate(20.2, 0.6)) // 1_000_000 * 1_000_000
         budget = max(150_000_000, min(budget, 5_000_000_000))
-        start_on = date(year, rng.randint(3, 6), 1)
+        # a second call when the first found no host (always, when none was found at all)
+        second_call = method is Method.SELECTION and (
+            status is T.CANCELLED or (hosted and rng.random() < 0.05)
+        )
+        opened = approved + timedelta(days=115 if second_call else 40)  # the call that counts
+        decided = opened + timedelta(days=80)
+        after_decision = decided + timedelta(days=45)
+        start_on = max(date(year, rng.randint(3, 6), 1), after_decision.replace(day=1))
         end_on = start_on + timedelta(days=rng.choice([365, 540, 730]))
+        # a task at acceptance or beyond ended early enough for what followed to be done by now
+        latest_end = {
+            S.ACCEPTANCE: TODAY - timedelta(days=120),
+            S.REGISTRATION: TODAY - timedelta(days=240),
+        }.get(stage)
+        if latest_end is not None:
+            end_on = max(start_on + timedelta(days=180), min(end_on, latest_end))
         out["proposals"].append(
             {
                 "id": tid,
@@ -686,21 +707,20 @@ class Generator:
         if stage is S.TASK_LIST:
             return
         # 2. selection or direct assignment, up to the signed contract
-        step2, opened = S.SELECTION, approved + timedelta(days=40)
+        step2, first = S.SELECTION, approved + timedelta(days=40)
         if method is Method.SELECTION:
-            number = self._number("TB-SKHCN", opened.year)
-            log("call.open", opened, step2, ("call", tid), number=number, reopens_call_id=None)
-            if rng.random() < 0.05 or status is T.CANCELLED:
+            number = self._number("TB-SKHCN", first.year)
+            log("call.open", first, step2, ("call", tid), number=number, reopens_call_id=None)
+            if second_call:
                 log(
                     "selection.round_end",
-                    opened + timedelta(days=60),
+                    first + timedelta(days=60),
                     step2,
                     ("call", tid),
                     reason="no_valid_application",
                     rounds=1,
                     recall_allowed=True,
                 )
-                opened += timedelta(days=75)
                 log(
                     "call.open",
                     opened,
@@ -759,14 +779,13 @@ class Generator:
             requested=budget,
             present=3,
         )
-        decided = opened + timedelta(days=80)
         decision("selection_approval", decided, step2)
         log("selection.approve", decided, step2, ("application", tid), organisation_id=host)
         signed = start_on - timedelta(days=7)
         contract_number = self._number("HĐ-KHCN", year)
         log(
             "contract.create",
-            signed - timedelta(days=10),
+            signed - timedelta(days=5),
             step2,
             ("contract", tid),
             number=contract_number,
@@ -822,7 +841,12 @@ class Generator:
             report_schedule=[],
             leader=members[0],
         )
-        reports_until = min(end_on, TODAY)
+        # the work stops at a suspension or a termination
+        stopped = {
+            T.SUSPENDED: min(TODAY, start_on + timedelta(days=250)),
+            T.TERMINATED: start_on + timedelta(days=300),
+        }.get(status, TODAY)
+        reports_until = min(end_on, stopped)
         due, period = start_on + timedelta(days=182), 1
         while due <= reports_until:
             log(
@@ -835,7 +859,7 @@ class Generator:
                 expected_percent=min(100.0, period * 33.3),
                 inspection_needed=False,
             )
-            if rng.random() < 0.15:
+            if rng.random() < 0.15 and due + timedelta(days=20) <= reports_until:
                 log(
                     "implementation.inspect",
                     due + timedelta(days=20),
@@ -846,7 +870,7 @@ class Generator:
                     funding_continues=True,
                 )
             due, period = due + timedelta(days=182), period + 1
-        if rng.random() < 0.1:
+        if rng.random() < 0.1 and start_on + timedelta(days=200) <= reports_until:
             log(
                 "implementation.decide_change",
                 start_on + timedelta(days=200),
@@ -857,16 +881,14 @@ class Generator:
                 note="",
             )
         if status is T.SUSPENDED:
-            suspended = min(TODAY, start_on + timedelta(days=250))
-            decision("suspension", suspended, step3)
-            move(suspended, step3, T.SUSPENDED)
+            decision("suspension", stopped, step3)
+            move(stopped, step3, T.SUSPENDED)
             return
         if status is T.TERMINATED:
-            ended = start_on + timedelta(days=300)
-            decision("termination", ended, step3)
-            move(ended, step3, T.TERMINATED)
+            decision("termination", stopped, step3)
+            move(stopped, step3, T.TERMINATED)
             contract["status"] = ContractStatus.TERMINATED
-            close(ended, "terminated")
+            close(stopped, "terminated")
             return
         if stage is step3 and status is T.FAILED:  # no dossier within six months of the end
             late = end_on + timedelta(days=183)
