@@ -20,11 +20,16 @@ def make_engine(url: str, *, read_only: bool = False, **kwargs: Any) -> Engine:
     """An engine for the domain database; SQLite gets foreign keys and a parent directory.
 
     `read_only` engines (the portal's public pages) begin SQLite transactions DEFERRED, so
-    readers share the database instead of queueing for the write lock behind the workers.
+    readers share the database instead of queueing for the write lock behind the workers. On
+    PostgreSQL they run each statement on its own (autocommit): at READ COMMITTED every
+    statement takes its own snapshot inside a transaction too, so a reader sees the same, and
+    saves the BEGIN and ROLLBACK round trips around each page (two of a task page's ten).
     """
     url = normalise_url(url)
     if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    if read_only and url.startswith("postgresql"):
+        kwargs.setdefault("isolation_level", "AUTOCOMMIT")
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)

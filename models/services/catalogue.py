@@ -200,10 +200,12 @@ def _order(sort: TaskSort, rank: Any) -> list[Any]:
         return [key]
     if sort is TaskSort.TITLE:
         return [TaskSearch.title_key, key]
+    # Tasks without a budget last, as plain column orders an index can give (PostgreSQL reads
+    # "highest first" from ix_task_search_budget_high, "lowest first" from the budget index).
     if sort is TaskSort.BUDGET_HIGH:
-        return [TaskSearch.total_budget.is_(None), TaskSearch.total_budget.desc(), key]
+        return [TaskSearch.total_budget.desc().nulls_last(), key]
     if sort is TaskSort.BUDGET_LOW:
-        return [TaskSearch.total_budget.is_(None), TaskSearch.total_budget, key]
+        return [TaskSearch.total_budget.asc().nulls_last(), key]
     return [key.desc()]
 
 
@@ -312,6 +314,7 @@ def _page_ids(
             newest_first=newest_first,
             offset=window.offset,
             limit=per_page,
+            matched=counted,
         )
         return found, total, more, window.pages
     # A budget range or an order by title or budget needs the rows themselves.
