@@ -22,7 +22,8 @@ from models.users import User
 
 STEPS = list(Stage)
 ENDED = (TaskStatus.CLOSED, TaskStatus.CANCELLED, TaskStatus.TERMINATED, TaskStatus.FAILED)
-# What the history shows of the audit log, in words (Vietnamese, English).
+# What the history shows of the audit log, in words (Vietnamese, English). Filings show by
+# their kind's name (a change request too: its filing is the one line of it).
 HISTORY = {
     "proposal.submit": ("Nộp đề xuất", "Proposal submitted"),
     "proposal.register": ("Tiếp nhận đề xuất", "Proposal registered"),
@@ -42,7 +43,6 @@ HISTORY = {
     "implementation.plan": ("Lập lịch báo cáo định kỳ", "Reports scheduled"),
     "implementation.record_report": ("Báo cáo định kỳ", "Progress report"),
     "implementation.inspect": ("Kiểm tra, đánh giá", "Inspection"),
-    "implementation.request_change": ("Đề nghị điều chỉnh", "Change requested"),
     "implementation.decide_change": ("Quyết định điều chỉnh", "Change decided"),
     "acceptance.submit_dossier": ("Tiếp nhận hồ sơ nghiệm thu", "Acceptance dossier received"),
     "acceptance.validate_dossier": ("Kiểm tra hồ sơ nghiệm thu", "Acceptance dossier checked"),
