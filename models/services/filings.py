@@ -567,7 +567,7 @@ def file(
     return filing
 
 
-def may_request_change(*, session: Session, task: Task) -> bool:
+def _change_open(session: Session, task: Task) -> bool:
     """Whether the task is being carried out under a signed contract (a change may be asked)."""
     if task.stage is not Stage.IMPLEMENTATION:
         return False
@@ -575,6 +575,15 @@ def may_request_change(*, session: Session, task: Task) -> bool:
         return False
     contract = session.scalar(select(Contract).where(Contract.task_id == task.id))
     return contract is not None and contract.status is ContractStatus.SIGNED
+
+
+def may_request_change(*, session: Session, task: Task, person_id: int | None) -> bool:
+    """Whether the person may ask a change of the task now (theirs, under contract)."""
+    return (
+        person_id is not None
+        and _change_open(session, task)
+        and person_id in filers(session=session, task=task, kind=CHANGE_REQUEST.kind)
+    )
 
 
 def request_change(
@@ -596,7 +605,7 @@ def request_change(
     """The host asks for a change (an extension checked against TT 04/2015 Đ12 at once): the
     request and its letter kept, the message to the implementation prepared, audited."""
     task = get_or_raise(session, Task, task_id)
-    if not may_request_change(session=session, task=task):
+    if not _change_open(session, task):
         raise InvalidStateError(
             "change_not_open",
             f"Nhiệm vụ {task.code} không trong thời gian thực hiện hợp đồng: không thể đề nghị "

@@ -190,11 +190,8 @@ def progress_of(*, session: Session, task: Task, person_id: int | None) -> Progr
         expected=expected,
         filed=[(f, [d for d in documents if d.filing_id == f.id]) for f in filed],
         history=history,
-        may_request_change=person_id is not None
-        and filings_service.may_request_change(session=session, task=task)
-        and person_id
-        in filings_service.filers(
-            session=session, task=task, kind=filings_service.CHANGE_REQUEST.kind
+        may_request_change=filings_service.may_request_change(
+            session=session, task=task, person_id=person_id
         ),
     )
 

@@ -37,6 +37,7 @@ from portal.deps import Render, Translator, WriteSession
 from portal.engine_link import Outcome
 from portal.i18n import N_
 from portal.inbox import forms
+from portal.inbox.work import UserTasks
 from portal.uploads import ACCEPT_ATTRIBUTE, ACCEPTED_NAMES, CheckedUpload, read_submission
 
 router = APIRouter(include_in_schema=False)
@@ -121,7 +122,7 @@ def _uploads(checked: dict[str, list[CheckedUpload]]) -> list[filings_service.Up
     ]
 
 
-def _after_filing(tasks: Any, filing_id: int, code: str, done: str) -> Response:
+def _after_filing(tasks: UserTasks, filing_id: int, code: str, done: str) -> Response:
     """Publish a committed filing's message, then back to the task's page with what happened."""
     notice = done if tasks.publish(filing_id) is Outcome.DONE else "pending"
     return RedirectResponse(f"/work/tasks/{code}?notice={notice}", status_code=303)
@@ -303,12 +304,8 @@ def _change_form(task: Task, language: str) -> forms.FormSchema:
 def _changeable(session: Session, viewer: Viewer, code: str) -> Task:
     """A task the viewer may ask a change of (404 otherwise)."""
     task = _task(session, viewer, code)
-    allowed = filings_service.filers(
-        session=session, task=task, kind=filings_service.CHANGE_REQUEST.kind
-    )
-    if viewer.user.person_id not in allowed or not filings_service.may_request_change(
-        session=session, task=task
-    ):
+    person = viewer.user.person_id
+    if not filings_service.may_request_change(session=session, task=task, person_id=person):
         raise HTTPException(404)
     return task
 
