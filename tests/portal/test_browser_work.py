@@ -456,6 +456,17 @@ def test_a_change_request_form_asks_for_what_its_kind_needs(
         new_end = add_months(ends_on, 6)
         browser.execute_script("arguments[0].value = arguments[1]", end, new_end.isoformat())
         screenshot(browser, "work-change-request")
+        # on a phone the header's menus wrap between their items: nothing runs off the side
+        size = browser.get_window_size()
+        browser.set_window_size(390, 844)
+        try:
+            overflow = browser.execute_script(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            screenshot(browser, "work-change-request-narrow")
+        finally:
+            browser.set_window_size(size["width"], size["height"])
+        assert overflow <= 0
         submit(browser, "form.task-form button[type=submit]")
         assert "/work/tasks/" in browser.current_url and "notice=change" in browser.current_url
         assert "Đề nghị điều chỉnh, gia hạn" in browser.page_source
