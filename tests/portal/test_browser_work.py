@@ -181,11 +181,24 @@ def sign_in(browser: Any, base: str, username: str, name: str | None = None) -> 
 
 def follow(browser: Any, element: Any) -> None:
     """Click a link or button and wait until the next page replaced this one."""
-    from selenium.webdriver.support import expected_conditions
+    from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
     from selenium.webdriver.support.ui import WebDriverWait
 
+    def replaced(_driver: Any) -> bool:
+        # Chromium says an element of a page being replaced is stale, or, caught mid-way on a
+        # busy machine, that its node "does not belong to the document": both mean it is gone
+        try:
+            element.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+        return False
+
     element.click()
-    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(element))
+    WebDriverWait(browser, 15).until(replaced)
 
 
 def submit(browser: Any, selector: str) -> None:
